@@ -1,0 +1,74 @@
+"""The ``numnet`` command: parse, call the library, report.
+
+Each subcommand lives in its own module of this package with two functions:
+``add_parser(subparsers)`` declares its flags, ``run(args) -> int`` does the work.
+Errors meant for people (``numnet.errors.NumnetError``) are printed as one line on stderr
+with exit status 2; Ctrl-C exits with 130.  No traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from numnet import __version__
+from numnet.errors import NumnetError
+
+#: subcommand name -> module in numnet.cli
+COMMANDS = {
+    "train": "train",
+    "evaluate": "evaluate",
+    "show": "show",
+    "predict": "predict",
+    "serve": "serve",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="numnet",
+        description=(
+            "Neural networks that learn handwritten digits (MNIST) with NumPy only.\n"
+            "Train a model, evaluate it, look at its predictions, or try your own digits."
+        ),
+        epilog="Run 'numnet COMMAND --help' for the flags of each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"numnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"numnet.cli.{module}")
+        except ModuleNotFoundError as e:
+            if e.name != f"numnet.cli.{module}":
+                raise
+            continue  # a command not written yet
+        mod.add_parser(sub)
+    return parser
+
+
+def fail(message: str) -> int:
+    """Print a one-line error for a person and return exit status 2."""
+    print(f"numnet: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except NumnetError as e:
+        return fail(str(e))
+    except OSError as e:
+        where = f": {e.filename}" if e.filename else ""
+        return fail(f"{e.strerror or e}{where}")
+    except KeyboardInterrupt:
+        print("numnet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
