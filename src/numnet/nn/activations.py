@@ -1,0 +1,75 @@
+"""Elementwise activations.  Each keeps exactly what its derivative needs.
+
+    ReLU       y = max(x, 0)                dy/dx = [x > 0]                 (keeps a bool mask)
+    LeakyReLU  y = x if x > 0 else a x      dy/dx = 1 if x > 0 else a       (keeps the mask)
+    Tanh       y = tanh x                   dy/dx = 1 - y^2                 (keeps y)
+    Sigmoid    y = 1 / (1 + e^-x)           dy/dx = y (1 - y)               (keeps y)
+
+Outputs go into reused arrays; ``backward`` multiplies the incoming gradient in place
+(the gradient array belongs to the layer above and nobody reads it afterwards).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.functional import sigmoid
+from numnet.nn.layer import Layer
+from numnet.nn.scratch import scratch
+
+
+class ReLU(Layer):
+    """y = max(x, 0); any shape."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self.mask = np.greater(x, 0, out=scratch(self, "mask", x.shape, bool))
+        return np.maximum(x, 0, out=scratch(self, "y", x.shape, x.dtype))
+
+    def backward(self, grad: NDArray) -> NDArray:
+        return np.multiply(grad, self.mask, out=grad)
+
+
+class LeakyReLU(Layer):
+    """y = x for x > 0, alpha x otherwise; a small slope keeps negative units learning."""
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = float(alpha)
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self.negative = np.less_equal(x, 0, out=scratch(self, "negative", x.shape, bool))
+        y = scratch(self, "y", x.shape, x.dtype)
+        np.copyto(y, x)
+        return np.multiply(x, x.dtype.type(self.alpha), out=y, where=self.negative)
+
+    def backward(self, grad: NDArray) -> NDArray:
+        return np.multiply(grad, grad.dtype.type(self.alpha), out=grad, where=self.negative)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+class Tanh(Layer):
+    """y = tanh(x); dy/dx = 1 - y^2."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self.y = np.tanh(x, out=scratch(self, "y", x.shape, x.dtype))
+        return self.y
+
+    def backward(self, grad: NDArray) -> NDArray:
+        grad *= 1 - self.y * self.y
+        return grad
+
+
+class Sigmoid(Layer):
+    """y = 1 / (1 + e^-x) without overflow (``numnet.functional.sigmoid``); dy/dx = y (1 - y)."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self.y = sigmoid(x)
+        return self.y
+
+    def backward(self, grad: NDArray) -> NDArray:
+        grad *= self.y * (1 - self.y)
+        return grad

@@ -1,0 +1,29 @@
+"""Reusable per-batch-size work arrays, so the hot loop allocates nothing.
+
+A layer asks for ``scratch(self, "out", shape, dtype)`` on every call; the first call for a
+given (name, shape, dtype) allocates, later calls return the same array.  Training uses two
+or three batch sizes (the full batch, the last partial batch, the prediction batch), so the
+cache stays tiny; it is dropped if it ever grows past a few entries.
+
+The price of reuse: an array a layer returns is overwritten by its next call with the
+same batch size.  Callers that keep results (``predict_proba``) copy them out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+_MAX_ENTRIES = 16
+
+
+def scratch(owner: object, name: str, shape: tuple[int, ...], dtype: np.dtype) -> NDArray:
+    """An uninitialised array of ``shape`` and ``dtype`` owned by ``owner``, reused across calls."""
+    cache = owner.__dict__.setdefault("_scratch", {})
+    key = (name, shape, np.dtype(dtype))
+    buf = cache.get(key)
+    if buf is None:
+        if len(cache) >= _MAX_ENTRIES:
+            cache.clear()
+        buf = cache[key] = np.empty(shape, dtype)
+    return buf
