@@ -1,0 +1,88 @@
+"""Conv2D: forward against a naive loop, gradients against finite differences (float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import check_layer_gradients
+from numnet.nn.conv import Conv2D
+from numnet.nn.im2col import col2im, im2col
+from numnet.nn.parameters import bind
+
+
+def naive_conv(x, W, b, stride, padding):
+    """out[n, f, y, x] = b[f] + sum_{c,i,j} xp[n, c, s*y+i, s*x+j] W[i, j, c, f], by loops."""
+    n, c, h, w = x.shape
+    kh, kw, _, f = W.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    oh = (h + 2 * padding - kh) // stride + 1
+    ow = (w + 2 * padding - kw) // stride + 1
+    out = np.zeros((n, f, oh, ow))
+    for s in range(n):
+        for k in range(f):
+            for y in range(oh):
+                for z in range(ow):
+                    patch = xp[s, :, y * stride : y * stride + kh, z * stride : z * stride + kw]
+                    out[s, k, y, z] = b[k] + np.sum(patch * W[:, :, :, k].transpose(2, 0, 1))
+    return out
+
+
+@pytest.mark.parametrize(
+    "c, f, k, stride, padding, hw",
+    [(1, 3, 3, 1, 0, (6, 7)), (2, 4, 3, 2, 1, (7, 6)), (3, 2, (2, 3), 1, 1, (5, 5)),
+     (4, 5, 3, 2, 0, (8, 8))],
+)
+def test_forward_matches_naive_loop(c, f, k, stride, padding, hw):
+    rng = np.random.default_rng(0)
+    layer = Conv2D(f, k, stride=stride, padding=padding)
+    bound, out_shape = bind([layer], (c, *hw), rng, dtype=np.float64)
+    layer.b[...] = rng.standard_normal(f)
+    x = rng.standard_normal((3, c, *hw))
+    out = layer.forward(x)
+    assert out.shape == (3, *out_shape)
+    np.testing.assert_allclose(out, naive_conv(x, layer.W, layer.b, stride, padding), atol=1e-12)
+
+
+def test_forward_keeps_float32_and_accepts_any_memory_order():
+    rng = np.random.default_rng(1)
+    layer = Conv2D(4, 3, padding=1)
+    bind([layer], (3, 5, 5), rng)
+    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    a = layer.forward(x)
+    b = layer.forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2))
+    assert a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "c, f, k, stride, padding, hw",
+    [(1, 2, 3, 1, 0, (5, 5)), (1, 2, 3, 1, 1, (5, 4)), (2, 3, 3, 2, 0, (7, 7)),
+     (3, 2, 3, 2, 1, (6, 5)), (4, 3, (2, 3), 1, 1, (4, 5))],
+)
+def test_gradients(c, f, k, stride, padding, hw):
+    rng = np.random.default_rng(2)
+    errors = check_layer_gradients(
+        Conv2D(f, k, stride=stride, padding=padding), (c, *hw), rng, batch=3
+    )
+    assert set(errors) == {"input", "W", "b"}
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    # <im2col(x), d> == <x, col2im(d)> for every x, d: the defining property of the backward.
+    rng = np.random.default_rng(3)
+    for stride in (1, 2):
+        x = rng.standard_normal((2, 7, 6, 3))
+        cols = im2col(x, 3, 2, stride)
+        d = rng.standard_normal(cols.shape)
+        assert np.isclose(np.sum(cols * d), np.sum(x * col2im(d, x.shape, stride)))
+
+
+def test_first_layer_can_skip_the_input_gradient():
+    rng = np.random.default_rng(4)
+    layer = Conv2D(2, 3)
+    bind([layer], (1, 5, 5), rng)
+    layer.forward(rng.standard_normal((2, 1, 5, 5)).astype(np.float32), training=True)
+    layer.input_grad = False
+    assert layer.backward(np.ones((2, 2, 3, 3), np.float32)) is None
+    assert np.all(layer.db == 18)
