@@ -1,0 +1,105 @@
+"""Losses: a number for how wrong a batch of outputs is, and its gradient.
+
+A loss has ``forward(z, y) -> float`` (mean over the batch) and ``backward() -> dL/dz``.
+
+SoftmaxCrossEntropy takes logits z : (n, k) and integer labels y : (n,).  Softmax and the
+cross-entropy are fused, because together they are both stable and simple:
+
+    log p = z - max z - log sum_j e^(z_j - max z)          (stable log-softmax)
+    t     = (1 - s) onehot(y) + s / k                      (label smoothing s, 0 by default)
+    L     = -1/n sum_i sum_k t_ik log p_ik
+    dL/dz = (p - t) / n
+
+MeanSquaredError takes outputs z : (n, k) and targets of the same shape (or integer labels,
+which are one-hot encoded):  L = 1/n sum_i ||z_i - t_i||^2 / k,  dL/dz = 2 (z - t) / (n k).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.functional import one_hot
+from numnet.nn.scratch import scratch
+
+
+class Loss:
+    """Protocol: ``forward(z, y)`` returns the mean loss; ``backward()`` returns dL/dz."""
+
+    def forward(self, z: NDArray, y: NDArray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> NDArray:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Cross-entropy of softmax(z) against labels y, fused; optional label smoothing."""
+
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, z: NDArray, y: NDArray) -> float:
+        """z : (n, k) logits, y : (n,) int labels -> mean cross-entropy."""
+        n, k = z.shape
+        rows = np.arange(n)
+        logp = scratch(self, "logp", z.shape, z.dtype)
+        np.subtract(z, z.max(axis=1, keepdims=True), out=logp)
+        p = np.exp(logp, out=scratch(self, "p", z.shape, z.dtype))
+        logp -= np.log(p.sum(axis=1, keepdims=True))
+        np.exp(logp, out=p)  # probabilities, exactly normalised
+        self.p, self.y = p, y
+        s = self.label_smoothing
+        picked = logp[rows, y].sum(dtype=np.float64)
+        if s == 0:
+            return float(-picked / n)
+        return float(-((1 - s) * picked + s / k * logp.sum(dtype=np.float64)) / n)
+
+    def backward(self) -> NDArray:
+        """dL/dz = (p - t) / n : (n, k), written over the stored probabilities."""
+        p, y = self.p, self.y
+        n, k = p.shape
+        s = self.label_smoothing
+        if s:
+            p -= p.dtype.type(s / k)
+        p[np.arange(n), y] -= p.dtype.type(1 - s)
+        p *= p.dtype.type(1 / n)
+        return p
+
+    def get_config(self) -> dict[str, Any]:
+        return {"label_smoothing": self.label_smoothing}
+
+
+class MeanSquaredError(Loss):
+    """Mean over samples of the mean squared difference; integer labels are one-hot encoded."""
+
+    def forward(self, z: NDArray, y: NDArray) -> float:
+        """z : (n, k), y : (n, k) targets or (n,) int labels -> mean squared error."""
+        if y.ndim == 1:
+            y = one_hot(y, z.shape[1], z.dtype)
+        self.diff = np.subtract(z, y, out=scratch(self, "diff", z.shape, z.dtype))
+        return float(np.vdot(self.diff, self.diff) / self.diff.size)
+
+    def backward(self) -> NDArray:
+        """dL/dz = 2 (z - t) / (n k)."""
+        self.diff *= self.diff.dtype.type(2 / self.diff.size)
+        return self.diff
+
+
+LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MeanSquaredError}
+
+
+def get_loss(loss: str | Loss) -> Loss:
+    """A Loss instance from a name ("cross_entropy", "mse") or the instance itself."""
+    if isinstance(loss, Loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    return LOSSES[loss]()
