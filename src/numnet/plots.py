@@ -92,12 +92,15 @@ def digit_prediction(
     predicted: int,
     actual: int | None = None,
     probs: ArrayLike | None = None,
+    *,
+    title: str | None = None,
 ) -> Figure:
     """One digit with its prediction (the tutorial's ``show_prediction`` picture).
 
     image : (28, 28) or (784,), uint8 or float in [0, 1]
     probs : (10,) class probabilities; if given, drawn as bars beside the image.
-    The title reads ``predicted: 3   actual: 3`` (actual omitted when unknown).
+    The image's title reads ``predicted: 3   actual: 3`` (actual omitted when unknown);
+    ``title``, if given, goes above everything (a file name, say).
     """
     plt = _pyplot()
     title = f"predicted: {int(predicted)}"
@@ -113,5 +116,7 @@ def digit_prediction(
         _draw_digit(ax_img, image, title)
         _draw_bars(ax_bar, probs, actual)
         ax_bar.set_title("what the network believes")
+    if title is not None:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

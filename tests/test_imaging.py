@@ -1,0 +1,269 @@
+"""Image files of every kind become the same MNIST-style digit; bad input is one ImageError."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from PIL import Image, ImageDraw
+
+from numnet.errors import ImageError
+from numnet.imaging import prepare, prepare_many
+
+
+def _digit_four() -> np.ndarray:
+    """A thick-stroked '4', bright on black, 112x112 uint8, drawn like a pen would."""
+    img = Image.new("L", (112, 112), 0)
+    d = ImageDraw.Draw(img)
+    d.line([(60, 10), (20, 70), (85, 70)], fill=255, width=11)
+    d.line([(65, 40), (65, 102)], fill=255, width=11)
+    return np.asarray(img)
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    """The digit as MNIST would hold it: (28, 28) float32."""
+    return prepare(_digit_four())
+
+
+def _render(ref: np.ndarray, canvas: int, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Draw the 28x28 ``ref`` large (smoothly) on a ``canvas``-pixel page, ink bright."""
+    size = canvas // 2
+    big = Image.fromarray((ref * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)
+    page = np.zeros((canvas, canvas), np.uint8)
+    top, left = canvas // 4 + offset[0], canvas // 4 + offset[1]
+    page[top : top + size, left : left + size] = np.asarray(big)
+    return page
+
+
+def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def _centre_of_mass(x: np.ndarray) -> tuple[float, float]:
+    r = np.arange(28)
+    return float((x.sum(1) * r).sum() / x.sum()), float((x.sum(0) * r).sum() / x.sum())
+
+
+# --- what MNIST's preparation promises -----------------------------------------------------
+
+
+def test_prepared_digit_is_mnist_shaped(reference):
+    assert reference.shape == (28, 28) and reference.dtype == np.float32
+    assert reference.min() == 0 and reference.max() == 1
+    rows, cols = np.nonzero(reference > 0)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (20, 21)  # the 20-px box (+ anti-aliasing)
+    cy, cx = _centre_of_mass(reference)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    assert reference[:3].sum() == 0 and reference[-3:].sum() == 0  # a margin all round
+
+
+def _variants(ref: np.ndarray, canvas: int) -> dict[str, bytes]:
+    """The same digit as people hand it over: every format numnet promises to read."""
+    bright = _render(ref, canvas)
+    off = _render(ref, canvas, offset=(-canvas // 5, canvas // 6))
+    dark = 255 - bright
+    alpha_ink = np.zeros((canvas, canvas, 4), np.uint8)
+    alpha_ink[..., 3] = bright  # black ink on a transparent page (canvas export)
+    white_ink = np.full((canvas, canvas, 4), 255, np.uint8)
+    white_ink[..., 3] = bright  # white ink on a transparent page
+    rgb = np.stack([dark, dark, np.minimum(dark.astype(int) + 30, 255).astype(np.uint8)], -1)
+    return {
+        "dark-on-white gray PNG": _encode(Image.fromarray(dark), "PNG"),
+        "light-on-black PNG": _encode(Image.fromarray(bright), "PNG"),
+        "bluish RGB PNG": _encode(Image.fromarray(rgb), "PNG"),
+        "RGBA black ink on transparent": _encode(Image.fromarray(alpha_ink), "PNG"),
+        "RGBA white ink on transparent": _encode(Image.fromarray(white_ink), "PNG"),
+        "JPEG quality 60": _encode(Image.fromarray(dark).convert("RGB"), "JPEG", quality=60),
+        "palette PNG": _encode(
+            Image.fromarray(dark).convert("P", palette=Image.Palette.ADAPTIVE, colors=16), "PNG"
+        ),
+        "off-centre": _encode(Image.fromarray(255 - off), "PNG"),
+        "16-bit PNG": _encode(Image.fromarray(dark.astype(np.uint16) * 257), "PNG"),
+    }
+
+
+@pytest.mark.parametrize("canvas", [64, 150, 400])
+def test_every_format_gives_back_the_same_digit(reference, canvas):
+    for kind, data in _variants(reference, canvas).items():
+        got = prepare(data)
+        assert got.shape == (28, 28) and got.dtype == np.float32, kind
+        assert _corr(got, reference) > 0.9, f"{kind} at {canvas} px"
+        cy, cx = _centre_of_mass(got)
+        assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1, kind
+
+
+def test_file_paths_pil_images_and_arrays_agree(reference, tmp_path):
+    page = 255 - _render(reference, 120)
+    path = tmp_path / "four.png"
+    Image.fromarray(page).save(path)
+    from_path = prepare(path)
+    np.testing.assert_array_equal(from_path, prepare(str(path)))
+    np.testing.assert_array_equal(from_path, prepare(Image.open(path)))
+    np.testing.assert_allclose(from_path, prepare(page), atol=1e-6)
+    np.testing.assert_allclose(from_path, prepare(page / np.float32(255)), atol=1e-5)
+
+
+def test_polarity_ink_comes_out_bright_either_way(reference):
+    bright = _render(reference, 100)
+    a, b = prepare(bright), prepare(255 - bright)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert np.median(a) == 0 and a.max() == 1  # black background, bright ink, as in MNIST
+
+
+def test_grey_paper_and_faint_noise_are_ignored(reference):
+    rng = np.random.default_rng(0)
+    page = 200 - _render(reference, 200).astype(np.float64) * 0.7  # gray paper, gray ink
+    page += rng.normal(0, 6, page.shape)  # sensor noise
+    page[5, 5] = 0  # one dark speck far from the digit
+    got = prepare(np.clip(page, 0, 255).astype(np.uint8))
+    assert _corr(got, reference) > 0.9
+
+
+def test_prepare_many_stacks():
+    many = prepare_many([_digit_four(), 255 - _digit_four()])
+    assert many.shape == (2, 28, 28) and many.dtype == np.float32
+    assert prepare_many([]).shape == (0, 28, 28)
+
+
+# --- bad input: one line that names the image ----------------------------------------------
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG that claims to be huge: the shape of a decompression bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p.write_text("3, not a picture"), "not an image"),
+        (lambda p: p.write_bytes(b""), "not an image"),
+        (lambda p: p.write_bytes(_encode(Image.new("L", (60, 60), 255), "PNG")), "blank"),
+        (lambda p: p.write_bytes(_encode(Image.new("RGBA", (60, 60)), "PNG")), "blank"),
+        (lambda p: p.write_bytes(_png_header_only(100_000, 100_000)), "too large"),
+        (lambda p: p.write_bytes(_png_header_only(8_000, 7_000)), "too large"),
+        (lambda p: p.write_bytes(_encode(Image.fromarray(_digit_four()), "PNG")[:200]), "corrupt"),
+        (lambda p: p.mkdir(), "folder"),
+        (lambda p: None, "No such file"),
+    ],
+    ids=[
+        "text",
+        "empty-file",
+        "blank",
+        "transparent",
+        "bomb",
+        "oversize",
+        "truncated",
+        "folder",
+        "missing",
+    ],
+)
+def test_bad_files_give_one_line_naming_the_file(tmp_path, make, words):
+    path = tmp_path / "digit.png"
+    make(path)
+    with pytest.raises(ImageError) as e:
+        prepare(path)
+    message = str(e.value)
+    assert words in message and str(path) in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.zeros((0, 5)),
+        np.zeros((4, 4, 7)),
+        np.full((5, 5), np.nan),
+        np.full((5, 5), 3.0),
+        np.full((5, 5), -2),
+        np.zeros((2, 3, 4, 5)),
+        np.array(["a", "b"]),
+    ],
+)
+def test_bad_arrays_give_image_error(array):
+    with pytest.raises(ImageError):
+        prepare(array)
+
+
+def test_a_bad_file_among_several_is_named(tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray(_digit_four()).save(good)
+    bad = tmp_path / "bad.png"
+    bad.write_text("nope")
+    with pytest.raises(ImageError, match="bad.png"):
+        prepare_many([good, bad])
+
+
+# --- properties: anything in, a digit or ImageError out ------------------------------------
+
+
+def _valid_or_image_error(source) -> None:
+    try:
+        out = prepare(source)
+    except ImageError as e:
+        assert "\n" not in str(e)
+        return
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes(data):
+    _valid_or_image_error(data)
+
+
+_PNG = _encode(Image.fromarray(_digit_four()).resize((40, 40)), "PNG")
+_JPEG = _encode(Image.fromarray(_digit_four()).resize((40, 40)), "JPEG")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([_PNG, _JPEG]),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(10, 10_000),
+)
+def test_damaged_real_files(original, flips, cut):
+    data = bytearray(original[:cut])
+    for where, value in flips:
+        data[where % len(data)] = value
+    _valid_or_image_error(bytes(data))
+
+
+_shapes = st.one_of(
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
+    st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([1, 2, 3, 4])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        hnp.arrays(np.uint8, _shapes),
+        hnp.arrays(np.float32, _shapes, elements=st.floats(0, 1, width=32)),
+        hnp.arrays(np.float64, _shapes),  # NaN, inf, out of range
+        hnp.arrays(np.int16, _shapes),
+        hnp.arrays(np.bool_, _shapes),
+    )
+)
+def test_random_small_arrays(array):
+    _valid_or_image_error(array)
