@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from numnet.datasets.checksums import MNIST_FILES
+from numnet.datasets import checksums
 
 
 def cache_dir() -> Path:
@@ -31,7 +31,7 @@ def keras_npz() -> Path:
 def find_idx_files(folder: Path) -> dict[str, Path]:
     """The MNIST IDX files present in ``folder``: ``{"x_train": path, ...}`` (maybe fewer)."""
     found = {}
-    for entry in MNIST_FILES:
+    for entry in checksums.MNIST_FILES:
         dotted = entry.filename.replace("-idx", ".idx")  # train-images.idx3-ubyte
         for name in (entry.filename, f"{entry.filename}.gz", dotted, f"{dotted}.gz"):
             if (folder / name).is_file():

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from numnet.atomic import write_bytes
+from numnet.datasets import checksums
 from numnet.datasets import download as _download
-from numnet.datasets.checksums import MNIST_FILES
 from numnet.datasets.idx import read_idx
 from numnet.datasets.locations import cache_dir, find_idx_files, keras_npz
 from numnet.datasets.npz import read_npz
@@ -74,15 +74,14 @@ def load_data(
 def read_source(path: Path, origin: str | None = None) -> dict[str, np.ndarray]:
     """Read the four arrays from a place the user chose; refuse it (naming it) if bad."""
     where = f" (from {origin})" if origin else ""
+    files = checksums.MNIST_FILES
     if path.is_dir():
         found = find_idx_files(path)
-        if len(found) == len(MNIST_FILES):
-            return {
-                e.key: read_idx(found[e.key], shape=e.shape, sha256=e.sha256) for e in MNIST_FILES
-            }
+        if len(found) == len(files):
+            return {e.key: read_idx(found[e.key], shape=e.shape, sha256=e.sha256) for e in files}
         if not found and (path / "mnist.npz").is_file():
             return read_npz(path / "mnist.npz")
-        missing = ", ".join(f"{e.filename}[.gz]" for e in MNIST_FILES if e.key not in found)
+        missing = ", ".join(f"{e.filename}[.gz]" for e in files if e.key not in found)
         raise DataError(
             f"{path}{where}: folder lacks {missing}; it needs the four MNIST IDX files "
             "or a Keras mnist.npz"
@@ -97,7 +96,7 @@ def _from_caches_or_mirrors(*, download: bool, progress: bool) -> dict[str, np.n
     looked = ["$NUMNET_DATA (not set)"]
     cache = cache_dir()
     arrays, problems = _read_cache(cache)
-    if len(arrays) == len(MNIST_FILES):
+    if len(arrays) == len(checksums.MNIST_FILES):
         return arrays
     looked.append(f"{cache} ({'; '.join(problems)})")
 
@@ -115,7 +114,7 @@ def _from_caches_or_mirrors(*, download: bool, progress: bool) -> dict[str, np.n
             f"MNIST not found; looked at {', '.join(looked)}; downloading is off: {HOW_TO_POINT}"
         )
     try:
-        for entry in MNIST_FILES:
+        for entry in checksums.MNIST_FILES:
             if entry.key not in arrays:
                 arrays[entry.key], data = _download.download(entry, progress=progress)
                 _store(cache / f"{entry.filename}.gz", data)
@@ -137,7 +136,7 @@ def _store(path: Path, data: bytes) -> None:
 def _read_cache(cache: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     """The verified arrays in numnet's cache, and what is wrong with the rest."""
     arrays, problems = {}, []
-    for entry in MNIST_FILES:
+    for entry in checksums.MNIST_FILES:
         path = cache / f"{entry.filename}.gz"
         if not path.is_file():
             problems.append(f"no {path.name}")

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet.datasets.checksums import MNIST_FILES, MnistFile
+from numnet.datasets import checksums
+from numnet.datasets.checksums import MnistFile
 from numnet.datasets.idx import idx_header, read_payload
 from numnet.errors import DataError
 
@@ -51,7 +52,7 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            return {entry.key: _read_member(archive, path, entry) for entry in MNIST_FILES}
+            return {e.key: _read_member(archive, path, e) for e in checksums.MNIST_FILES}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
         raise DataError(f"{path}: corrupt .npz file ({e})") from None
 
@@ -63,7 +64,7 @@ def _read_member(archive: zipfile.ZipFile, path: Path, entry: MnistFile) -> np.n
     except KeyError:
         raise DataError(
             f"{path}: no array '{entry.key}' (a Keras mnist.npz holds "
-            f"{', '.join(e.key for e in MNIST_FILES)})"
+            f"{', '.join(e.key for e in checksums.MNIST_FILES)})"
         ) from None
     with member:
         version = np.lib.format.read_magic(member)
@@ -78,8 +79,10 @@ def _read_member(archive: zipfile.ZipFile, path: Path, entry: MnistFile) -> np.n
         nbytes = int(np.prod(shape))
         hasher = hashlib.sha256(idx_header(shape))
         buf = read_payload(member, nbytes, hasher)
-        if len(buf) < nbytes or member.read(1):  # reading to the end also checks the zip CRC
-            raise DataError(f"{path}: '{entry.key}' holds {len(buf)} bytes, expected {nbytes}")
+        # reading past the end also makes zipfile check the member's CRC
+        if len(buf) < nbytes or member.read(1):
+            amount = "fewer" if len(buf) < nbytes else "more"
+            raise DataError(f"{path}: '{entry.key}' holds {amount} than its {nbytes} data bytes")
     if hasher.hexdigest() != entry.sha256:
         raise DataError(
             f"{path}: '{entry.key}' does not match the canonical MNIST data (SHA-256 mismatch): "
