@@ -80,11 +80,12 @@ def _draw_bars(ax: Any, probs: ArrayLike, label: int | None = None) -> None:
         colors[int(label)] = "tab:red"
     ax.bar(np.arange(p.size), p, color=colors)
     ax.set_xticks(np.arange(p.size))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.1)  # room for the percentage above a full bar
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_xlabel("digit")
     ax.set_ylabel("probability")
     ax.grid(axis="y", alpha=0.3)
-    ax.text(best, min(p[best] + 0.02, 0.95), f"{p[best]:.0%}", ha="center", va="bottom")
+    ax.text(best, p[best] + 0.02, f"{p[best]:.0%}", ha="center", va="bottom")
 
 
 def digit_prediction(
@@ -103,17 +104,17 @@ def digit_prediction(
     ``title``, if given, goes above everything (a file name, say).
     """
     plt = _pyplot()
-    title = f"predicted: {int(predicted)}"
+    caption = f"predicted: {int(predicted)}"
     if actual is not None:
-        title += f"   actual: {int(actual)}"
+        caption += f"   actual: {int(actual)}"
     if probs is None:
         fig, ax = plt.subplots(figsize=(4, 4.3))
-        _draw_digit(ax, image, title)
+        _draw_digit(ax, image, caption)
     else:
         fig, (ax_img, ax_bar) = plt.subplots(
             1, 2, figsize=(8, 4), gridspec_kw={"width_ratios": [1, 1.3]}
         )
-        _draw_digit(ax_img, image, title)
+        _draw_digit(ax_img, image, caption)
         _draw_bars(ax_bar, probs, actual)
         ax_bar.set_title("what the network believes")
     if title is not None:

@@ -1,0 +1,117 @@
+"""``numnet predict``: labels, --top, --json, --show, and one-line errors.
+
+The model here is a stand-in: a nearest-template classifier over three drawn digits (0, 1,
+4), so these tests exercise the command, not a trained network.  The end-to-end run with a
+real model trained on MNIST is the check set (``examples/make_checkset.py``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from numnet.cli import main
+from numnet.cli import predict as cli_predict
+from numnet.imaging import prepare
+
+
+def _draw(label: int, size: int, dark_on_light: bool) -> Image.Image:
+    ink, paper = (0, 255) if dark_on_light else (255, 0)
+    img = Image.new("L", (size, size), paper)
+    d = ImageDraw.Draw(img)
+    s = size / 100
+    w = max(2, round(9 * s))
+    if label == 0:
+        d.ellipse([30 * s, 15 * s, 70 * s, 85 * s], outline=ink, width=w)
+    elif label == 1:
+        d.line([(50 * s, 12 * s), (50 * s, 88 * s)], fill=ink, width=w)
+    else:
+        d.line([(55 * s, 10 * s), (20 * s, 62 * s), (80 * s, 62 * s)], fill=ink, width=w)
+        d.line([(60 * s, 35 * s), (60 * s, 90 * s)], fill=ink, width=w)
+    return img
+
+
+class TemplateModel:
+    """predict_proba(x (n, 28, 28) float in [0, 1]) -> (n, 10): softmax of -distance."""
+
+    def __init__(self) -> None:
+        self.templates = np.zeros((10, 784), np.float32)
+        self.templates[:] = 5.0  # classes without a template are far from everything
+        for label in (0, 1, 4):
+            self.templates[label] = prepare(_draw(label, 100, False)).ravel()
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        assert x.shape[1:] == (28, 28) and x.dtype == np.float32
+        d = ((x.reshape(len(x), 1, 784) - self.templates) ** 2).sum(-1)
+        z = -d / 10
+        e = np.exp(z - z.max(1, keepdims=True))
+        return (e / e.sum(1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli_predict, "_load_model", lambda path: TemplateModel())
+    paths = {}
+    for label, size, dark, fmt in [
+        (0, 64, True, "png"),
+        (1, 300, False, "jpg"),
+        (4, 150, True, "png"),
+    ]:
+        p = tmp_path / f"digit{label}.{fmt}"
+        _draw(label, size, dark).convert("RGB").save(p)
+        paths[label] = p
+    return paths
+
+
+def test_prints_label_and_confidence_per_image(files, capsys):
+    assert main(["predict", "m.npz", *map(str, files.values())]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for line, (label, path) in zip(lines, files.items(), strict=True):
+        assert line.startswith(f"{path}: {label} (") and line.endswith("%)")
+
+
+def test_top_k_and_json(files, capsys):
+    assert main(["predict", "m.npz", str(files[4]), "--top", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (r,) = out["predictions"]
+    assert r["file"] == str(files[4]) and r["label"] == 4
+    assert [t["label"] for t in r["top"]][0] == 4 and len(r["top"]) == 3
+    probs = [t["probability"] for t in r["top"]]
+    assert probs == sorted(probs, reverse=True) and r["confidence"] == probs[0]
+    assert len(r["probabilities"]) == 10 and abs(sum(r["probabilities"]) - 1) < 1e-4
+
+
+def test_show_writes_a_picture_per_image(files, tmp_path, capsys):
+    out = tmp_path / "seen"
+    assert main(["predict", "m.npz", *map(str, files.values()), "--show", str(out)]) == 0
+    pictures = sorted(p.name for p in out.iterdir())
+    assert pictures == ["digit0.png", "digit1.png", "digit4.png"]
+    with Image.open(out / "digit1.png") as img:
+        assert img.format == "PNG" and img.size[0] >= 600
+
+
+def test_bad_image_among_several_is_one_line_exit_2(files, tmp_path, capsys):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    shown = tmp_path / "seen"
+    code = main(["predict", "m.npz", str(files[0]), str(bad), "--show", str(shown)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.count("\n") == 1 and "notes.png" in captured.err
+    assert not shown.exists()  # nothing written
+
+
+@pytest.mark.parametrize("k", ["0", "11", "-1"])
+def test_top_out_of_range(files, capsys, k):
+    assert main(["predict", "m.npz", str(files[0]), "--top", k]) == 2
+    err = capsys.readouterr().err
+    assert "--top" in err and err.count("\n") == 1
+
+
+def test_missing_image_file(files, tmp_path, capsys):
+    assert main(["predict", "m.npz", str(tmp_path / "nope.png")]) == 2
+    assert "nope.png" in capsys.readouterr().err
