@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import math
 import threading
@@ -34,6 +35,9 @@ from numnet.errors import NumnetError
 
 #: requests larger than this are refused with 413 before a byte of the body is read
 MAX_BODY_BYTES = 1 << 20
+#: largest picture decoded, in pixels. The page sends ~300x300; a 1 MiB PNG of one colour can
+#: claim 50 megapixels, which would cost hundreds of MB per request thread to decode.
+MAX_IMAGE_PIXELS = 2048 * 2048
 SIDE = 28
 _DATA_URL_PREFIX = "data:image/"
 _BASE64_MARK = ";base64,"
@@ -101,12 +105,26 @@ def decode_data_url(url: Any) -> bytes:
         raise ApiError(400, '"image" holds invalid base64') from None
 
 
+def check_image_size(data: bytes) -> None:
+    """Refuse a picture over MAX_IMAGE_PIXELS from its header, before decoding it (413)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only
+            w, h = img.size
+    except Exception:  # not an image at all: prepare() explains that in its own words
+        return
+    if w * h > MAX_IMAGE_PIXELS:
+        raise ApiError(413, f"the image is {w}x{h} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+
+
 def pixels_from_image(data: bytes) -> NDArray[np.float32]:
     """Image file bytes -> the (28, 28) float32 digit, prepared as MNIST prepared its digits."""
     from numnet.imaging import prepare  # Pillow is imported only when a picture arrives
 
+    check_image_size(data)
     try:
-        return prepare(data)
+        return prepare(data, name="the image")
     except NumnetError as e:  # ImageError: not an image, empty, too large ...
         raise ApiError(400, f"the image cannot be read as a digit: {e}") from None
 

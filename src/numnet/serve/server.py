@@ -67,7 +67,10 @@ class Handler(BaseHTTPRequestHandler):
 
     server: DigitServer
     protocol_version = "HTTP/1.1"  # keep-alive: the page sends a request every ~100 ms
-    timeout = READ_TIMEOUT  # StreamRequestHandler sets it on the socket
+
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout  # StreamRequestHandler puts it on the socket
+        super().setup()
 
     def version_string(self) -> str:  # the Server header: no Python version on show
         return "numnet"
@@ -127,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(413, f"the body is {n} bytes; the limit is {MAX_BODY_BYTES}")
         # Each read waits at most READ_TIMEOUT; the deadline stops a client that sends a
         # byte every few seconds from holding the connection for ever.
-        deadline = time.monotonic() + BODY_DEADLINE
+        deadline = time.monotonic() + self.server.body_deadline
         chunks: list[bytes] = []
         while n > 0:
             if time.monotonic() > deadline:
@@ -162,13 +165,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, body, "application/json")
 
     def send_json_error(self, status: int, message: str) -> None:
-        path = getattr(self, "path", "")  # unset when the request line itself was bad
-        log.warning('%s "%s %s" %d %s', self.client_ip, self.command, path, status, message)
+        line = getattr(self, "requestline", "")[:200]  # unset when the request line was bad
+        log.warning('%s "%s" %d %s', self.client_ip, line, status, message)
         self.send_json(status, {"error": message})
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors found by http.server itself (bad request line, huge headers ...) as JSON."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a garbled request line: still send a status
+            self.request_version = "HTTP/1.0"
         self.send_json_error(code, message or HTTPStatus(code).phrase)
 
     # -- logging: one line per request, never a traceback for a bad request -----------------
@@ -190,10 +195,14 @@ class DigitServer(ThreadingHTTPServer):
 
     daemon_threads = True  # a stuck connection never keeps the process alive
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 8000,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 8000, *,
+                 max_connections: int = MAX_CONNECTIONS, read_timeout: float = READ_TIMEOUT,
+                 body_deadline: float = BODY_DEADLINE) -> None:
         self.app = app
         self.static = load_static()
+        self.read_timeout = read_timeout
+        self.body_deadline = body_deadline
+        self.max_connections = max_connections
         self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__((host, port), Handler)
 
@@ -205,7 +214,7 @@ class DigitServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
             log.warning("%s refused: %d connections are open", client_address[0],
-                        MAX_CONNECTIONS)
+                        self.max_connections)
             body = b'{"error":"the server is busy; try again"}'
             try:
                 request.settimeout(1.0)
