@@ -98,7 +98,8 @@ def _from_caches_or_mirrors(*, download: bool, progress: bool) -> dict[str, np.n
     arrays, problems = _read_cache(cache)
     if len(arrays) == len(checksums.MNIST_FILES):
         return arrays
-    looked.append(f"{cache} ({'; '.join(problems)})")
+    empty = not arrays and all(p.startswith("no ") for p in problems)
+    looked.append(f"{cache} ({'empty' if empty else '; '.join(problems)})")
 
     keras = keras_npz()
     if keras.is_file():
