@@ -1,0 +1,351 @@
+"""Model files: save -> load gives the same predictions; anything else is a one-line refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from numnet import io
+from numnet.errors import ModelFileError
+from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
+
+FIXTURE = [HealthCheck.function_scoped_fixture]
+
+
+def small_model(seed: int = 0) -> Sequential:
+    return Sequential(
+        [Dense(16), BatchNorm(), ReLU(), Dropout(0.1), Dense(10)], input_shape=(784,), seed=seed
+    )
+
+
+def images(n: int = 20, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, 28, 28), dtype=np.uint8)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    model = small_model()
+    model.bound.buffers[...] = np.random.default_rng(2).random(model.bound.buffers.size)
+    return io.save(model, tmp_path / "m.npz", record={"epochs": 3, "seed": 0})
+
+
+def rewrite(path: Path, arrays: dict, meta: dict | None) -> Path:
+    """Write an .npz with exactly these arrays (and ``meta`` as JSON bytes if given)."""
+    extra = {} if meta is None else {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+    with open(path, "wb") as f:
+        np.savez(f, **arrays, **extra)
+    return path
+
+
+def parts(path: Path) -> tuple[dict, dict]:
+    return io.read_archive(path)
+
+
+def refused(path: Path, match: str) -> str:
+    with pytest.raises(ModelFileError, match=match) as e:
+        io.load(path)
+    message = str(e.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def test_save_load_same_predictions(saved: Path) -> None:
+    model = small_model()
+    model.bound.buffers[...] = np.random.default_rng(2).random(model.bound.buffers.size)
+    loaded = io.load(saved)
+    x = images()
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    np.testing.assert_array_equal(loaded.bound.params, model.bound.params)
+    np.testing.assert_array_equal(loaded.bound.buffers, model.bound.buffers)
+
+
+def test_description(saved: Path) -> None:
+    meta = io.describe(saved)
+    assert meta["format"] == "numnet-model" and meta["format_version"] == io.FORMAT_VERSION
+    assert meta["architecture"] == small_model().get_config()
+    assert meta["preprocessing"]["input_shape"] == [784]
+    assert meta["training"] == {"epochs": 3, "seed": 0}
+    with zipfile.ZipFile(saved) as zf:
+        assert sorted(zf.namelist()) == ["buffers.npy", "meta.npy", "params.npy"]
+
+
+def test_save_refuses_broken_weights(tmp_path: Path) -> None:
+    model = small_model()
+    model.bound.params[0] = np.nan
+    with pytest.raises(ModelFileError, match="NaN"):
+        io.save(model, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_twolayer_pickle_loads(tmp_path: Path) -> None:
+    from numnet import twolayer
+
+    params = twolayer.init_params(hidden=10, seed=0)
+    path = twolayer.save_params(params, tmp_path / "p.pkl")
+    model = io.load(path)
+    assert isinstance(model, twolayer.TwoLayerClassifier)
+    assert model.predict_proba(images()).shape == (20, 10)
+
+
+# --------------------------------------------------------------------------- tampered files
+
+
+def test_wrong_shape(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    arrays["params"] = arrays["params"][:-5]
+    refused(rewrite(saved, arrays, meta), "holds .* values but the architecture needs")
+
+
+def test_wrong_dtype(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    arrays["params"] = arrays["params"].astype(np.float64)
+    refused(rewrite(saved, arrays, meta), "expected flat float32")
+
+
+@pytest.mark.parametrize("name", ["params", "buffers", "meta"])
+def test_missing_array(saved: Path, name: str) -> None:
+    arrays, meta = parts(saved)
+    if name == "meta":
+        refused(rewrite(saved, arrays, None), "'meta' array missing")
+    else:
+        del arrays[name]
+        refused(rewrite(saved, arrays, meta), f"{name!r} missing")
+
+
+def test_object_array(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    arrays["params"] = np.array([{"x": 1}, print], dtype=object)
+    path = saved.with_name("obj.npz")
+    with open(path, "wb") as f:
+        np.savez(
+            f, allow_pickle=True, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8)
+        )
+    refused(path, "pickled Python objects")
+
+
+def test_newer_version(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    meta["format_version"] = io.FORMAT_VERSION + 1
+    refused(rewrite(saved, arrays, meta), "newer numnet")
+
+
+def test_unknown_layer(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    meta["architecture"]["layers"][2]["type"] = "os.system"
+    refused(rewrite(saved, arrays, meta), "unknown layer type 'os.system'")
+
+
+def test_bad_layer_config(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    meta["architecture"]["layers"][0]["config"]["units"] = 17
+    refused(rewrite(saved, arrays, meta), "architecture needs")
+    meta["architecture"]["layers"][0]["config"] = {"units": 16, "evil": "__import__('os')"}
+    refused(rewrite(saved, arrays, meta), "invalid Dense layer")
+
+
+def test_nan_weights(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    arrays["params"][3] = np.inf
+    refused(rewrite(saved, arrays, meta), "NaN or Inf")
+
+
+@pytest.mark.parametrize("keep", [0, 10, 100, 0.5, -1])
+def test_truncated(saved: Path, keep: float) -> None:
+    data = saved.read_bytes()
+    n = int(len(data) * keep) if isinstance(keep, float) else (keep if keep >= 0 else len(data) - 1)
+    saved.write_bytes(data[:n])
+    refused(saved, "truncated|corrupt|not a numnet")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, I am a text file\n", b"\x89PNG\r\n\x1a\n" + bytes(100), b""],
+    ids=["text", "png", "empty"],
+)
+def test_not_a_model(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "m.npz"
+    path.write_bytes(content)
+    refused(path, "not a numnet model")
+
+
+def test_single_npy_array(tmp_path: Path) -> None:
+    path = tmp_path / "m.npy"
+    np.save(path, np.zeros(3))
+    refused(path, "not a numnet model")
+
+
+def test_other_npz(tmp_path: Path) -> None:
+    path = tmp_path / "mnist.npz"
+    with open(path, "wb") as f:
+        np.savez(f, x_train=np.zeros((2, 28, 28), np.uint8))
+    refused(path, "'meta' array missing")
+
+
+def test_checkpoint_is_not_a_model(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    meta["format"] = "numnet-checkpoint"
+    refused(rewrite(saved, arrays, meta), "checkpoint")
+
+
+def test_header_lies_about_size(saved: Path) -> None:
+    """An .npy header promising far more data than the member holds: refused, not allocated."""
+    import io as pyio
+
+    arrays, meta = parts(saved)
+    header = pyio.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**11,)}
+    )
+    rewrite(saved, {"buffers": arrays["buffers"]}, meta)
+    with zipfile.ZipFile(saved, "a") as zf:
+        zf.writestr("params.npy", header.getvalue() + arrays["params"].tobytes())
+    refused(saved, "larger than numnet models can be|truncated")
+
+
+def test_missing_and_folder(tmp_path: Path) -> None:
+    refused(tmp_path / "nothere.npz", "no such file")
+    refused(tmp_path, "is a folder")
+
+
+def test_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"PK\x03\x04")
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    monkeypatch.setattr(io, "open", denied, raising=False)
+    refused(path, "cannot read")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=2000))
+def test_random_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "r.npz"
+    path.write_bytes(data)
+    try:
+        io.load(path)
+    except ModelFileError as e:
+        assert "\n" not in str(e)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(min_size=1, max_size=400), at=st.integers(0, 10**6), data2=st.data())
+def test_corrupted_model(saved: Path, data: bytes, at: int, data2: st.DataObject) -> None:
+    """Overwrite a random stretch of a good model, or cut it: loads or refuses, nothing else."""
+    blob = bytearray(saved.read_bytes())
+    at %= len(blob)
+    blob[at : at + len(data)] = data
+    if data2.draw(st.booleans()):
+        blob = blob[: data2.draw(st.integers(0, len(blob)))]
+    path = saved.with_name("c.npz")
+    path.write_bytes(bytes(blob))
+    try:
+        io.load(path)
+    except ModelFileError as e:
+        assert "\n" not in str(e)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def descriptions(draw: st.DrawFn, base: dict) -> dict:
+    """A model description with a few fields replaced by random JSON."""
+    meta = json.loads(json.dumps(base))
+    for _ in range(draw(st.integers(1, 3))):
+        where = draw(st.sampled_from(["top", "arch", "layer", "config"]))
+        value = draw(json_values)
+        if where == "top":
+            meta[draw(st.sampled_from(["format", "format_version", "architecture"]))] = value
+        elif where == "arch" and isinstance(meta.get("architecture"), dict):
+            meta["architecture"][draw(st.sampled_from(["input_shape", "layers"]))] = value
+        elif where == "layer" and isinstance(meta.get("architecture"), dict):
+            layers = meta["architecture"].get("layers")
+            if isinstance(layers, list) and layers:
+                layers[draw(st.integers(0, len(layers) - 1))] = value
+        elif where == "config":
+            try:
+                layer = draw(st.sampled_from(meta["architecture"]["layers"]))
+                layer["config"][draw(st.text(max_size=6) | st.sampled_from(["units", "rate"]))] = (
+                    value
+                )
+            except (KeyError, TypeError, IndexError, ValueError, AttributeError):
+                pass
+    return meta
+
+
+_BASE = None
+
+
+def _base() -> tuple[dict, dict]:
+    global _BASE
+    if _BASE is None:
+        model = small_model()
+        _BASE = (
+            {"params": model.bound.params, "buffers": model.bound.buffers},
+            io.description(model),
+        )
+    return _BASE
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_random_descriptions(tmp_path: Path, data: st.DataObject) -> None:
+    arrays, base = _base()
+    meta = data.draw(descriptions(base))
+    path = rewrite(tmp_path / "d.npz", arrays, meta)
+    try:
+        io.load(path)
+    except ModelFileError as e:
+        assert "\n" not in str(e)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    arrays=st.dictionaries(
+        st.sampled_from(["params", "buffers", "x", "meta"]),
+        hnp.arrays(
+            hnp.scalar_dtypes() | hnp.byte_string_dtypes() | hnp.unicode_string_dtypes(),
+            hnp.array_shapes(min_dims=0, max_dims=3, max_side=6),
+        ),
+        max_size=4,
+    )
+)
+def test_random_npz_contents(tmp_path: Path, arrays: dict) -> None:
+    path = tmp_path / "n.npz"
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    try:
+        io.load(path)
+    except ModelFileError as e:
+        assert "\n" not in str(e)
