@@ -27,6 +27,12 @@ from numnet.errors import DataError
 
 ZIP_MAGIC = b"PK\x03\x04"
 
+#: what zipfile and numpy raise on damaged archives; zipfile says NotImplementedError for an
+#: unknown version or compression method, RuntimeError for an "encrypted" member
+_ZIP_ERRORS = (
+    zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError, RuntimeError
+)
+
 _HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
@@ -53,7 +59,7 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as archive:
             return {e.key: _read_member(archive, path, e) for e in checksums.MNIST_FILES}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:
+    except _ZIP_ERRORS as e:
         raise DataError(f"{path}: corrupt .npz file ({e})") from None
 
 
