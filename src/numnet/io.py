@@ -316,7 +316,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     if _open_checked(path).startswith(_PICKLE_PREFIX):
         from numnet.twolayer import TwoLayerClassifier
 
-        return TwoLayerClassifier.load(path)
+        try:
+            return TwoLayerClassifier.load(path)
+        except ModelFileError as e:  # pickle's own messages may span lines
+            raise ModelFileError(" ".join(str(e).split())) from None
     arrays, meta = read_archive(path)
     check_format(path, meta, FORMAT, FORMAT_VERSION)
     extra = sorted(set(arrays) - {"params", "buffers"})
@@ -356,7 +359,10 @@ def build_model(
 
     from numnet.nn import Sequential
 
-    model = Sequential(layers, input_shape=input_shape)
+    try:
+        model = Sequential(layers, input_shape=input_shape)
+    except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
+        raise _error(path, f"architecture does not build ({_detail(e)})") from None
     model.bound.params[...] = arrays["params"]
     model.bound.buffers[...] = arrays["buffers"]
     return model
