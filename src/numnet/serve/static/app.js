@@ -49,7 +49,7 @@ function showBars(probs, label) {
   bars.forEach((row, d) => {
     const p = probs ? probs[d] : 0;
     row.fill.style.width = `${(100 * p).toFixed(1)}%`;
-    row.pct.textContent = probs ? `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%` : "–";
+    row.pct.textContent = probs ? `${(100 * p).toFixed(1)}%` : "–";
     row.li.classList.toggle("top", d === label);
   });
 }
