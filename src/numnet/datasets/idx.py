@@ -160,7 +160,7 @@ def _read_stream(
     """Parse header + data from a (decompressed) stream; ``size`` is its length when known."""
     magic = stream.read(4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in DTYPES:
-        looks = f"{len(magic)}-byte file" if len(magic) < 4 else f"magic 0x{magic.hex()}"
+        looks = f"only {len(magic)} bytes" if len(magic) < 4 else f"magic 0x{magic.hex()}"
         gz = " and not gzip despite its .gz name" if name.endswith(".gz") and not compressed else ""
         raise DataError(
             f"{name}: not an IDX file ({looks}{gz}; MNIST labels start with 0x00000801, "
