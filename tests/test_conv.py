@@ -68,6 +68,16 @@ def test_gradients(c, f, k, stride, padding, hw):
     assert set(errors) == {"input", "W", "b"}
 
 
+def test_fused_relu_matches_conv_then_relu_and_its_gradients():
+    rng = np.random.default_rng(5)
+    plain, fused = Conv2D(3, 3, padding=1), Conv2D(3, 3, padding=1, activation="relu")
+    bind([plain], (2, 5, 5), np.random.default_rng(0), dtype=np.float64)
+    bind([fused], (2, 5, 5), np.random.default_rng(0), dtype=np.float64)
+    x = rng.standard_normal((2, 2, 5, 5))
+    np.testing.assert_array_equal(fused.forward(x), np.maximum(plain.forward(x), 0))
+    check_layer_gradients(Conv2D(3, 3, stride=2, activation="relu"), (2, 6, 6), rng, batch=3)
+
+
 def test_col2im_is_the_adjoint_of_im2col():
     # <im2col(x), d> == <x, col2im(d)> for every x, d: the defining property of the backward.
     rng = np.random.default_rng(3)
@@ -75,7 +85,8 @@ def test_col2im_is_the_adjoint_of_im2col():
         x = rng.standard_normal((2, 7, 6, 3))
         cols = im2col(x, 3, 2, stride)
         d = rng.standard_normal(cols.shape)
-        assert np.isclose(np.sum(cols * d), np.sum(x * col2im(d, x.shape, stride)))
+        dx = col2im(d.transpose(3, 4, 0, 1, 2, 5), x.shape, stride)  # offset-first layout
+        assert np.isclose(np.sum(cols * d), np.sum(x * dx))
 
 
 def test_first_layer_can_skip_the_input_gradient():

@@ -72,3 +72,21 @@ def test_overlapping_max_pool_accumulates_into_a_shared_maximum():
     layer.forward(x, training=True)
     dx = layer.backward(np.array([[[[1.0, 2.0]]]]))
     np.testing.assert_array_equal(dx, [[[[0.0, 3.0, 0.0], [0.0, 0.0, 0.0]]]])
+
+
+@pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D, GlobalAvgPool2D])
+def test_memory_layout_is_kept_and_values_do_not_depend_on_it(cls):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+    x_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    results = []
+    for inp in (x, x_last):
+        layer = cls()
+        bind([layer], (3, 6, 6))
+        out = layer.forward(inp, training=True)
+        dx = layer.backward(np.ones_like(out))
+        assert dx.shape == x.shape and dx.dtype == np.float32
+        assert dx.transpose(0, 2, 3, 1).flags.c_contiguous == (inp is x_last)
+        results.append((out, dx))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)  # summation order
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -20,10 +20,12 @@ The input gradient is the adjoint of im2col: every entry of ``dcols = dout @ W.T
 back to the input pixel it was copied from.  Pixels are shared by up to ``kh*kw`` windows,
 so we loop over the ``kh*kw`` kernel offsets (i, j) and add one strided slice per offset:
 
-    dxp[:, i : i + s*oh : s, j : j + s*ow : s, :] += dcols[:, :, :, i, j, :]
+    dxp[:, i : i + s*oh : s, j : j + s*ow : s, :] += dcols[i, j]      dcols[i, j] : (n, oh, ow, c)
 
 Within one offset the slices do not overlap, so a plain ``+=`` is correct: no ``np.add.at``,
-no Python loop over samples or pixels.
+no Python loop over samples or pixels.  ``dcols`` is laid out offset-first,
+(kh, kw, n, oh, ow, c), so each added block is contiguous: ``Conv2D`` computes it as kh*kw
+products ``dout @ W[i, j].T`` in one batched ``np.matmul``.
 """
 
 from __future__ import annotations
@@ -70,18 +72,18 @@ def im2col(
 def col2im(
     dcols: NDArray, padded_shape: tuple[int, int, int, int], stride: int = 1
 ) -> NDArray:
-    """Adjoint of ``im2col``: add each row's entries back to the pixels they came from.
+    """Adjoint of ``im2col``: add each window entry back to the pixel it came from.
 
-    dcols        : (n, oh, ow, kh, kw, c) gradient with respect to ``cols``
+    dcols        : (kh, kw, n, oh, ow, c) gradient with respect to the windows, offset-first
     padded_shape : (n, H, W, c) shape of the padded input
     returns dxp  : (n, H, W, c), dL/dxp (pixels no window covers get 0)
     """
-    n, oh, ow, kh, kw, c = dcols.shape
+    kh, kw, n, oh, ow, c = dcols.shape
     dxp = np.zeros(padded_shape, dcols.dtype)
     for i in range(kh):
         rows = offset_slice(i, oh, stride)
         for j in range(kw):
-            dxp[:, rows, offset_slice(j, ow, stride)] += dcols[:, :, :, i, j]
+            dxp[:, rows, offset_slice(j, ow, stride)] += dcols[i, j]
     return dxp
 
 
@@ -99,3 +101,18 @@ def to_channels_last(x: NDArray) -> NDArray:
 def to_channels_first(x: NDArray) -> NDArray:
     """(n, h, w, c) -> (n, c, h, w) view, without copying (the inverse of the above)."""
     return x.transpose(0, 3, 1, 2)
+
+
+def is_channels_last(x: NDArray) -> bool:
+    """True when the (n, c, h, w) array ``x`` is laid out in memory as (n, h, w, c)."""
+    return x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def zeros_like_layout(
+    shape: tuple[int, int, int, int], dtype: type, channels_last: bool
+) -> NDArray:
+    """Zeros of (n, c, h, w) ``shape``, channels-last in memory if asked."""
+    if not channels_last:
+        return np.zeros(shape, dtype)
+    n, c, h, w = shape
+    return to_channels_first(np.zeros((n, h, w, c), dtype))

@@ -13,9 +13,12 @@ the input: they are the axes of ``x.reshape(n, oh, k, ow, k, c)``, and the backw
 *writes* each slice instead of accumulating.  Rows and columns no window reaches (the last
 row of a 13-pixel map under 2x2 pooling) get gradient 0.
 
-Like ``Conv2D`` the layers take and return (n, c, h, w) shapes and work channels-last in
-memory.  Max-pool ties go to the first maximum in (i, j) order, so exactly one input of
-each window receives the gradient.
+The layers take and return (n, c, h, w) shapes and keep the memory order they are given:
+the slices index axes 2 and 3 whatever the strides, elementwise NumPy keeps the input's
+layout, and the input gradient is allocated in the input's layout.  So a channels-last
+output of ``Conv2D`` stays channels-last, and a plain NCHW array stays NCHW; neither is
+transposed.  Max-pool ties go to the first maximum in (i, j) order, so exactly one input
+of each window receives the gradient.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.nn.im2col import offset_slice, output_size, to_channels_first, to_channels_last
+from numnet.nn.im2col import is_channels_last, offset_slice, output_size, zeros_like_layout
 from numnet.nn.layer import Layer, Shape
 
 
@@ -55,10 +58,12 @@ class _Pool2D(Layer):
             for j in range(k):
                 yield i * k + j, (offset_slice(i, oh, s), offset_slice(j, ow, s))
 
-    def _input_grad(self, n: int, dtype: np.dtype) -> NDArray:
-        """Zeroed (n, h, w, c) gradient: empty would do where windows tile the input exactly."""
-        c, h, w = self.input_shape
-        return np.zeros((n, h, w, c), dtype)
+    def _remember_layout(self, x: NDArray) -> None:
+        self._n, self._channels_last = x.shape[0], is_channels_last(x)
+
+    def _input_grad(self, dtype: np.dtype) -> NDArray:
+        """Zeroed (n, c, h, w) gradient in the memory order of the forward input."""
+        return zeros_like_layout((self._n, *self.input_shape), dtype, self._channels_last)
 
     def get_config(self) -> dict[str, Any]:
         return {"pool_size": self.pool_size, "stride": self.stride}
@@ -68,59 +73,57 @@ class MaxPool2D(_Pool2D):
     """out[n, c, y, x] = max over the k x k window at (s*y, s*x); gradient to its first max."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        xh = to_channels_last(x)  # (n, h, w, c)
-        out, arg = None, None
-        for t, (rows, cols) in self._offsets():
-            v = xh[:, rows, cols]  # (n, oh, ow, c): offset t of every window
-            if out is None:
-                out = v.copy()
-                arg = np.zeros(out.shape, np.uint8)  # which offset holds the max so far
-                continue
-            bigger = v > out  # strict: on a tie the earlier offset keeps the max
-            np.copyto(out, v, where=bigger)
-            arg[bigger] = t
-        self._arg, self._n, self._dtype = arg, xh.shape[0], xh.dtype
-        return to_channels_first(out)
+        views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]  # (n, c, oh, ow)
+        out = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+        for v in views[2:]:
+            np.maximum(out, v, out=out)
+        if training:
+            # winner[t]: offset t holds the window's maximum and no earlier offset does.
+            taken = views[0] == out
+            self._winner = [taken.copy()]
+            for v in views[1:-1]:
+                first = v == out
+                first &= ~taken
+                taken |= first
+                self._winner.append(first)
+            if len(views) > 1:
+                self._winner.append(~taken)
+            self._remember_layout(x)
+        return out
 
     def backward(self, grad: NDArray) -> NDArray:
-        g = to_channels_last(grad)  # (n, oh, ow, c)
-        dx = self._input_grad(self._n, g.dtype)
+        dx = self._input_grad(grad.dtype)
         overlap = self.stride < self.pool_size
         for t, (rows, cols) in self._offsets():
-            routed = g * (self._arg == t)
             if overlap:
-                dx[:, rows, cols] += routed
+                dx[:, :, rows, cols] += grad * self._winner[t]
             else:
-                dx[:, rows, cols] = routed
-        return to_channels_first(dx)
+                np.multiply(grad, self._winner[t], out=dx[:, :, rows, cols])
+        return dx
 
 
 class AvgPool2D(_Pool2D):
     """out[n, c, y, x] = mean of the k x k window at (s*y, s*x)."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        xh = to_channels_last(x)
-        out = None
-        for _, (rows, cols) in self._offsets():
-            if out is None:
-                out = xh[:, rows, cols].copy()
-            else:
-                out += xh[:, rows, cols]
-        out *= 1.0 / self.pool_size**2
-        self._n = xh.shape[0]
-        return to_channels_first(out)
+        views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]
+        out = views[0].copy()
+        for v in views[1:]:
+            out += v
+        out *= out.dtype.type(1 / self.pool_size**2)
+        self._remember_layout(x)
+        return out
 
     def backward(self, grad: NDArray) -> NDArray:
-        g = to_channels_last(grad) * (1.0 / self.pool_size**2)
-        g = g.astype(grad.dtype, copy=False)
-        dx = self._input_grad(self._n, g.dtype)
+        g = grad * grad.dtype.type(1 / self.pool_size**2)
+        dx = self._input_grad(g.dtype)
         overlap = self.stride < self.pool_size
         for _, (rows, cols) in self._offsets():
             if overlap:
-                dx[:, rows, cols] += g
+                dx[:, :, rows, cols] += g
             else:
-                dx[:, rows, cols] = g
-        return to_channels_first(dx)
+                dx[:, :, rows, cols] = g
+        return dx
 
 
 class GlobalAvgPool2D(Layer):
@@ -133,11 +136,11 @@ class GlobalAvgPool2D(Layer):
         return (input_shape[0],)
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self._n = x.shape[0]
+        self._n, self._channels_last = x.shape[0], is_channels_last(x)
         return x.mean(axis=(2, 3), dtype=x.dtype)
 
     def backward(self, grad: NDArray) -> NDArray:
         c, h, w = self.input_shape
-        dx = np.empty((self._n, h, w, c), grad.dtype)  # channels-last, like Conv2D's
-        dx[...] = (grad * (1.0 / (h * w))).astype(grad.dtype, copy=False)[:, None, None, :]
-        return to_channels_first(dx)
+        dx = zeros_like_layout((self._n, c, h, w), grad.dtype, self._channels_last)
+        dx += (grad * grad.dtype.type(1 / (h * w)))[:, :, None, None]
+        return dx
