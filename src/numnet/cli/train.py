@@ -10,16 +10,30 @@ by the architectures that do not use them.  To add one: write its function, add 
 60,000 training images at once, printing the training accuracy every ``--print-every``
 iterations, then the accuracy on the 10,000 test images, and the parameters saved as the
 tutorial's pickle.
+
+``--arch mlp`` (the default) and ``--arch cnn`` are presets of ``numnet.presets``, trained by
+``Sequential.fit`` in minibatches: the model goes to ``--out`` (``.npz``), its history beside
+it (``.history.json``) with a picture of the training curves (``.curves.png``).  With
+``--checkpoint-dir`` the run is checkpointed (``numnet.checkpoint``) and ``--resume``
+continues it bit for bit; Ctrl-C always leaves a checkpoint to resume from.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from numnet.errors import DivergenceError, NumnetError
+from numnet.nn.optimizers import OPTIMIZERS
+from numnet.presets import PRESETS
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -46,6 +60,28 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (a random seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number in [0, 1) (the share of training images kept for validation)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
+
+
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train",
@@ -57,10 +93,49 @@ def add_parser(subparsers: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--arch", choices=sorted(ARCHS), default="twolayer", help="network to train")
+    p.add_argument("--arch", choices=sorted(ARCHS), default="mlp", help="network to train")
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
-    p.add_argument("--out", metavar="FILE", help="where to save (default: twolayer.pkl)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights")
+    p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed of the whole run")
+    nn = p.add_argument_group(
+        "mlp and cnn (numnet.nn presets; unset values come from the preset)",
+        "; ".join(
+            f"{k}: {v.summary}, {v.epochs} epochs, batch {v.batch_size}, {v.optimizer} lr {v.lr:g}"
+            for k, v in PRESETS.items()
+        ),
+    )
+    nn.add_argument("--epochs", type=positive_int, help="passes over the training images")
+    nn.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step")
+    nn.add_argument("--lr", type=positive_float, help="learning rate (peak of the schedule)")
+    nn.add_argument("--optimizer", choices=sorted(OPTIMIZERS), help="update rule")
+    nn.add_argument(
+        "--validation-split",
+        type=fraction,
+        default=0.1,
+        metavar="F",
+        help="share of the training images held out to draw validation curves",
+    )
+    nn.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="random shifts, rotations and elastic distortions of the training images",
+    )
+    # For tests and quick trials: the first N training and N test images only.
+    nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
+    ck = p.add_argument_group("checkpoints (mlp and cnn)")
+    ck.add_argument("--checkpoint-dir", metavar="DIR", help="checkpoint after every epoch into DIR")
+    ck.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        default=0,
+        metavar="N",
+        help="also checkpoint every N steps (0: only after epochs)",
+    )
+    ck.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --checkpoint-dir, with its settings",
+    )
     tl = p.add_argument_group("twolayer (the classic tutorial)")
     tl.add_argument("--hidden", type=positive_int, default=10, help="hidden units")
     tl.add_argument("--alpha", type=positive_float, default=0.1, help="learning rate")
@@ -125,9 +200,156 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     return 0
 
 
+#: what a checkpoint records of the command line: everything that shapes the trajectory
+RUN_SETTINGS = (
+    "arch",
+    "epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "seed",
+    "validation_split",
+    "augment",
+    "limit",
+    "out",
+)
+
+
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's settings: the flags given, the preset's defaults for the others."""
+    preset = PRESETS[args.arch]
+    return {
+        "arch": args.arch,
+        "epochs": args.epochs or preset.epochs,
+        "batch_size": args.batch_size or preset.batch_size,
+        "lr": args.lr or preset.lr,
+        "optimizer": args.optimizer or preset.optimizer,
+        "seed": args.seed,
+        "validation_split": args.validation_split,
+        "augment": preset.augment if args.augment is None else args.augment,
+        "limit": args.limit,
+        "out": args.out or f"{args.arch}.npz",
+    }
+
+
+def _usable_file(path: Path, flag: str) -> None:
+    if path.is_dir():
+        raise NumnetError(
+            f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
+        )
+
+
+def train_network(args: argparse.Namespace, data: Data) -> int:
+    """--arch mlp / cnn: a ``numnet.presets`` network trained by ``fit``, checkpointed."""
+    from numnet import checkpoint, io, plots
+    from numnet.atomic import write_text
+
+    ckdir = Path(args.checkpoint_dir) if args.checkpoint_dir else None
+    if ckdir is not None and ckdir.exists() and not ckdir.is_dir():
+        raise NumnetError(f"--checkpoint-dir {ckdir} is a file; give a folder")
+    if args.resume and ckdir is None:
+        raise NumnetError("--resume needs --checkpoint-dir DIR, the folder of the run to continue")
+    resumed = checkpoint.latest(ckdir) if args.resume else None
+    if args.resume and resumed is None:
+        print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
+    settings = dict(resumed.args) if resumed else run_settings(args)
+    if resumed and (set(settings) != set(RUN_SETTINGS) or settings["arch"] not in PRESETS):
+        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are not numnet's")
+    if args.out:
+        settings["out"] = args.out
+    out = Path(settings["out"])
+    _usable_file(out, "--out")
+    preset = PRESETS[settings["arch"]]
+
+    (x_train, y_train), (x_test, y_test) = data
+    if settings["limit"]:
+        n = settings["limit"]
+        x_train, y_train, x_test, y_test = x_train[:n], y_train[:n], x_test[:n], y_test[:n]
+    model = resumed.model if resumed else preset.build(settings["seed"])
+    n_fit = len(x_train) - int(len(x_train) * settings["validation_split"])
+    total_steps = settings["epochs"] * math.ceil(n_fit / settings["batch_size"])
+    optimizer = preset.make_optimizer(settings["optimizer"], settings["lr"], total_steps)
+    state = None
+    if resumed:
+        resumed.restore_optimizer(optimizer)
+        state = resumed.state
+        where = (
+            f"at epoch {state.epoch + 1}, step {state.step}"
+            if state.epoch < settings["epochs"]
+            else "(training was complete)"
+        )
+        print(f"resuming {resumed.path} {where}")
+    else:
+        print(
+            f"training {settings['arch']} ({model.count_params():,} parameters) on {n_fit} "
+            f"images: {settings['epochs']} epochs, batch {settings['batch_size']}, "
+            f"{settings['optimizer']} lr {settings['lr']:g}, seed {settings['seed']}"
+        )
+    # Without --checkpoint-dir there are no periodic checkpoints, but Ctrl-C still gets one.
+    saver = checkpoint.Checkpointer(
+        ckdir or out.with_name(out.stem + "-checkpoints"),
+        settings,
+        every=args.checkpoint_every if ckdir else 0,
+        epochs=ckdir is not None,
+    )
+    start = time.perf_counter()
+    try:
+        with saver.catch_interrupts():
+            history = model.fit(
+                x_train,
+                y_train,
+                epochs=settings["epochs"],
+                batch_size=settings["batch_size"],
+                optimizer=optimizer,
+                validation_split=settings["validation_split"],
+                seed=settings["seed"],
+                augment=preset.augmenter() if settings["augment"] else None,
+                callbacks=[saver],
+                initial_state=state,
+            ).history
+    except checkpoint.TrainingInterrupted as e:
+        print(f"numnet: {e}; checkpoint saved: {e.path}", file=sys.stderr)
+        print(
+            f"resume with: numnet train --checkpoint-dir {e.path.parent} --resume", file=sys.stderr
+        )
+        return 130
+    except DivergenceError as e:
+        raise DivergenceError(
+            f"{e}; e.g. --lr {settings['lr'] / 10:g} ({out} not written)"
+        ) from None
+    seconds = time.perf_counter() - start
+
+    test_loss, test_acc = model.evaluate(x_test, y_test)
+    record = {
+        **{k: v for k, v in settings.items() if k != "out"},
+        "train_images": n_fit,
+        "seconds": round(seconds, 2),
+        "final": {
+            "test_accuracy": test_acc,
+            "test_loss": test_loss,
+            **{k: v[-1] for k, v in history.items()},
+        },
+        "history": history,
+    }
+    io.save(model, out, record)
+    stem = out.with_suffix("")
+    history_path = stem.with_name(stem.name + ".history.json")
+    write_text(history_path, json.dumps(record, indent=1) + "\n")
+    curves = plots.save_figure(
+        plots.training_curves(history), stem.with_name(stem.name + ".curves.png")
+    )
+    right = int(round(test_acc * len(y_test)))
+    print(f"saved {out}, {history_path}, {curves}")
+    print(
+        f"test accuracy {test_acc:.4f} ({right}/{len(y_test)} images), trained in {seconds:.1f} s"
+    )
+    return 0
+
+
 #: --arch name -> function that trains it
 ARCHS: dict[str, Callable[[argparse.Namespace, Data], int]] = {
     "twolayer": train_twolayer,
+    **{name: train_network for name in PRESETS},
 }
 
 
