@@ -1,0 +1,83 @@
+"""Augmentation: reproducible, exact where it should be, shapes, dtype and range kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numnet.augment import Augmenter, bilinear_sample, elastic_fields, gaussian_matrix
+
+
+@pytest.fixture
+def images():
+    rng = np.random.default_rng(0)
+    x = np.zeros((16, 1, 28, 28), np.float32)
+    x[:, :, 6:22, 8:20] = rng.random((16, 1, 16, 12), dtype=np.float32)  # digits stay inside
+    return x
+
+
+def test_same_seed_same_batch_other_seed_other_batch(images):
+    aug = Augmenter(elastic_alpha=34, elastic_sigma=5)
+    a = aug(images, np.random.default_rng(7))
+    b = aug(images, np.random.default_rng(7))
+    c = aug(images, np.random.default_rng(8))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_zero_magnitudes_give_the_input_back(images):
+    aug = Augmenter(shift=0, rotation=0, scale=0, shear=0, elastic_alpha=0)
+    np.testing.assert_array_equal(aug(images, np.random.default_rng(1)), images)
+
+
+def test_integer_shift_moves_every_pixel_exactly(images):
+    aug = Augmenter(shift=2, rotation=0, scale=0, shear=0, integer_shift=True)
+    out = aug(images, np.random.default_rng(2))
+    moved = 0
+    for img, res in zip(images[:, 0], out[:, 0], strict=True):
+        matches = []
+        for ty in range(-2, 3):
+            for tx in range(-2, 3):
+                # the digit sits 6 px from every edge, so rolling never wraps anything
+                if np.array_equal(res, np.roll(img, (ty, tx), axis=(0, 1))):
+                    matches.append((ty, tx))
+        assert len(matches) == 1
+        moved += matches[0] != (0, 0)
+    assert moved > 8  # most of the 16 images did move
+
+
+@pytest.mark.parametrize("shape", [(5, 784), (5, 28, 28), (5, 1, 28, 28)])
+def test_shapes_dtype_and_range(shape):
+    rng = np.random.default_rng(3)
+    x = rng.random(shape, dtype=np.float32)
+    out = Augmenter(elastic_alpha=38, elastic_sigma=4)(x, rng)
+    assert out.shape == shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    assert not np.array_equal(out, x)
+
+
+def test_bilinear_sample_interpolates_and_reads_zero_outside():
+    img = np.arange(12, dtype=np.float32).reshape(1, 3, 4)
+    qy = np.array([[[0.5, 1.0, -5.0, 2.0]]], np.float32)
+    qx = np.array([[[0.0, 1.5, 0.0, 3.5]]], np.float32)
+    out = bilinear_sample(img, qy, qx)
+    np.testing.assert_allclose(out, [[[2.0, 5.5, 0.0, 5.5]]])  # last: half of 11, half of 0
+
+
+def test_gaussian_smoothing_is_normalised_and_fields_are_smooth():
+    K = gaussian_matrix(64, 5.0)
+    np.testing.assert_allclose(K[32].sum(), 1, atol=1e-6)  # interior rows hold the whole kernel
+    np.testing.assert_allclose(K, K.T)
+    d = elastic_fields(np.random.default_rng(4), 8, (28, 28), alpha=36, sigma=5)
+    assert d.shape == (2, 8, 28, 28) and d.dtype == np.float32
+    assert 0.2 < d.std() < 4  # a few pixels of displacement
+    assert np.abs(np.diff(d, axis=-1)).mean() < 0.2 * np.abs(d).mean()  # neighbours move together
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="scale"):
+        Augmenter(scale=1.5)
+    with pytest.raises(ValueError, match="rotation"):
+        Augmenter(rotation=-1)
+    with pytest.raises(ValueError, match="takes"):
+        Augmenter()(np.zeros((2, 3, 28, 28), np.float32), np.random.default_rng(0))
