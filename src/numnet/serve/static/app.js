@@ -113,7 +113,7 @@ function pump() {
       if (dirty) pump();
       else if (gen === generation && document.body.dataset.state === "waiting") setState("ready", "");
     });
-  setState("waiting", "reading…");
+  setState("waiting", "");  // no "reading…" text: it would flicker (and be announced) 10x a second
 }
 
 function showAnswer(data) {
