@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -68,6 +67,17 @@ def non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
     return value
 
 
@@ -120,6 +130,12 @@ def add_parser(subparsers: Any) -> None:
         action=argparse.BooleanOptionalAction,
         help="random shifts, rotations and elastic distortions of the training images",
     )
+    nn.add_argument(
+        "--elastic",
+        type=non_negative_float,
+        metavar="ALPHA",
+        help="with --augment: elastic distortion of strength ALPHA (Simard et al.: 34)",
+    )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
     ck = p.add_argument_group("checkpoints (mlp and cnn)")
@@ -129,7 +145,7 @@ def add_parser(subparsers: Any) -> None:
         type=positive_int,
         default=0,
         metavar="N",
-        help="also checkpoint every N steps (0: only after epochs)",
+        help="also checkpoint every N optimizer steps",
     )
     ck.add_argument(
         "--resume",
@@ -210,6 +226,7 @@ RUN_SETTINGS = (
     "seed",
     "validation_split",
     "augment",
+    "elastic",
     "limit",
     "out",
 )
@@ -227,6 +244,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "validation_split": args.validation_split,
         "augment": preset.augment if args.augment is None else args.augment,
+        "elastic": args.elastic,
         "limit": args.limit,
         "out": args.out or f"{args.arch}.npz",
     }
@@ -267,8 +285,9 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
         x_train, y_train, x_test, y_test = x_train[:n], y_train[:n], x_test[:n], y_test[:n]
     model = resumed.model if resumed else preset.build(settings["seed"])
     n_fit = len(x_train) - int(len(x_train) * settings["validation_split"])
-    total_steps = settings["epochs"] * math.ceil(n_fit / settings["batch_size"])
-    optimizer = preset.make_optimizer(settings["optimizer"], settings["lr"], total_steps)
+    optimizer = preset.make_optimizer(
+        settings["optimizer"], settings["lr"], n_fit, settings["epochs"], settings["batch_size"]
+    )
     state = None
     if resumed:
         resumed.restore_optimizer(optimizer)
@@ -294,7 +313,8 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
     )
     start = time.perf_counter()
     try:
-        with saver.catch_interrupts():
+        # A diverging run overflows on its way to NaN; DivergenceError reports it in one line.
+        with saver.catch_interrupts(), np.errstate(over="ignore", invalid="ignore"):
             history = model.fit(
                 x_train,
                 y_train,
@@ -303,7 +323,7 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
                 optimizer=optimizer,
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
-                augment=preset.augmenter() if settings["augment"] else None,
+                augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
                 callbacks=[saver],
                 initial_state=state,
             ).history
