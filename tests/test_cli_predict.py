@@ -115,3 +115,44 @@ def test_top_out_of_range(files, capsys, k):
 def test_missing_image_file(files, tmp_path, capsys):
     assert main(["predict", "m.npz", str(tmp_path / "nope.png")]) == 2
     assert "nope.png" in capsys.readouterr().err
+
+
+def test_a_real_model_file_end_to_end(tmp_path, capsys):
+    """A saved ``nn.Sequential`` through ``numnet.io``: the command's answer is the model's."""
+    from numnet.io import save
+    from numnet.nn import Dense, ReLU, Sequential
+
+    model = Sequential([Dense(16), ReLU(), Dense(10)], input_shape=(784,), seed=3)
+    path = save(model, tmp_path / "tiny.npz")
+    image = tmp_path / "four.png"
+    _draw(4, 120, True).save(image)
+    assert main(["predict", str(path), str(image), "--json", "--top", "10"]) == 0
+    (r,) = json.loads(capsys.readouterr().out)["predictions"]
+    expected = model.predict_proba(prepare(image)[None])[0]
+    assert r["label"] == int(expected.argmax())
+    np.testing.assert_allclose(r["probabilities"], expected, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_check_set_with_a_model_trained_on_mnist(tmp_path, monkeypatch):
+    """Real MNIST: a quickly trained MLP reads real-looking files of MNIST test digits."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from numnet.datasets.mnist import load_data
+    from numnet.io import save
+    from numnet.nn import Dense, ReLU, Sequential
+
+    monkeypatch.setenv("NUMNET_DATA", os.environ.get("NUMNET_DATA", "/work/shared/data/mnist"))
+    (x, y), _ = load_data()
+    model = Sequential([Dense(128), ReLU(), Dense(10)], input_shape=(784,), seed=0)
+    model.fit(x, y, epochs=2, batch_size=128, verbose=0)
+    path = save(model, tmp_path / "mlp.npz")
+    script = Path(__file__).parents[1] / "examples" / "make_checkset.py"
+    cmd = [sys.executable, str(script), str(tmp_path / "set"), "--count", "120", "--model", path]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    share = float(re.search(r"all .* ([\d.]+)%", out).group(1))
+    assert share >= 93.0, out  # 2 epochs reach ~96-97% on MNIST's test set itself
