@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from numnet.nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from numnet.nn.batchnorm import BatchNorm
+from numnet.nn.callbacks import Callback, EarlyStopping
 from numnet.nn.dense import Dense
 from numnet.nn.dropout import Dropout
 from numnet.nn.flatten import Flatten
 from numnet.nn.layer import Layer
+from numnet.nn.losses import MeanSquaredError, SoftmaxCrossEntropy
+from numnet.nn.model import Sequential
+from numnet.nn.optimizers import SGD, Adam, AdamW, Optimizer
+from numnet.nn.schedules import Cosine, StepDecay, Warmup, warmup_cosine
+from numnet.nn.training import History, TrainState
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
@@ -25,5 +31,7 @@ LAYERS: dict[str, type[Layer]] = {
 
 __all__ = [
     "LAYERS", "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
-    "BatchNorm", "Flatten",
+    "BatchNorm", "Flatten", "Sequential", "History", "TrainState", "Callback", "EarlyStopping",
+    "SoftmaxCrossEntropy", "MeanSquaredError", "Optimizer", "SGD", "Adam", "AdamW",
+    "Cosine", "StepDecay", "Warmup", "warmup_cosine",
 ]

@@ -1,0 +1,194 @@
+"""``Sequential``: a stack of layers with the methods people know from Keras and scikit-learn.
+
+    model = Sequential([Dense(128), ReLU(), Dense(10)], input_shape=(784,), seed=0)
+    history = model.fit(x_train, y_train, epochs=10, validation_split=0.1)
+    model.evaluate(x_test, y_test)   # (loss, accuracy)
+    model.predict(x_test[:5])        # labels (n,) int64
+    model.predict_proba(x_test[:5])  # softmax of the last layer's outputs (n, k) float32
+
+The model is built at construction: ``bind`` gives every layer views into one flat float32
+parameter buffer (``model.bound.params``) and one gradient buffer (``model.bound.grads``).
+``model.rng`` (seeded by ``seed``) initialises the weights and then drives every random
+draw of training (Dropout, augmentation), so one seed fixes a whole run.
+
+Inputs: images (n, 28, 28), (n, 784) or (n, 1, 28, 28); uint8 is scaled by 1/255, floats are
+taken as they are.  Each is reshaped to (n, *input_shape) without a copy when it is
+already contiguous float32.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from numnet.errors import DataError, ModelFileError
+from numnet.nn.layer import Layer, Shape
+from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
+from numnet.nn.parameters import bind
+from numnet.nn.training import History, fit
+
+
+class Sequential:
+    """Layers applied one after the other; see the module docstring."""
+
+    def __init__(self, layers: Sequence[Layer], input_shape: Shape = (784,), seed: int = 0):
+        self.layers = list(layers)
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        self.loss: Loss = SoftmaxCrossEntropy()
+        self.output_shapes = []
+        shape = self.input_shape
+        for layer in self.layers:
+            shape = layer.build(shape)
+            self.output_shapes.append(tuple(shape))
+        self.bound, self.output_shape = bind(self.layers, self.input_shape, self.rng)
+        for layer in self.layers:
+            if hasattr(layer, "rng"):
+                layer.rng = self.rng
+        # Backpropagation stops at the first layer that learns: nothing reads its input gradient.
+        learns = [i for i, layer in enumerate(self.layers) if layer.param_shapes()]
+        self._first = learns[0] if learns else len(self.layers)
+        if learns and hasattr(self.layers[self._first], "input_grad"):
+            self.layers[self._first].input_grad = False
+
+    # -- the two passes --------------------------------------------------------------
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        """x : (n, *input_shape) float32 -> outputs (n, *output_shape) (a reused array)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, grad: NDArray) -> None:
+        """Fill ``bound.grads`` from dL/d(outputs), layer by layer from the top."""
+        for layer in reversed(self.layers[self._first :]):
+            grad = layer.backward(grad)
+
+    # -- training ----------------------------------------------------------------------
+    def fit(self, x: ArrayLike, y: ArrayLike, **kwargs: Any) -> History:
+        """Train; returns a History.  Arguments (all keyword, defaults in brackets):
+
+        epochs [10], batch_size [128], optimizer ["adam" | "adamw" | "sgd" | Optimizer],
+        lr [None: the optimizer's default], loss ["cross_entropy" | "mse" | Loss],
+        validation_data [(x_val, y_val)] or validation_split [0.0: no validation],
+        shuffle [True], seed [None: the model's seed], callbacks [()], verbose [1: a tqdm
+        bar per epoch on a terminal; 2: always; 0: silent], augment [None: a function
+        (batch, rng) -> batch], initial_state [a TrainState to resume from].
+        See ``numnet.nn.training`` for the loop and the checkpoint contract.
+        """
+        return fit(self, x, y, **kwargs)
+
+    # -- inference ---------------------------------------------------------------------
+    def prepare(self, x: ArrayLike) -> NDArray:
+        """Images -> (n, *input_shape) float32; uint8 scaled by 1/255; no copy when possible."""
+        x = np.asarray(x)
+        if x.dtype == np.uint8:
+            x = np.multiply(x, np.float32(1 / 255), dtype=np.float32)
+        elif x.dtype != np.float32:
+            x = x.astype(np.float32)
+        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.input_shape):
+            raise DataError(
+                f"inputs of shape {x.shape} do not fit this model, which takes batches of"
+                f" {self.input_shape} (e.g. (n, 28, 28), (n, 784) or (n, 1, 28, 28) images)"
+            )
+        return x.reshape(len(x), *self.input_shape)
+
+    def _batches(self, x: NDArray, batch_size: int):
+        for i in range(0, len(x), batch_size):
+            yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
+
+    def predict_proba(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
+        """Class probabilities (n, k) float32: softmax of the outputs, in batches."""
+        x = self.prepare(x)
+        out = np.empty((len(x), *self.output_shape), np.float32)
+        for sl, z in self._batches(x, batch_size):
+            p = out[sl]
+            np.subtract(z, z.max(axis=1, keepdims=True), out=p)
+            np.exp(p, out=p)
+            p /= p.sum(axis=1, keepdims=True)
+        return out
+
+    def predict(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
+        """Predicted labels (n,) int64: the largest output of each row."""
+        x = self.prepare(x)
+        out = np.empty(len(x), np.int64)
+        for sl, z in self._batches(x, batch_size):
+            np.argmax(z, axis=1, out=out[sl])
+        return out
+
+    def evaluate(
+        self, x: ArrayLike, y: ArrayLike, batch_size: int = 1000, loss: str | Loss | None = None
+    ) -> tuple[float, float]:
+        """(mean loss, accuracy) on ``x``, ``y``; the loss is the one fit used (cross-entropy)."""
+        x, y = self.prepare(x), np.asarray(y)
+        loss_fn = self.loss if loss is None else get_loss(loss)
+        total, correct = 0.0, 0
+        for sl, z in self._batches(x, batch_size):
+            yb = y[sl]
+            total += loss_fn.forward(z, yb) * len(yb)
+            labels = yb if yb.ndim == 1 else yb.argmax(axis=1)
+            correct += int(np.count_nonzero(z.argmax(axis=1) == labels))
+        return total / max(len(x), 1), correct / max(len(x), 1)
+
+    def score(self, x: ArrayLike, y: ArrayLike) -> float:
+        """Accuracy, as scikit-learn's ``score``."""
+        return float(np.mean(self.predict(x) == np.asarray(y)))
+
+    # -- description -------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able architecture: {"input_shape": [...], "layers": [{"type", "config"}, ...]}."""
+        return {
+            "input_shape": list(self.input_shape),
+            "layers": [
+                {"type": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], seed: int = 0) -> Sequential:
+        """Rebuild the architecture of ``get_config()`` (freshly initialised weights)."""
+        from numnet.nn import LAYERS
+
+        layers = []
+        for spec in config["layers"]:
+            if spec["type"] not in LAYERS:
+                raise ModelFileError(
+                    f"unknown layer type {spec['type']!r}; this numnet knows {', '.join(LAYERS)}"
+                )
+            layers.append(LAYERS[spec["type"]](**spec.get("config", {})))
+        return cls(layers, input_shape=tuple(config["input_shape"]), seed=seed)
+
+    def count_params(self) -> int:
+        return int(self.bound.params.size)
+
+    def summary(self, print_fn=print) -> str:
+        """A Keras-like table of layers, output shapes and parameter counts (printed, returned)."""
+        per_layer = [0] * len(self.layers)
+        for s in self.bound.param_slots:
+            per_layer[s.layer] += s.stop - s.start
+        rows = [
+            (type(layer).__name__, str((None, *shape)), f"{k:,}")
+            for layer, shape, k in zip(self.layers, self.output_shapes, per_layer, strict=True)
+        ]
+        head = ("Layer (type)", "Output Shape", "Param #")
+        w = [max(len(r[i]) for r in [*rows, head]) + 3 for i in range(3)]
+        line = "".join(c.ljust(w[i]) for i, c in enumerate(head))
+        rule = "=" * len(line)
+        body = ["".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
+        n_buffers = self.bound.buffers.size
+        lines = [f'Model: "sequential" (input {self.input_shape})', rule, line, rule, *body, rule,
+                 f"Total params: {self.bound.params.size + n_buffers:,}",
+                 f"Trainable params: {self.bound.params.size:,}",
+                 f"Non-trainable params: {n_buffers:,}", rule]
+        text = "\n".join(line.rstrip() for line in lines)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def __repr__(self) -> str:
+        return f"Sequential({self.layers!r}, input_shape={self.input_shape})"

@@ -1,0 +1,190 @@
+"""The training loop behind ``Sequential.fit``, written so that it can be stopped and resumed.
+
+One epoch:
+
+    perm = np.random.default_rng([seed, epoch]).permutation(n)      (shuffle=True)
+    for step in range(state.step, steps_per_epoch):
+        batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
+        batch   = augment(batch, model.rng)        (optional)
+        z       = model.forward(batch, training=True)
+        L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
+        stop with DivergenceError if L or the parameters are not finite
+        callbacks.on_step_end(model, state)
+
+Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
+
+- The shuffle of epoch e depends only on ``(seed, e)``, never on earlier draws.
+- Every other random draw while training (Dropout masks, augmentation) comes from
+  ``model.rng``; its ``model.rng.bit_generator.state`` is a plain dict to save and set.
+- ``TrainState`` is the position: ``epoch`` (0-based epoch in progress), ``step`` (batches
+  done in it), ``global_step``, ``seed``, ``history`` so far, the running sums of the
+  epoch in progress, and the ``optimizer`` (``optimizer.state_dict()`` holds its step
+  count and moments; its config is ``optimizer.get_config()``).
+- So a checkpoint = model parameters and buffers (``model.bound.params`` / ``.buffers``)
+  + optimizer state + ``model.rng`` state + ``TrainState`` fields, taken in
+  ``on_step_end`` or ``on_epoch_end``.  ``fit(..., initial_state=state)`` with the same
+  data, batch size and epochs then continues at ``state.epoch`` / ``state.step`` and ends
+  with weights bit-identical to an uninterrupted run.
+- In ``on_epoch_end`` the state already points at the next epoch (``step == 0``) and the
+  finished epoch's metrics are the last entries of ``state.history``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from numnet.errors import DivergenceError
+from numnet.nn.callbacks import Callback
+from numnet.nn.losses import Loss, get_loss
+from numnet.nn.optimizers import Optimizer, get_optimizer
+
+if TYPE_CHECKING:
+    from numnet.nn.model import Sequential
+
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def _empty_history() -> dict[str, list[float]]:
+    return {k: [] for k in METRICS}
+
+
+@dataclass
+class TrainState:
+    """Where training is, and everything besides the model needed to continue from there."""
+
+    epoch: int = 0
+    step: int = 0
+    global_step: int = 0
+    seed: int = 0
+    history: dict[str, list[float]] = field(default_factory=_empty_history)
+    optimizer: Optimizer | None = None
+    loss_sum: float = 0.0  # sum over the epoch's samples so far of the per-sample loss
+    correct: int = 0
+    seen: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields (the optimizer is saved separately through its state_dict)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+
+class History:
+    """What ``fit`` returns: ``history`` {"loss": [...], "accuracy": [...], "val_loss": ...}."""
+
+    def __init__(self, history: dict[str, list[float]]) -> None:
+        self.history = {k: list(v) for k, v in history.items() if v}
+        self.epoch = list(range(len(self.history.get("loss", []))))
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
+
+
+def _correct(z: NDArray, y: NDArray) -> int:
+    """Number of rows whose largest output is the label (or the target's largest entry)."""
+    labels = y if y.ndim == 1 else y.argmax(axis=1)
+    return int(np.count_nonzero(z.argmax(axis=1) == labels))
+
+
+def fit(
+    model: Sequential,
+    x: NDArray,
+    y: NDArray,
+    epochs: int = 10,
+    batch_size: int = 128,
+    optimizer: str | Optimizer = "adam",
+    lr: float | None = None,
+    loss: str | Loss = "cross_entropy",
+    validation_data: tuple[NDArray, NDArray] | None = None,
+    validation_split: float = 0.0,
+    shuffle: bool = True,
+    seed: int | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    augment: Callable[[NDArray, np.random.Generator], NDArray] | None = None,
+    initial_state: TrainState | None = None,
+) -> History:
+    """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``."""
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    x = np.ascontiguousarray(model.prepare(x))
+    y = np.ascontiguousarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} images but {len(y)} labels")
+    if validation_data is None and validation_split > 0:
+        n_val = int(len(x) * validation_split)  # the last samples, as Keras does
+        x, y, validation_data = x[:-n_val], y[:-n_val], (x[-n_val:], y[-n_val:])
+    loss_fn = model.loss = get_loss(loss)
+    state = initial_state or TrainState(seed=model.seed if seed is None else int(seed))
+    if state.optimizer is None:
+        state.optimizer = get_optimizer(optimizer, lr)
+    opt = state.optimizer.bind(model.bound)
+
+    n = len(x)
+    steps = math.ceil(n / batch_size)
+    xbuf = np.empty((min(batch_size, n), *x.shape[1:]), x.dtype)
+    ybuf = np.empty((min(batch_size, n), *y.shape[1:]), y.dtype)
+    for cb in callbacks:
+        cb.on_train_begin(model, state)
+    stop = False
+    while state.epoch < epochs and not stop:
+        perm = (np.random.default_rng([state.seed, state.epoch]).permutation(n) if shuffle
+                else np.arange(n))
+        bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
+                   disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
+        while state.step < steps:
+            idx = perm[state.step * batch_size : (state.step + 1) * batch_size]
+            # mode="clip": the indices are valid, and "raise" would buffer the output
+            xb = np.take(x, idx, axis=0, out=xbuf[: len(idx)], mode="clip")
+            yb = np.take(y, idx, axis=0, out=ybuf[: len(idx)], mode="clip")
+            if augment is not None:
+                xb = augment(xb, model.rng)
+            z = model.forward(xb, training=True)
+            batch_loss = loss_fn.forward(z, yb)
+            state.correct += _correct(z, yb)
+            model.backward(loss_fn.backward())
+            opt.step()
+            state.step += 1
+            state.global_step += 1
+            state.loss_sum += batch_loss * len(idx)
+            state.seen += len(idx)
+            # p.p is finite exactly when every weight is (and none is beyond 1e19): one BLAS pass
+            params = model.bound.params
+            if not (math.isfinite(batch_loss) and math.isfinite(float(np.dot(params, params)))):
+                bar.close()
+                raise DivergenceError(
+                    f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
+                    f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
+                    f"try a lower learning rate (it was {opt.lr:g})"
+                )
+            if not bar.disable and (state.step % 20 == 0 or state.step == steps):
+                bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
+                                acc=f"{state.correct / state.seen:.4f}", refresh=False)
+            bar.update()
+            stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
+            if stop:
+                break
+        if stop and state.step < steps:
+            bar.close()
+            break
+        h = state.history
+        h["loss"].append(state.loss_sum / max(state.seen, 1))
+        h["accuracy"].append(state.correct / max(state.seen, 1))
+        if validation_data is not None:
+            val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
+            h["val_loss"].append(val_loss)
+            h["val_accuracy"].append(val_acc)
+            bar.set_postfix(loss=f"{h['loss'][-1]:.4f}", acc=f"{h['accuracy'][-1]:.4f}",
+                            val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
+        bar.close()
+        state.epoch, state.step = state.epoch + 1, 0
+        state.loss_sum, state.correct, state.seen = 0.0, 0, 0
+        stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks])
+    for cb in callbacks:
+        cb.on_train_end(model, state)
+    return History(state.history)
