@@ -250,7 +250,8 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _usable_file(path: Path, flag: str) -> None:
+def check_output_file(path: Path, flag: str) -> None:
+    """Refuse an output path that is a folder, before any work is done."""
     if path.is_dir():
         raise NumnetError(
             f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
@@ -276,7 +277,7 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
     if args.out:
         settings["out"] = args.out
     out = Path(settings["out"])
-    _usable_file(out, "--out")
+    check_output_file(out, "--out")
     preset = PRESETS[settings["arch"]]
 
     (x_train, y_train), (x_test, y_test) = data
