@@ -35,7 +35,8 @@ def epoch_time(hidden: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> float:
 
 def matmul_floor(hidden: tuple[int, ...], rng: np.random.Generator) -> float:
     sizes = [D, *hidden, CLASSES]
-    Ws = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    shapes = zip(sizes[:-1], sizes[1:], strict=True)
+    Ws = [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
     dWs = [np.empty_like(W) for W in Ws]
     batches = [BATCH] * (N // BATCH) + ([N % BATCH] if N % BATCH else [])
     acts = {n: [rng.random((n, s), dtype=np.float32) for s in sizes] for n in set(batches)}
