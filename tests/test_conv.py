@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gradcheck import check_layer_gradients
+from numnet.nn.batchnorm import BatchNorm
 from numnet.nn.conv import Conv2D
 from numnet.nn.im2col import col2im, im2col
 from numnet.nn.parameters import bind
@@ -97,3 +98,17 @@ def test_first_layer_can_skip_the_input_gradient():
     layer.input_grad = False
     assert layer.backward(np.ones((2, 2, 3, 3), np.float32)) is None
     assert np.all(layer.db == 18)
+
+
+def test_batchnorm_over_conv_feature_maps_gradients_and_memory_order():
+    # BatchNorm is nn's layer; the CNN issue asks for its check over (n, c, h, w) maps.
+    rng = np.random.default_rng(6)
+    check_layer_gradients(BatchNorm(), (3, 4, 5), rng, batch=4)
+    layer = BatchNorm()
+    bind([layer], (3, 4, 5), rng, dtype=np.float64)
+    x = rng.standard_normal((4, 3, 4, 5))
+    g = rng.standard_normal(x.shape)
+    out, dx = layer.forward(x, training=True).copy(), layer.backward(g.copy()).copy()
+    last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)  # Conv2D's order
+    np.testing.assert_allclose(layer.forward(last, training=True), out, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(g.copy()), dx, atol=1e-12)
