@@ -161,7 +161,7 @@ def _png_header_only(width: int, height: int) -> bytes:
         (lambda p: p.write_bytes(_encode(Image.new("L", (60, 60), 255), "PNG")), "blank"),
         (lambda p: p.write_bytes(_encode(Image.new("RGBA", (60, 60)), "PNG")), "blank"),
         (lambda p: p.write_bytes(_png_header_only(100_000, 100_000)), "too large"),
-        (lambda p: p.write_bytes(_png_header_only(8_000, 7_000)), "too large"),
+        (lambda p: p.write_bytes(_png_header_only(6_000, 5_000)), "too large"),
         (lambda p: p.write_bytes(_encode(Image.fromarray(_digit_four()), "PNG")[:200]), "corrupt"),
         (lambda p: p.mkdir(), "folder"),
         (lambda p: None, "No such file"),

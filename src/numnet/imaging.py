@@ -36,9 +36,13 @@ from numnet.errors import ImageError
 #: the digit box MNIST used inside its 28x28 field
 FIELD = 28
 BOX = 20
-#: largest image decoded, in pixels (a 48-megapixel photo); bigger ones are refused before
-#: decoding, so a small file that claims to be 100,000 x 100,000 cannot exhaust memory
-MAX_PIXELS = 48_000_000
+#: largest image decoded, in pixels (5000 x 5000; a phone photo has 12 million); bigger ones
+#: are refused before decoding, so a small file that claims to be 100,000 x 100,000 cannot
+#: exhaust memory
+MAX_PIXELS = 25_000_000
+#: longer side an image is box-reduced to (integer factor) before the float work: a digit
+#: ends up 20 px tall, so 1000 px is plenty, and memory stays ~16 MB per image
+WORK_SIDE = 1000
 #: gray levels (after stretching paper to 0 and ink to 1) treated as no ink
 NOISE = 0.2
 #: least difference between paper and ink for an image to count as having a digit at all
@@ -91,7 +95,12 @@ def _decode(source: Source, name: str) -> NDArray[Any]:
     from PIL import Image, ImageOps
 
     if isinstance(source, Image.Image):
-        return _pil_to_array(source, name)
+        try:
+            return _pil_to_array(source, name)
+        except ImageError:
+            raise
+        except Exception as e:  # a mode Pillow cannot turn into gray (LAB, HSV ...)
+            raise ImageError(f"cannot read image {name}: {e}") from None
     if isinstance(source, (bytes, bytearray, memoryview)):
         fp: Any = io.BytesIO(bytes(source))
     elif isinstance(source, (str, os.PathLike)):
@@ -148,7 +157,11 @@ def _pil_to_array(img: Any, name: str) -> NDArray[Any]:
     if img.mode == "F":
         return np.asarray(img, dtype=np.float32)
     transparent = "A" in img.getbands() or "transparency" in img.info
-    return np.asarray(img.convert("RGBA" if transparent else "L"))
+    img = img.convert("RGBA" if transparent else "L")
+    factor = -(-max(img.size) // WORK_SIDE)  # ceil
+    if factor > 1:
+        img = img.reduce(factor)  # box average of factor x factor blocks
+    return np.asarray(img)
 
 
 def _to_gray(a: NDArray[Any], name: str) -> NDArray[np.float32]:
