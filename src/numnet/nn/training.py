@@ -155,7 +155,9 @@ def fit(
             state.seen += len(idx)
             # p.p is finite exactly when every weight is (and none is beyond 1e19): one BLAS pass
             params = model.bound.params
-            if not (math.isfinite(batch_loss) and math.isfinite(float(np.dot(params, params)))):
+            with np.errstate(over="ignore"):
+                norm2 = float(np.dot(params, params))
+            if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
                 bar.close()
                 raise DivergenceError(
                     f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
