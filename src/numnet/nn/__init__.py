@@ -35,3 +35,10 @@ __all__ = [
     "SoftmaxCrossEntropy", "MeanSquaredError", "Optimizer", "SGD", "Adam", "AdamW",
     "Cosine", "StepDecay", "Warmup", "warmup_cosine",
 ]
+
+# Convolutional layers (owned by the conv engineer), registered for model files.
+from numnet.nn.conv import Conv2D  # noqa: E402
+from numnet.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D  # noqa: E402
+
+LAYERS.update({c.__name__: c for c in (Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D)})
+__all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
