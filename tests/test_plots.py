@@ -101,3 +101,25 @@ def test_importing_plots_does_not_import_matplotlib():
     code = "import sys, numnet.plots, numnet.imaging; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_numnet_show_draws_test_set_pictures(tmp_path, capsys, monkeypatch):
+    """``numnet show --grid --mistakes --confusion --weights --curves`` on the real test set."""
+    import os
+
+    from numnet.cli import main
+    from numnet.io import save
+    from numnet.nn import Dense, ReLU, Sequential
+
+    monkeypatch.setenv("NUMNET_DATA", os.environ.get("NUMNET_DATA", "/work/shared/data/mnist"))
+    model = Sequential([Dense(16), ReLU(), Dense(10)], input_shape=(784,), seed=0)
+    path = save(model, tmp_path / "m.npz", record={"history": HISTORY})
+    out = tmp_path / "pics"
+    flags = ["--grid", "25", "--mistakes", "9", "--confusion", "--weights", "--curves"]
+    assert main(["show", str(path), *flags, "--out-dir", str(out)]) == 0
+    names = {"grid", "mistakes", "confusion", "weights", "curves"}
+    assert {p.stem for p in out.iterdir()} == names
+    for p in out.iterdir():
+        with Image.open(p) as img:
+            assert img.format == "PNG" and min(img.size) >= 300
