@@ -7,6 +7,7 @@ real model trained on MNIST is the check set (``examples/make_checkset.py``).
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -112,9 +113,38 @@ def test_top_out_of_range(files, capsys, k):
     assert "--top" in err and err.count("\n") == 1
 
 
-def test_missing_image_file(files, tmp_path, capsys):
-    assert main(["predict", "m.npz", str(tmp_path / "nope.png")]) == 2
-    assert "nope.png" in capsys.readouterr().err
+def _bad_image(kind: str, path):
+    """Write one row of the bad-input table to ``path``."""
+    if kind == "not an image":
+        path.write_bytes(b"%PDF-1.4 a document, not a picture")
+    elif kind == "blank":
+        Image.new("RGB", (80, 80), "white").save(path, "PNG")
+    elif kind == "too large":  # a PNG header claiming 6000 x 5000 pixels, 80 bytes long
+        from test_imaging import _png_header_only
+
+        path.write_bytes(_png_header_only(6_000, 5_000))
+    elif kind == "corrupt":
+        buf = io.BytesIO()
+        _draw(4, 100, True).save(buf, "PNG")
+        path.write_bytes(buf.getvalue()[:150])
+    elif kind == "folder":
+        path.mkdir()
+
+
+@pytest.mark.parametrize(
+    "kind", ["not an image", "blank", "too large", "corrupt", "folder", "No such file"]
+)
+def test_bad_input_table_images(files, tmp_path, capsys, kind):
+    """Each bad image: one line on stderr naming it, exit 2, nothing written."""
+    bad = tmp_path / "upload.png"
+    _bad_image(kind, bad)
+    shown = tmp_path / "seen"
+    assert main(["predict", "m.npz", str(bad), "--show", str(shown)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("numnet: error: ") and str(bad) in captured.err
+    assert kind in captured.err
+    assert not shown.exists()
 
 
 def test_a_real_model_file_end_to_end(tmp_path, capsys):
