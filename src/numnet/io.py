@@ -76,13 +76,14 @@ _ZIP_PREFIX = b"PK\x03\x04"
 _EMPTY_ZIP_PREFIX = b"PK\x05\x06"
 
 
-def _error(path: str | os.PathLike[str], message: str) -> ModelFileError:
+def file_error(path: str | os.PathLike[str], message: str) -> ModelFileError:
     """A one-line ModelFileError that names the file."""
     line = " ".join(f"{os.fspath(path)}: {message}".split())
     return ModelFileError(line)
 
 
-def _detail(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
+    """An exception's message on one line, at most 120 characters (for error details)."""
     text = " ".join(str(e).split()) or type(e).__name__
     return text if len(text) <= 120 else text[:117] + "..."
 
@@ -121,14 +122,16 @@ def write_archive(
 def _open_checked(path: Path) -> bytes:
     """Return the first bytes of ``path``, or a one-line error for missing/folder/unreadable."""
     if not path.exists():
-        raise _error(path, "no such file")
+        raise file_error(path, "no such file")
     if path.is_dir():
-        raise _error(path, "is a folder, not a model file")
+        raise file_error(path, "is a folder, not a model file")
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise file_error(path, "is not a regular file")
     try:
         with open(path, "rb") as f:
             return f.read(8)
     except OSError as e:
-        raise _error(path, f"cannot read ({e.strerror or _detail(e)})") from None
+        raise file_error(path, f"cannot read ({e.strerror or one_line(e)})") from None
 
 
 def _inspect_members(path: Path, zf: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], str]]:
@@ -141,10 +144,10 @@ def _inspect_members(path: Path, zf: zipfile.ZipFile) -> dict[str, tuple[tuple[i
     for info in zf.infolist():
         name = info.filename
         if not name.endswith(".npy") or "/" in name:
-            raise _error(path, f"unexpected member {name!r}; not a numnet file")
+            raise file_error(path, f"unexpected member {name!r}; not a numnet file")
         key = name[: -len(".npy")]
         if info.file_size > MAX_ARRAY_BYTES:
-            raise _error(path, f"array {key!r} is larger than numnet models can be")
+            raise file_error(path, f"array {key!r} is larger than numnet models can be")
         with zf.open(info) as f:
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
@@ -155,13 +158,13 @@ def _inspect_members(path: Path, zf: zipfile.ZipFile) -> dict[str, tuple[tuple[i
                 raise ValueError(f"unsupported .npy version {version}")
             header_size = f.tell()
         if dtype.hasobject:
-            raise _error(
+            raise file_error(
                 path,
                 f"array {key!r} holds pickled Python objects; refused "
                 "(numnet files contain numbers only)",
             )
         if math.prod(shape) * dtype.itemsize > info.file_size - header_size:
-            raise _error(path, f"array {key!r} is truncated (header promises more data)")
+            raise file_error(path, f"array {key!r} is truncated (header promises more data)")
         found[key] = (tuple(int(s) for s in shape), dtype.str)
     return found
 
@@ -177,26 +180,28 @@ def read_archive(
     path = Path(path)
     head = _open_checked(path)
     if not head.startswith((_ZIP_PREFIX, _EMPTY_ZIP_PREFIX)):
-        raise _error(path, f"not a numnet {kind} file (expected a .npz archive)")
+        raise file_error(path, f"not a numnet {kind} file (expected a .npz archive)")
     try:
         with zipfile.ZipFile(path) as zf:
             members = _inspect_members(path, zf)
         if "meta" not in members:
-            raise _error(path, f"no description ('meta' array missing); not a numnet {kind} file")
+            raise file_error(
+                path, f"no description ('meta' array missing); not a numnet {kind} file"
+            )
         shape, dtype = members["meta"]
         if len(shape) != 1 or dtype != "|u1" or shape[0] > MAX_META_BYTES:
-            raise _error(path, "description ('meta') is not a UTF-8 JSON byte array")
+            raise file_error(path, "description ('meta') is not a UTF-8 JSON byte array")
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in members}
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
     except ModelFileError:
         raise
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise _error(path, f"description is not valid JSON ({_detail(e)})") from None
+        raise file_error(path, f"description is not valid JSON ({one_line(e)})") from None
     except _CORRUPT as e:
-        raise _error(path, f"truncated or corrupt file ({_detail(e)})") from None
+        raise file_error(path, f"truncated or corrupt file ({one_line(e)})") from None
     if not isinstance(meta, dict):
-        raise _error(path, "description is not a JSON object")
+        raise file_error(path, "description is not a JSON object")
     return arrays, meta
 
 
@@ -207,15 +212,17 @@ def check_format(
     found = meta.get("format")
     if found != fmt:
         if found == "numnet-checkpoint":
-            raise _error(path, "is a training checkpoint, not a model; use 'numnet train --resume'")
+            raise file_error(
+                path, "is a training checkpoint, not a model; use 'numnet train --resume'"
+            )
         if found == FORMAT:
-            raise _error(path, f"is a model file, not a {fmt} file")
-        raise _error(path, f"not a {fmt} file (format {found!r})")
+            raise file_error(path, f"is a model file, not a {fmt} file")
+        raise file_error(path, f"not a {fmt} file (format {found!r})")
     v = meta.get("format_version")
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise _error(path, f"invalid format version {v!r}")
+        raise file_error(path, f"invalid format version {v!r}")
     if v > version:
-        raise _error(
+        raise file_error(
             path,
             f"written by a newer numnet (format version {v}, this numnet reads <= {version}); "
             "upgrade numnet to load it",
@@ -267,7 +274,7 @@ def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
     from numnet.nn import LAYERS
 
     if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
-        raise _error(path, "description has no architecture (layers list)")
+        raise file_error(path, "description has no architecture (layers list)")
     shape = arch.get("input_shape")
     if (
         not isinstance(shape, list)
@@ -276,19 +283,19 @@ def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
             isinstance(s, int) and not isinstance(s, bool) and 0 < s < 1 << 24 for s in shape
         )
     ):
-        raise _error(path, f"invalid input shape {shape!r}")
+        raise file_error(path, f"invalid input shape {shape!r}")
     layers = []
     for spec in arch["layers"]:
         if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
-            raise _error(path, "invalid layer description")
+            raise file_error(path, "invalid layer description")
         kind = spec.get("type")
         if not isinstance(kind, str) or kind not in LAYERS:
             known = ", ".join(sorted(LAYERS))
-            raise _error(path, f"unknown layer type {kind!r} (known: {known})")
+            raise file_error(path, f"unknown layer type {kind!r} (known: {known})")
         try:
             layers.append(LAYERS[kind](**spec.get("config", {})))
         except Exception as e:  # the layer's own argument checks, on values from the file
-            raise _error(path, f"invalid {kind} layer ({_detail(e)})") from None
+            raise file_error(path, f"invalid {kind} layer ({one_line(e)})") from None
     return layers, tuple(shape)
 
 
@@ -302,7 +309,7 @@ def _expected_sizes(path: Path, layers: list, input_shape: tuple[int, ...]) -> t
             n_params += sum(math.prod(s) for s in layer.param_shapes().values())
             n_buffers += sum(math.prod(s) for s in layer.buffer_shapes().values())
     except Exception as e:  # shapes that do not fit together
-        raise _error(path, f"architecture does not build ({_detail(e)})") from None
+        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
     return n_params, n_buffers
 
 
@@ -324,7 +331,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     check_format(path, meta, FORMAT, FORMAT_VERSION)
     extra = sorted(set(arrays) - {"params", "buffers"})
     if extra:
-        raise _error(path, f"unexpected array {extra[0]!r}; not a numnet model")
+        raise file_error(path, f"unexpected array {extra[0]!r}; not a numnet model")
     model = build_model(path, meta.get("architecture"), arrays)
     model.description = meta
     return model
@@ -341,28 +348,30 @@ def build_model(
     path = Path(path)
     for name in ("params", "buffers"):
         if name not in arrays:
-            raise _error(path, f"array {name!r} missing; the file is incomplete")
+            raise file_error(path, f"array {name!r} missing; the file is incomplete")
         a = arrays[name]
         if a.ndim != 1 or a.dtype != np.float32:
-            raise _error(path, f"array {name!r} is {a.dtype}{list(a.shape)}, expected flat float32")
+            raise file_error(
+                path, f"array {name!r} is {a.dtype}{list(a.shape)}, expected flat float32"
+            )
     layers, input_shape = _check_architecture(path, architecture)
     n_params, n_buffers = _expected_sizes(path, layers, input_shape)
     for name, n in (("params", n_params), ("buffers", n_buffers)):
         if arrays[name].size != n:
-            raise _error(
+            raise file_error(
                 path,
                 f"array {name!r} holds {arrays[name].size} values but the architecture needs {n}; "
                 "the file was altered or is damaged",
             )
     if not (np.isfinite(arrays["params"]).all() and np.isfinite(arrays["buffers"]).all()):
-        raise _error(path, "weights hold NaN or Inf; the model is broken")
+        raise file_error(path, "weights hold NaN or Inf; the model is broken")
 
     from numnet.nn import Sequential
 
     try:
         model = Sequential(layers, input_shape=input_shape)
     except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
-        raise _error(path, f"architecture does not build ({_detail(e)})") from None
+        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
     model.bound.params[...] = arrays["params"]
     model.bound.buffers[...] = arrays["buffers"]
     return model

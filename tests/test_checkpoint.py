@@ -1,0 +1,199 @@
+"""Checkpoints: a stopped, killed or interrupted run resumes to bit-identical weights."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numnet import checkpoint, io
+from numnet.cli import main
+from numnet.errors import ModelFileError
+from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
+from numnet.nn.callbacks import Callback
+from numnet.nn.schedules import Cosine
+
+EPOCHS, BATCH = 3, 32
+
+
+def data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (300, 28, 28), dtype=np.uint8), rng.integers(0, 10, 300)
+
+
+def build() -> Sequential:
+    return Sequential([Dense(24), BatchNorm(), ReLU(), Dropout(0.3), Dense(10)], seed=3)
+
+
+def optimizer() -> Adam:
+    return Adam(1e-3, schedule=Cosine(EPOCHS * 9))
+
+
+def fit(model: Sequential, **kwargs) -> dict:
+    x, y = data()
+    return model.fit(
+        x, y, epochs=EPOCHS, batch_size=BATCH, validation_split=0.1, verbose=0, **kwargs
+    ).history
+
+
+class StopAt(Callback):
+    """Stop training after global step ``n`` (as a crash would, but politely)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def on_step_end(self, model, state) -> bool:
+        return state.global_step == self.n
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[Sequential, dict]:
+    model = build()
+    history = fit(model, optimizer=optimizer())
+    return model, history
+
+
+@pytest.mark.parametrize("stop", [5, 10, 17, 26])
+@pytest.mark.parametrize("every", [1, 4])
+def test_resume_is_bit_identical(tmp_path, reference, stop, every) -> None:
+    """9 steps per epoch: from mid-epoch checkpoints and from an end-of-epoch one (4, 10)."""
+    saver = checkpoint.Checkpointer(tmp_path, {"run": 1}, every=every)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(stop)])
+    saved = checkpoint.latest(tmp_path)
+    assert saved is not None and saved.state.global_step <= stop
+    saved.restore_optimizer(optimizer())
+    history = fit(saved.model, optimizer=saved.state.optimizer, initial_state=saved.state)
+    ref_model, ref_history = reference
+    np.testing.assert_array_equal(saved.model.bound.params, ref_model.bound.params)
+    np.testing.assert_array_equal(saved.model.bound.buffers, ref_model.bound.buffers)
+    assert history == ref_history
+    assert saved.args == {"run": 1}
+
+
+def test_keeps_the_newest_and_cleans_half_writes(tmp_path) -> None:
+    (tmp_path / ".step-000000001.npz.abc.tmp").write_bytes(b"half a checkpoint")
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=2, keep=2)
+    fit(build(), optimizer=optimizer(), callbacks=[saver])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["step-000000026.npz", "step-000000027.npz"]
+
+
+def test_damaged_newest_falls_back(tmp_path) -> None:
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(7)])
+    newest, older = checkpoint.checkpoints(tmp_path)[::-1]
+    newest.write_bytes(newest.read_bytes()[:1000])
+    assert checkpoint.latest(tmp_path).path == older
+    older.write_bytes(b"nothing")
+    with pytest.raises(ModelFileError, match="step-000000003.npz"):
+        checkpoint.latest(tmp_path)
+
+
+def test_tampered_position_is_refused(tmp_path) -> None:
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
+    (path,) = checkpoint.checkpoints(tmp_path)
+    arrays, meta = io.read_archive(path)
+    meta["state"]["epoch"] = -1
+    io.write_archive(path, arrays, meta)
+    with pytest.raises(ModelFileError, match="training position"):
+        checkpoint.load(path)
+    meta["state"]["epoch"] = 0
+    meta["rng"] = {"bit_generator": "MT19937", "state": 5}
+    io.write_archive(path, arrays, meta)
+    with pytest.raises(ModelFileError, match="random-generator state"):
+        checkpoint.load(path)
+
+
+def test_a_checkpoint_is_not_a_model(tmp_path) -> None:
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
+    with pytest.raises(ModelFileError, match="numnet train --resume"):
+        io.load(checkpoint.checkpoints(tmp_path)[0])
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def mnist_dir() -> str:
+    path = Path(os.environ.get("NUMNET_DATA", Path(__file__).parents[2] / "shared/data/mnist"))
+    if not path.exists():
+        pytest.skip(f"no MNIST at {path}")
+    return str(path)
+
+
+def train_args(folder: Path, epochs: int = 2) -> list[str]:
+    """A small run: 360 training images, batch 20, 18 steps per epoch, checkpoints every 2."""
+    return [
+        "train", "--limit", "400", "--epochs", str(epochs), "--batch-size", "20",
+        "--checkpoint-dir", str(folder / "ck"), "--checkpoint-every", "2",
+        "--out", str(folder / "m.npz"), "--data", mnist_dir(),
+    ]  # fmt: skip
+
+
+def start(args: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "numnet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def wait_for_checkpoint(folder: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not checkpoint.checkpoints(folder) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory) -> np.ndarray:
+    folder = tmp_path_factory.mktemp("reference")
+    assert main(train_args(folder)) == 0
+    return io.load(folder / "m.npz").bound.params.copy()
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume(tmp_path, reference_run) -> None:
+    proc = start(train_args(tmp_path))
+    wait_for_checkpoint(tmp_path / "ck", proc)
+    time.sleep(random.uniform(0, 0.3))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert main([*train_args(tmp_path), "--resume"]) == 0
+    np.testing.assert_array_equal(io.load(tmp_path / "m.npz").bound.params, reference_run)
+
+
+@pytest.mark.slow
+def test_ctrl_c_checkpoints_and_exits_130(tmp_path, reference_run) -> None:
+    proc = start(train_args(tmp_path, epochs=40))
+    wait_for_checkpoint(tmp_path / "ck", proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "checkpoint saved" in err and "--resume" in err
+    saved = checkpoint.latest(tmp_path / "ck")
+    assert saved is not None and saved.state.epoch < 40
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.slow
+def test_divergence_keeps_the_previous_model(tmp_path, capsys) -> None:
+    out = tmp_path / "m.npz"
+    out.write_bytes(b"the previous, good model")
+    args = ["train", "--limit", "1000", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e9"]
+    assert main([*args, "--out", str(out), "--data", mnist_dir()]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "diverged at epoch 1, step" in err and "--lr" in err
+    assert out.read_bytes() == b"the previous, good model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
