@@ -103,7 +103,9 @@ def add_parser(subparsers: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--arch", choices=sorted(ARCHS), default="mlp", help="network to train")
+    p.add_argument(
+        "--arch", choices=sorted([*ARCHS, *PRESETS]), default="mlp", help="network to train"
+    )
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed of the whole run")
@@ -258,8 +260,11 @@ def check_output_file(path: Path, flag: str) -> None:
         )
 
 
-def train_network(args: argparse.Namespace, data: Data) -> int:
-    """--arch mlp / cnn: a ``numnet.presets`` network trained by ``fit``, checkpointed."""
+def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
+    """--arch mlp / cnn: a ``numnet.presets`` network trained by ``fit``, checkpointed.
+
+    Flags, paths and the checkpoint to resume are checked before ``load()`` reads MNIST.
+    """
     from numnet import checkpoint, io, plots
     from numnet.atomic import write_text
 
@@ -280,7 +285,7 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
     check_output_file(out, "--out")
     preset = PRESETS[settings["arch"]]
 
-    (x_train, y_train), (x_test, y_test) = data
+    (x_train, y_train), (x_test, y_test) = load()
     if settings["limit"]:
         n = settings["limit"]
         x_train, y_train, x_test, y_test = x_train[:n], y_train[:n], x_test[:n], y_test[:n]
@@ -370,9 +375,10 @@ def train_network(args: argparse.Namespace, data: Data) -> int:
 #: --arch name -> function that trains it
 ARCHS: dict[str, Callable[[argparse.Namespace, Data], int]] = {
     "twolayer": train_twolayer,
-    **{name: train_network for name in PRESETS},
 }
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.arch in PRESETS:
+        return train_network(args, lambda: load_mnist(args.data))
     return ARCHS[args.arch](args, load_mnist(args.data))
