@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -51,6 +52,7 @@ MIN_CONTRAST = 0.15
 TRIM = 0.002
 #: formats decoded; others (TIFF, PSD, EPS ...) are refused to keep the attack surface small
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+_OPEN_LOCK = threading.Lock()
 
 Source = str | os.PathLike[str] | bytes | NDArray[Any] | Any  # Any: a PIL.Image.Image
 
@@ -113,8 +115,10 @@ def _decode(source: Source, name: str) -> NDArray[Any]:
     else:
         raise ImageError(f"{name} is not an image: give a path, bytes, a PIL image or an array")
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (rather than fails) between 1x and 2x its own limit; we refuse.
+        # Pillow warns (rather than fails) between 1x and 2x its own limit; we refuse.  The
+        # warnings filter is process-wide, so threads (the web server) take turns; only the
+        # header is read here, decoding happens later, outside the lock.
+        with _OPEN_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
                 img = Image.open(fp, formats=FORMATS)
@@ -122,9 +126,9 @@ def _decode(source: Source, name: str) -> NDArray[Any]:
                 raise ImageError(
                     f"{name} is not an image numnet can read (use PNG or JPEG)"
                 ) from None
-            _check_size(img.size, name)
-            img = ImageOps.exif_transpose(img)  # phone photos store "rotate me" in EXIF
-            return _pil_to_array(img, name)
+        _check_size(img.size, name)
+        img = ImageOps.exif_transpose(img)  # phone photos store "rotate me" in EXIF
+        return _pil_to_array(img, name)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
