@@ -138,8 +138,10 @@ class Conv2D(Layer):
         if not self.input_grad:
             return None
         # dcols[i, j] = g @ W[i, j].T : (n*oh*ow, c), kh*kw products in one batched matmul
-        dcols = np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1))
-        dxp = col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride)
+        dcols = scratch(self, "dcols", (kh * kw, g.shape[0], c), g.dtype)
+        np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
+        dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
+        col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
         p, (_, h, w) = self.padding, self.input_shape
         return to_channels_first(dxp[:, p : p + h, p : p + w])
 

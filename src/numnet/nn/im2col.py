@@ -33,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from numnet.nn.scratch import scratch
+
 
 def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     """Number of window positions along one axis: floor((size + 2p - k) / s) + 1."""
@@ -70,21 +72,28 @@ def im2col(
 
 
 def col2im(
-    dcols: NDArray, padded_shape: tuple[int, int, int, int], stride: int = 1
+    dcols: NDArray,
+    padded_shape: tuple[int, int, int, int],
+    stride: int = 1,
+    out: NDArray | None = None,
 ) -> NDArray:
     """Adjoint of ``im2col``: add each window entry back to the pixel it came from.
 
     dcols        : (kh, kw, n, oh, ow, c) gradient with respect to the windows, offset-first
     padded_shape : (n, H, W, c) shape of the padded input
+    out          : optional (n, H, W, c) buffer to use (it is zeroed first)
     returns dxp  : (n, H, W, c), dL/dxp (pixels no window covers get 0)
     """
     kh, kw, n, oh, ow, c = dcols.shape
-    dxp = np.zeros(padded_shape, dcols.dtype)
+    if out is None:
+        out = np.zeros(padded_shape, dcols.dtype)
+    else:
+        out.fill(0)
     for i in range(kh):
         rows = offset_slice(i, oh, stride)
         for j in range(kw):
-            dxp[:, rows, offset_slice(j, ow, stride)] += dcols[i, j]
-    return dxp
+            out[:, rows, offset_slice(j, ow, stride)] += dcols[i, j]
+    return out
 
 
 def to_channels_last(x: NDArray) -> NDArray:
@@ -108,11 +117,11 @@ def is_channels_last(x: NDArray) -> bool:
     return x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
-def zeros_like_layout(
-    shape: tuple[int, int, int, int], dtype: type, channels_last: bool
+def layout_scratch(
+    owner: object, name: str, shape: tuple[int, int, int, int], dtype: type, channels_last: bool
 ) -> NDArray:
-    """Zeros of (n, c, h, w) ``shape``, channels-last in memory if asked."""
+    """A reused (n, c, h, w) work array (``nn.scratch``), channels-last in memory if asked."""
     if not channels_last:
-        return np.zeros(shape, dtype)
+        return scratch(owner, name, shape, dtype)
     n, c, h, w = shape
-    return to_channels_first(np.zeros((n, h, w, c), dtype))
+    return to_channels_first(scratch(owner, name, (n, h, w, c), dtype))

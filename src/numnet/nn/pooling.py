@@ -28,7 +28,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.nn.im2col import is_channels_last, offset_slice, output_size, zeros_like_layout
+from numnet.nn.im2col import (
+    is_channels_last,
+    layout_scratch,
+    offset_slice,
+    output_size,
+    to_channels_first,
+    to_channels_last,
+)
 from numnet.nn.layer import Layer, Shape
 
 
@@ -61,9 +68,26 @@ class _Pool2D(Layer):
     def _remember_layout(self, x: NDArray) -> None:
         self._n, self._channels_last = x.shape[0], is_channels_last(x)
 
+    def _work(self, name: str, shape: tuple[int, ...], dtype: type) -> NDArray:
+        """A reused (n, ...) array in the memory order of the forward input."""
+        return layout_scratch(self, name, (self._n, *shape), dtype, self._channels_last)
+
+    def _like_input(self, grad: NDArray) -> NDArray:
+        """grad in the memory order of the forward input: one copy of the small array here
+        saves mixed-order (slow, strided) arithmetic on the large one."""
+        if self._channels_last and not is_channels_last(grad):
+            return to_channels_first(to_channels_last(grad))
+        return grad
+
     def _input_grad(self, dtype: np.dtype) -> NDArray:
-        """Zeroed (n, c, h, w) gradient in the memory order of the forward input."""
-        return zeros_like_layout((self._n, *self.input_shape), dtype, self._channels_last)
+        """(n, c, h, w) gradient buffer; zeroed unless the windows tile the input exactly."""
+        dx = self._work("dx", self.input_shape, dtype)
+        _, h, w = self.input_shape
+        _, oh, ow = self.output_shape
+        k, s = self.pool_size, self.stride
+        if not (k == s and oh * k == h and ow * k == w):
+            dx.fill(0)
+        return dx
 
     def get_config(self) -> dict[str, Any]:
         return {"pool_size": self.pool_size, "stride": self.stride}
@@ -73,25 +97,29 @@ class MaxPool2D(_Pool2D):
     """out[n, c, y, x] = max over the k x k window at (s*y, s*x); gradient to its first max."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self._remember_layout(x)
         views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]  # (n, c, oh, ow)
-        out = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
-        for v in views[2:]:
+        out = self._work("out", self.output_shape, x.dtype)
+        np.copyto(out, views[0])
+        for v in views[1:]:
             np.maximum(out, v, out=out)
         if training:
             # winner[t]: offset t holds the window's maximum and no earlier offset does.
-            taken = views[0] == out
-            self._winner = [taken.copy()]
-            for v in views[1:-1]:
-                first = v == out
+            taken = np.equal(views[0], out, out=self._work("taken", self.output_shape, bool))
+            w0 = self._work("w0", self.output_shape, bool)
+            np.copyto(w0, taken)
+            self._winner = [w0]
+            for t, v in enumerate(views[1:-1], 1):
+                first = np.equal(v, out, out=self._work(f"w{t}", self.output_shape, bool))
                 first &= ~taken
                 taken |= first
                 self._winner.append(first)
             if len(views) > 1:
-                self._winner.append(~taken)
-            self._remember_layout(x)
+                self._winner.append(np.logical_not(taken, out=taken))
         return out
 
     def backward(self, grad: NDArray) -> NDArray:
+        grad = self._like_input(grad)
         dx = self._input_grad(grad.dtype)
         overlap = self.stride < self.pool_size
         for t, (rows, cols) in self._offsets():
@@ -106,16 +134,17 @@ class AvgPool2D(_Pool2D):
     """out[n, c, y, x] = mean of the k x k window at (s*y, s*x)."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self._remember_layout(x)
         views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]
-        out = views[0].copy()
+        out = self._work("out", self.output_shape, x.dtype)
+        np.copyto(out, views[0])
         for v in views[1:]:
             out += v
         out *= out.dtype.type(1 / self.pool_size**2)
-        self._remember_layout(x)
         return out
 
     def backward(self, grad: NDArray) -> NDArray:
-        g = grad * grad.dtype.type(1 / self.pool_size**2)
+        g = self._like_input(grad) * grad.dtype.type(1 / self.pool_size**2)
         dx = self._input_grad(g.dtype)
         overlap = self.stride < self.pool_size
         for _, (rows, cols) in self._offsets():
@@ -141,6 +170,6 @@ class GlobalAvgPool2D(Layer):
 
     def backward(self, grad: NDArray) -> NDArray:
         c, h, w = self.input_shape
-        dx = zeros_like_layout((self._n, c, h, w), grad.dtype, self._channels_last)
-        dx += (grad * grad.dtype.type(1 / (h * w)))[:, :, None, None]
+        dx = layout_scratch(self, "dx", (self._n, c, h, w), grad.dtype, self._channels_last)
+        np.multiply(grad[:, :, None, None], grad.dtype.type(1 / (h * w)), out=dx)
         return dx
