@@ -103,7 +103,7 @@ def _show(folder: Path, names: list[str], images: np.ndarray, probs: np.ndarray)
             n += 1
         stem = f"{stem}-{n}" if n > 1 else stem
         used.add(stem)
-        title = f"{name}, as the network sees it"
+        title = f"{Path(name).name}, as the network sees it"
         fig = digit_prediction(image, int(p.argmax()), probs=p, title=title)
         written.append(save_figure(fig, folder / f"{stem}.png"))
     return written
