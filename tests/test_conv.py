@@ -32,7 +32,7 @@ def naive_conv(x, W, b, stride, padding):
 @pytest.mark.parametrize(
     "c, f, k, stride, padding, hw",
     [(1, 3, 3, 1, 0, (6, 7)), (2, 4, 3, 2, 1, (7, 6)), (3, 2, (2, 3), 1, 1, (5, 5)),
-     (4, 5, 3, 2, 0, (8, 8))],
+     (4, 5, 3, 2, 0, (8, 8)), (8, 3, 3, 2, 1, (6, 5)), (9, 2, 3, 1, 0, (5, 5))],
 )
 def test_forward_matches_naive_loop(c, f, k, stride, padding, hw):
     rng = np.random.default_rng(0)
@@ -59,7 +59,7 @@ def test_forward_keeps_float32_and_accepts_any_memory_order():
 @pytest.mark.parametrize(
     "c, f, k, stride, padding, hw",
     [(1, 2, 3, 1, 0, (5, 5)), (1, 2, 3, 1, 1, (5, 4)), (2, 3, 3, 2, 0, (7, 7)),
-     (3, 2, 3, 2, 1, (6, 5)), (4, 3, (2, 3), 1, 1, (4, 5))],
+     (3, 2, 3, 2, 1, (6, 5)), (4, 3, (2, 3), 1, 1, (4, 5)), (8, 2, 3, 2, 1, (5, 5))],
 )
 def test_gradients(c, f, k, stride, padding, hw):
     rng = np.random.default_rng(2)
@@ -82,8 +82,8 @@ def test_fused_relu_matches_conv_then_relu_and_its_gradients():
 def test_col2im_is_the_adjoint_of_im2col():
     # <im2col(x), d> == <x, col2im(d)> for every x, d: the defining property of the backward.
     rng = np.random.default_rng(3)
-    for stride in (1, 2):
-        x = rng.standard_normal((2, 7, 6, 3))
+    for stride, c in ((1, 3), (2, 3), (1, 9), (2, 9)):  # both im2col copies (c < 8, c >= 8)
+        x = rng.standard_normal((2, 7, 6, c))
         cols = im2col(x, 3, 2, stride)
         d = rng.standard_normal(cols.shape)
         dx = col2im(d.transpose(3, 4, 0, 1, 2, 5), x.shape, stride)  # offset-first layout

@@ -130,7 +130,8 @@ class Conv2D(Layer):
         f = self.filters
         g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
-            g *= self._out > 0  # in place: the gradient array is ours to consume
+            alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, bool))
+            g *= alive  # in place: the gradient array is ours to consume
         ones = scratch(self, "ones", (g.shape[0],), g.dtype)
         ones.fill(1)
         np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here

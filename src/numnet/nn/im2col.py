@@ -62,11 +62,19 @@ def im2col(
     """
     n, H, W, c = xp.shape
     oh, ow = output_size(H, kh, stride), output_size(W, kw, stride)
+    if out is None:
+        out = np.empty((n, oh, ow, kh, kw, c), xp.dtype)
+    if c < 8:
+        # Few channels (the first layer): one strided slice per kernel offset copies whole
+        # image rows at a time, 3x faster here than the window copy's runs of c values.
+        for i in range(kh):
+            rows = offset_slice(i, oh, stride)
+            for j in range(kw):
+                out[:, :, :, i, j] = xp[:, rows, offset_slice(j, ow, stride)]
+        return out
     # windows[n, y, x, c, i, j] = xp[n, y + i, x + j, c]: a view, nothing is copied yet.
     windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(1, 2))
     windows = windows[:, : stride * (oh - 1) + 1 : stride, : stride * (ow - 1) + 1 : stride]
-    if out is None:
-        out = np.empty((n, oh, ow, kh, kw, c), xp.dtype)
     np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))  # the one copy
     return out
 
