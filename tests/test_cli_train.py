@@ -1,0 +1,106 @@
+"""``numnet train`` (mlp, cnn) and ``numnet evaluate`` end to end, on a slice of real MNIST."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numnet import io
+from numnet.cli import main
+from numnet.datasets import mnist
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> str:
+    path = Path(os.environ.get("NUMNET_DATA", Path(__file__).parents[2] / "shared/data/mnist"))
+    if not path.exists():
+        pytest.skip(f"no MNIST at {path}")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def test_set(data_dir) -> tuple[np.ndarray, np.ndarray]:
+    return mnist.load_data(data_dir)[1]
+
+
+def printed_accuracy(text: str, name: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(f"{name}: test accuracy"))
+    return float(line.split("test accuracy ")[1].split()[0])
+
+
+def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_set) -> None:
+    out = tmp_path / "m.npz"
+    argv = ["train", "--limit", "1000", "--epochs", "2", "--out", str(out), "--data", data_dir]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    closing = printed.strip().splitlines()[-1]
+    assert closing.startswith("test accuracy ") and "trained in" in closing
+    accuracy = float(closing.split()[2])
+
+    record = json.loads((tmp_path / "m.history.json").read_text())
+    assert record["arch"] == "mlp" and record["epochs"] == 2 and record["limit"] == 1000
+    assert len(record["history"]["loss"]) == len(record["history"]["val_accuracy"]) == 2
+    assert (tmp_path / "m.curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    model = io.load(out)  # the saved model makes the trained model's predictions
+    x_test, y_test = test_set
+    assert model.score(x_test[:1000], y_test[:1000]) == pytest.approx(accuracy, abs=1e-4)
+    assert model.description["training"]["final"]["test_accuracy"] == pytest.approx(accuracy)
+    assert model.description["architecture"]["layers"][0] == {
+        "type": "Dense",
+        "config": {"units": 512, "init": "he"},
+    }
+
+    assert main(["evaluate", str(out), "--data", data_dir]) == 0
+    printed = capsys.readouterr().out
+    assert printed_accuracy(printed, str(out)) == pytest.approx(model.score(x_test, y_test))
+    assert "digit  precision  recall" in printed
+    assert (tmp_path / "m.confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_same_weights(tmp_path, data_dir) -> None:
+    for name in ("a", "b"):
+        argv = ["train", "--limit", "500", "--epochs", "1", "--seed", "7"]
+        assert main([*argv, "--out", str(tmp_path / f"{name}.npz"), "--data", data_dir]) == 0
+    a, b = io.load(tmp_path / "a.npz"), io.load(tmp_path / "b.npz")
+    np.testing.assert_array_equal(a.bound.params, b.bound.params)
+
+
+def test_evaluate_an_ensemble(tmp_path, capsys, data_dir, test_set) -> None:
+    from numnet import twolayer
+
+    paths = []
+    for seed in (1, 2):
+        path = tmp_path / f"m{seed}.npz"
+        argv = ["train", "--limit", "500", "--epochs", "1", "--seed", str(seed), "--out", str(path)]
+        assert main([*argv, "--data", data_dir]) == 0
+        paths.append(str(path))
+    paths.append(str(twolayer.save_params(twolayer.init_params(hidden=10), tmp_path / "t.pkl")))
+    capsys.readouterr()
+    png = tmp_path / "ens.png"
+    assert main(["evaluate", *paths, "--confusion", str(png), "--data", data_dir]) == 0
+    printed = capsys.readouterr().out
+    x_test, y_test = test_set
+    probs = [io.load(p).predict_proba(x_test) for p in paths]
+    for path, p in zip(paths, probs, strict=True):
+        assert printed_accuracy(printed, path) == pytest.approx(np.mean(p.argmax(1) == y_test))
+    expected = np.mean(np.mean(probs, axis=0).argmax(1) == y_test)
+    assert printed_accuracy(printed, "ensemble of 3") == pytest.approx(expected)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cnn_trains_saves_and_loads(tmp_path, capsys, data_dir, test_set) -> None:
+    out = tmp_path / "c.npz"
+    argv = ["train", "--arch", "cnn", "--limit", "300", "--epochs", "1", "--augment"]
+    assert main([*argv, "--elastic", "34", "--out", str(out), "--data", data_dir]) == 0
+    accuracy = float(capsys.readouterr().out.strip().splitlines()[-1].split()[2])
+    model = io.load(out)
+    assert model.input_shape == (1, 28, 28)
+    x_test, y_test = test_set
+    assert model.score(x_test[:300], y_test[:300]) == pytest.approx(accuracy, abs=1e-4)
