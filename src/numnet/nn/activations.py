@@ -25,7 +25,8 @@ class ReLU(Layer):
     """y = max(x, 0); any shape."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self.mask = np.greater(x, 0, out=scratch(self, "mask", x.shape, bool))
+        if training:  # only backward needs the mask
+            self.mask = np.greater(x, 0, out=scratch(self, "mask", x.shape, bool))
         return np.maximum(x, 0, out=scratch(self, "y", x.shape, x.dtype))
 
     def backward(self, grad: NDArray) -> NDArray:

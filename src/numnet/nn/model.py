@@ -98,6 +98,9 @@ class Sequential:
         return x.reshape(len(x), *self.input_shape)
 
     def _batches(self, x: NDArray, batch_size: int):
+        if len(x) <= batch_size:  # one image from the web page: no slicing
+            yield slice(None), self.forward(x)
+            return
         for i in range(0, len(x), batch_size):
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
