@@ -112,3 +112,18 @@ def test_batchnorm_over_conv_feature_maps_gradients_and_memory_order():
     last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)  # Conv2D's order
     np.testing.assert_allclose(layer.forward(last, training=True), out, atol=1e-12)
     np.testing.assert_allclose(layer.backward(g.copy()), dx, atol=1e-12)
+
+
+def test_cnn_presets_rebuild_from_their_config_and_predict_alike():
+    from numnet.nn import LAYERS, Sequential
+    from numnet.nn.cnn_presets import build_cnn, build_reference_cnn
+
+    assert {"Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"} <= set(LAYERS)
+    x = np.random.default_rng(7).random((5, 28, 28), dtype=np.float32)
+    for model in (build_reference_cnn(seed=1), build_cnn(seed=2)):
+        copy = Sequential.from_config(model.get_config(), seed=9)
+        copy.bound.params[...] = model.bound.params
+        copy.bound.buffers[...] = model.bound.buffers
+        p = model.predict_proba(x)
+        assert p.shape == (5, 10) and p.dtype == np.float32
+        np.testing.assert_array_equal(copy.predict_proba(x), p)
