@@ -228,3 +228,14 @@ def test_bad_model_in_show_and_predict(folder, capsys) -> None:
     digit[6:22, 12:16] = 255  # a "1"
     Image.fromarray(digit).save(folder / "digit.png")
     refused(folder, capsys, ["predict", "cut.npz", "digit.png"], "truncated or corrupt")
+
+
+def test_checkpoint_with_damaged_settings(folder, capsys) -> None:
+    from numnet import checkpoint
+    from numnet.nn import TrainState
+
+    model = Sequential([Dense(8), ReLU(), Dense(10)], seed=0)
+    path = folder / "ck" / "step-000000001.npz"
+    checkpoint.save(path, model, TrainState(), {"arch": "mlp", "epochs": "many"})
+    argv = ["train", "--checkpoint-dir", "ck", "--resume", "--data", NO_DATA]
+    refused(folder, capsys, argv, "the checkpoint's run settings are damaged")

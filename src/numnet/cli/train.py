@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -252,6 +253,33 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def sound_settings(s: dict[str, Any]) -> bool:
+    """Whether settings read back from a checkpoint are what ``run_settings`` can produce."""
+
+    def count(v: Any, low: int = 1) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+    def number(v: Any) -> bool:
+        return isinstance(v, float) and math.isfinite(v)
+
+    return (
+        set(s) == set(RUN_SETTINGS)
+        and s["arch"] in PRESETS
+        and s["optimizer"] in OPTIMIZERS
+        and count(s["epochs"])
+        and count(s["batch_size"])
+        and count(s["seed"], 0)
+        and number(s["lr"])
+        and s["lr"] > 0
+        and number(s["validation_split"])
+        and 0 <= s["validation_split"] < 1
+        and isinstance(s["augment"], bool)
+        and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+        and (s["limit"] is None or count(s["limit"]))
+        and isinstance(s["out"], str)
+    )
+
+
 def check_output_file(path: Path, flag: str) -> None:
     """Refuse an output path that is a folder, before any work is done."""
     if path.is_dir():
@@ -277,8 +305,8 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     if args.resume and resumed is None:
         print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
     settings = dict(resumed.args) if resumed else run_settings(args)
-    if resumed and (set(settings) != set(RUN_SETTINGS) or settings["arch"] not in PRESETS):
-        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are not numnet's")
+    if resumed and not sound_settings(settings):
+        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
     if args.out:
         settings["out"] = args.out
     out = Path(settings["out"])
