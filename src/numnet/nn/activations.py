@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from numnet.functional import sigmoid
 from numnet.nn.layer import Layer
-from numnet.nn.scratch import scratch
+from numnet.nn.scratch import scratch_like
 
 
 class ReLU(Layer):
@@ -26,8 +26,8 @@ class ReLU(Layer):
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
         if training:  # only backward needs the mask
-            self.mask = np.greater(x, 0, out=scratch(self, "mask", x.shape, bool))
-        return np.maximum(x, 0, out=scratch(self, "y", x.shape, x.dtype))
+            self.mask = np.greater(x, 0, out=scratch_like(self, "mask", x, bool))
+        return np.maximum(x, 0, out=scratch_like(self, "y", x))
 
     def backward(self, grad: NDArray) -> NDArray:
         return np.multiply(grad, self.mask, out=grad)
@@ -40,8 +40,8 @@ class LeakyReLU(Layer):
         self.alpha = float(alpha)
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self.negative = np.less_equal(x, 0, out=scratch(self, "negative", x.shape, bool))
-        y = scratch(self, "y", x.shape, x.dtype)
+        self.negative = np.less_equal(x, 0, out=scratch_like(self, "negative", x, bool))
+        y = scratch_like(self, "y", x)
         np.copyto(y, x)
         return np.multiply(x, x.dtype.type(self.alpha), out=y, where=self.negative)
 
@@ -56,7 +56,7 @@ class Tanh(Layer):
     """y = tanh(x); dy/dx = 1 - y^2."""
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self.y = np.tanh(x, out=scratch(self, "y", x.shape, x.dtype))
+        self.y = np.tanh(x, out=scratch_like(self, "y", x))
         return self.y
 
     def backward(self, grad: NDArray) -> NDArray:

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.nn.layer import Layer, Shape
+from numnet.nn.scratch import scratch_like
 
 
 class BatchNorm(Layer):
@@ -54,33 +55,38 @@ class BatchNorm(Layer):
 
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
         """x : (n, f) or (n, c, h, w) -> y of the same shape."""
-        b = self.bshape
+        b, axes = self.bshape, self.axes
+        y = scratch_like(self, "y", x)
         if not training:
             scale = self.gamma / np.sqrt(self.running_var + self.eps)
-            shift = self.beta - self.running_mean * scale
-            return x * scale.reshape(b) + shift.reshape(b)
-        mu = x.mean(axis=self.axes)
-        xc = x - mu.reshape(b)
-        var = np.mean(np.square(xc), axis=self.axes)
+            np.multiply(x, scale.reshape(b), out=y)
+            y += (self.beta - self.running_mean * scale).reshape(b)
+            return y
+        mu = x.mean(axis=axes)
+        xhat = self.xhat = np.subtract(x, mu.reshape(b), out=scratch_like(self, "xhat", x))
+        var = np.square(xhat, out=y).mean(axis=axes)  # y is free until the end: use it
         self.inv_std = 1 / np.sqrt(var + self.eps)
-        self.xhat = xc
-        self.xhat *= self.inv_std.reshape(b)
+        xhat *= self.inv_std.reshape(b)
         m = self.momentum
         self.running_mean *= m
         self.running_mean += (1 - m) * mu
         self.running_var *= m
         self.running_var += (1 - m) * var
-        return self.xhat * self.gamma.reshape(b) + self.beta.reshape(b)
+        np.multiply(xhat, self.gamma.reshape(b), out=y)
+        y += self.beta.reshape(b)
+        return y
 
     def backward(self, grad: NDArray) -> NDArray:
-        b, axes = self.bshape, self.axes
+        """g -> dx (computed in place over g)."""
+        b, axes, xhat = self.bshape, self.axes, self.xhat
         np.sum(grad, axis=axes, out=self.dbeta)
-        np.sum(grad * self.xhat, axis=axes, out=self.dgamma)
+        tmp = np.multiply(grad, xhat, out=scratch_like(self, "tmp", grad))
+        np.sum(tmp, axis=axes, out=self.dgamma)
         count = grad.size // self.channels
-        dx = grad - (self.dbeta / count).reshape(b)
-        dx -= self.xhat * (self.dgamma / count).reshape(b)
-        dx *= (self.gamma * self.inv_std).reshape(b)
-        return dx
+        grad -= (self.dbeta / count).reshape(b)
+        grad -= np.multiply(xhat, (self.dgamma / count).reshape(b), out=tmp)
+        grad *= (self.gamma * self.inv_std).reshape(b)
+        return grad
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "eps": self.eps}

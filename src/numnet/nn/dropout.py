@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.nn.layer import Layer
-from numnet.nn.scratch import scratch
+from numnet.nn.scratch import scratch, scratch_like
 
 
 class Dropout(Layer):
@@ -34,9 +34,9 @@ class Dropout(Layer):
         if not self.active:
             return x
         u = self.rng.random(dtype=x.dtype, out=scratch(self, "u", x.shape, x.dtype))
-        self.keep = np.greater_equal(u, self.rate, out=scratch(self, "keep", x.shape, bool))
+        self.keep = np.greater_equal(u, self.rate, out=scratch_like(self, "keep", x, bool))
         self.scale = x.dtype.type(1 / (1 - self.rate))
-        y = np.multiply(x, self.keep, out=scratch(self, "y", x.shape, x.dtype))
+        y = np.multiply(x, self.keep, out=scratch_like(self, "y", x))
         y *= self.scale
         return y
 

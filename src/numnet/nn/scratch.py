@@ -27,3 +27,17 @@ def scratch(owner: object, name: str, shape: tuple[int, ...], dtype: np.dtype) -
             cache.clear()
         buf = cache[key] = np.empty(shape, dtype)
     return buf
+
+
+def scratch_like(owner: object, name: str, x: NDArray, dtype: np.dtype | None = None) -> NDArray:
+    """A reused array shaped like ``x`` and laid out in memory like it.
+
+    Elementwise work between arrays of the same memory order runs at full speed; feature
+    maps (n, c, h, w) stored channels-last (as ``Conv2D`` produces them) get a channels-last
+    buffer seen through the same transpose.
+    """
+    dtype = x.dtype if dtype is None else dtype
+    if x.ndim == 4 and not x.flags.c_contiguous and x.transpose(0, 2, 3, 1).flags.c_contiguous:
+        n, c, h, w = x.shape
+        return scratch(owner, name + "/nhwc", (n, h, w, c), dtype).transpose(0, 3, 1, 2)
+    return scratch(owner, name, x.shape, dtype)
