@@ -54,3 +54,17 @@ def test_unfitted_and_bad_settings_fail_clearly():
     with pytest.raises(ValueError, match="unknown activation"):
         MLPClassifier(activation="swish", epochs=1).fit(x, y)
     assert repr(MLPClassifier(epochs=3)) == "MLPClassifier(epochs=3)"
+
+
+@pytest.mark.slow
+def test_fits_and_scores_on_mnist():
+    import os
+
+    if not os.environ.get("NUMNET_DATA"):
+        pytest.skip("NUMNET_DATA not set (tests never download)")
+    from numnet.datasets.mnist import load_data
+
+    (x, y), (x_test, y_test) = load_data()
+    clf = MLPClassifier(hidden_layer_sizes=(64,), epochs=2).fit(x[:20000], y[:20000])
+    assert list(clf.classes_) == list(range(10))
+    assert clf.score(x_test, y_test) > 0.93
