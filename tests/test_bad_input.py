@@ -186,7 +186,7 @@ def test_model_from_a_newer_numnet(folder, capsys) -> None:
 
 def test_model_with_mismatched_shapes(folder, capsys) -> None:
     rewrite(folder / "good.npz", lambda a, m: a.update(params=a["params"][:-10]))
-    evaluate(folder, capsys, "good.npz", "but the architecture needs")
+    evaluate(folder, capsys, "good.npz", "float32[6360] but the description says")
 
 
 def test_model_with_an_unknown_layer(folder, capsys) -> None:

@@ -38,7 +38,15 @@ def saved(tmp_path: Path) -> Path:
 
 
 def rewrite(path: Path, arrays: dict, meta: dict | None) -> Path:
-    """Write an .npz with exactly these arrays (and ``meta`` as JSON bytes if given)."""
+    """Write an .npz with exactly these arrays (and ``meta`` as JSON bytes if given).
+
+    The description's list of arrays is made to match them, so that the checks behind it
+    (architecture, values) are the ones tested.
+    """
+    if meta is not None and isinstance(meta.get("arrays"), dict):
+        meta["arrays"] = {
+            k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in arrays.items()
+        }
     extra = {} if meta is None else {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
     with open(path, "wb") as f:
         np.savez(f, **arrays, **extra)
@@ -106,6 +114,14 @@ def test_wrong_shape(saved: Path) -> None:
     arrays, meta = parts(saved)
     arrays["params"] = arrays["params"][:-5]
     refused(rewrite(saved, arrays, meta), "holds .* values but the architecture needs")
+
+
+def test_arrays_differ_from_description(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    with open(saved, "wb") as f:  # params cut short, description left as it was
+        blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+        np.savez(f, params=arrays["params"][:-1], buffers=arrays["buffers"], meta=blob)
+    refused(saved, "but the description says")
 
 
 def test_wrong_dtype(saved: Path) -> None:

@@ -332,6 +332,15 @@ def load(path: str | os.PathLike[str]) -> Any:
     extra = sorted(set(arrays) - {"params", "buffers"})
     if extra:
         raise file_error(path, f"unexpected array {extra[0]!r}; not a numnet model")
+    declared = meta.get("arrays")
+    for name, a in arrays.items():
+        entry = declared.get(name) if isinstance(declared, dict) else None
+        if entry != {"shape": list(a.shape), "dtype": a.dtype.name}:
+            raise file_error(
+                path,
+                f"array {name!r} is {a.dtype.name}{list(a.shape)} but the description says "
+                f"{entry}; the file was altered or is damaged",
+            )
     model = build_model(path, meta.get("architecture"), arrays)
     model.description = meta
     return model
