@@ -7,12 +7,17 @@ For 784-128-10 and 784-512-256-10 (Adam, batch 128, float32, 60,000 images): the
 matrix products alone for the same shapes (forward x W per layer, dW = x^T g per layer,
 dx = g W^T for every layer but the first): the floor no implementation can beat with this
 BLAS.  The data are random (timing does not depend on pixel values).
+
+On a shared machine quote the ratio (floor/epoch), measured in one run, not the seconds:
+with other jobs on the cores, a 2-thread BLAS can be several times slower than a 1-thread one
+(``OPENBLAS_NUM_THREADS=1``); the load average is printed beside the table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -67,9 +72,12 @@ def main() -> None:
         e, f = statistics.median(epochs), statistics.median(floors)
         rows.append({"arch": "-".join(map(str, [D, *hidden, CLASSES])), "epoch_s": e,
                      "matmul_floor_s": f, "floor_fraction": f / e, "samples_per_s": N / e})
+    context = {"load_average": os.getloadavg(), "cpus": os.cpu_count(),
+               "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"context": context, "rows": rows}, indent=2))
         return
+    print(", ".join(f"{k}={v}" for k, v in context.items()))
     head = ("MLP", "epoch (s)", "matmul floor (s)", "floor/epoch", "samples/s")
     print(f"{head[0]:<16}{head[1]:>10}{head[2]:>18}{head[3]:>13}{head[4]:>11}")
     for r in rows:
