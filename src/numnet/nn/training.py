@@ -116,8 +116,10 @@ def fit(
     y = np.ascontiguousarray(y)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
-    if validation_data is None and validation_split > 0:
-        n_val = int(len(x) * validation_split)  # the last samples, as Keras does
+    if not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+    n_val = int(len(x) * validation_split)
+    if validation_data is None and n_val > 0:  # the last samples, as Keras does
         x, y, validation_data = x[:-n_val], y[:-n_val], (x[-n_val:], y[-n_val:])
     loss_fn = model.loss = get_loss(loss)
     state = initial_state or TrainState(seed=model.seed if seed is None else int(seed))
