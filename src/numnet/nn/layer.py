@@ -20,6 +20,14 @@ gradients, and sets each parameter as an attribute (``layer.W``) and its gradien
 
 Non-trained state, such as BatchNorm's running statistics, is declared the same way in
 ``buffer_shapes`` and bound as attributes (no gradient).
+
+Three more rules that keep training fast and reproducible:
+
+- ``backward`` may overwrite the gradient array it receives (layers work in place);
+- a layer that draws random numbers (Dropout) draws from ``self.rng``, which ``Sequential``
+  points at ``model.rng`` so that one seed fixes a whole run, checkpoints included;
+- when ``Sequential`` sets ``layer.input_grad = False`` (the first layer with parameters),
+  the layer may skip computing dL/d(input): nobody needs it.
 """
 
 from __future__ import annotations
