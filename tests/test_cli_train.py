@@ -54,7 +54,7 @@ def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_
     assert model.description["training"]["final"]["test_accuracy"] == pytest.approx(accuracy)
     assert model.description["architecture"]["layers"][0] == {
         "type": "Dense",
-        "config": {"units": 512, "init": "he"},
+        "config": {"units": 256, "init": "he"},
     }
 
     assert main(["evaluate", str(out), "--data", data_dir]) == 0

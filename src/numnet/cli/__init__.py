@@ -17,14 +17,8 @@ from typing import NoReturn
 from numnet import __version__
 from numnet.errors import NumnetError
 
-#: subcommand name -> module in numnet.cli
-COMMANDS = {
-    "train": "train",
-    "evaluate": "evaluate",
-    "show": "show",
-    "predict": "predict",
-    "serve": "serve",
-}
+#: the subcommands, each a module of numnet.cli, in the order --help lists them
+COMMANDS = ("train", "evaluate", "show", "predict", "serve")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,15 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"numnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in COMMANDS.items():
-        try:
-            mod = importlib.import_module(f"numnet.cli.{module}")
-        except ModuleNotFoundError as e:
-            if e.name != f"numnet.cli.{module}":
-                raise
-            continue  # a command not written yet
-        mod.add_parser(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"numnet.cli.{name}").add_parser(sub)
     return parser
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Adds "(default: X)" to a flag's help where there is a default worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        quiet = action.default is None or action.default is False
+        if not quiet and action.default != argparse.SUPPRESS and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
 
 
 def fail(message: str) -> int:

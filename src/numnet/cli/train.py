@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from numnet.cli import HelpFormatter
 from numnet.errors import DivergenceError, NumnetError
+from numnet.nn.losses import SoftmaxCrossEntropy
 from numnet.nn.optimizers import OPTIMIZERS
 from numnet.presets import PRESETS
 
@@ -102,7 +104,7 @@ def add_parser(subparsers: Any) -> None:
             "the 10,000 test images, and save it. '--arch twolayer' is the classic tutorial: "
             "784 -> hidden (ReLU) -> 10 (softmax), full-batch gradient descent."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--arch", choices=sorted([*ARCHS, *PRESETS]), default="mlp", help="network to train"
@@ -355,6 +357,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 epochs=settings["epochs"],
                 batch_size=settings["batch_size"],
                 optimizer=optimizer,
+                loss=SoftmaxCrossEntropy(label_smoothing=preset.label_smoothing),
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
                 augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,

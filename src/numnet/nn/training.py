@@ -188,7 +188,8 @@ def fit(
         bar.close()
         state.epoch, state.step = state.epoch + 1, 0
         state.loss_sum, state.correct, state.seen = 0.0, 0, 0
-        stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks])
+        # a stop asked on the epoch's last step must survive the epoch-end callbacks
+        stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks]) or stop
     for cb in callbacks:
         cb.on_train_end(model, state)
     return History(state.history)
