@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numnet.errors import DataError, ModelFileError
+from numnet.nn import fastpath
 from numnet.nn.layer import Layer, Shape
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.parameters import bind
@@ -55,6 +56,8 @@ class Sequential:
         self._first = learns[0] if learns else len(self.layers)
         if learns and hasattr(self.layers[self._first], "input_grad"):
             self.layers[self._first].input_grad = False
+        self._size = math.prod(self.input_shape)
+        self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
 
     # -- the two passes --------------------------------------------------------------
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
@@ -97,6 +100,19 @@ class Sequential:
             )
         return x.reshape(len(x), *self.input_shape)
 
+    def _one(self, x: ArrayLike) -> NDArray | None:
+        """Outputs (k,) of a single float32 or uint8 sample through ``fastpath``, or None
+        when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
+        if not (self._plan and isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
+                and x.size == self._size):
+            return None
+        if x.dtype == np.float32:
+            return fastpath.run(self._plan, x.reshape(-1))
+        if x.dtype == np.uint8:  # as prepare scales it
+            return fastpath.run(self._plan, np.multiply(x.reshape(-1), np.float32(1 / 255),
+                                                        dtype=np.float32))
+        return None
+
     def _batches(self, x: NDArray, batch_size: int):
         if len(x) <= batch_size:  # one image from the web page: no slicing
             yield slice(None), self.forward(x)
@@ -106,6 +122,12 @@ class Sequential:
 
     def predict_proba(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
         """Class probabilities (n, k) float32: softmax of the outputs, in batches."""
+        z = self._one(x)
+        if z is not None:  # the softmax below, on one row
+            p = np.subtract(z, z[z.argmax()])[None]
+            np.exp(p, out=p)
+            p /= np.add.reduce(p, axis=1)
+            return p
         x = self.prepare(x)
         out = np.empty((len(x), *self.output_shape), np.float32)
         for sl, z in self._batches(x, batch_size):
@@ -117,6 +139,9 @@ class Sequential:
 
     def predict(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
         """Predicted labels (n,) int64: the largest output of each row."""
+        z = self._one(x)
+        if z is not None:
+            return z.argmax(keepdims=True)  # (1,) int64
         x = self.prepare(x)
         out = np.empty(len(x), np.int64)
         for sl, z in self._batches(x, batch_size):

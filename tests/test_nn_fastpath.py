@@ -1,0 +1,73 @@
+"""The single-sample inference path (``numnet.nn.fastpath``) answers as the batched path does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numnet.nn import BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sequential, fastpath
+
+
+def mlp(seed: int = 0) -> Sequential:
+    layers = [Flatten(), Dense(32), ReLU(), Dropout(0.3), Dense(16), ReLU(), Dense(10)]
+    return Sequential(layers, input_shape=(1, 28, 28), seed=seed)
+
+
+@pytest.fixture
+def images() -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+
+
+def test_plan_fuses_relu_and_skips_identities() -> None:
+    steps = fastpath.plan(mlp().layers)
+    assert [(s.W.shape, s.relu) for s in steps] == [((784, 32), True), ((32, 16), True),
+                                                   ((16, 10), False)]
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [[Dense(8), BatchNorm(), ReLU(), Dense(10)], [Dense(8), LeakyReLU(), Dense(10)],
+     [ReLU(), Dense(10)]],
+)
+def test_no_plan_for_other_layers(layers) -> None:
+    model = Sequential(layers, input_shape=(784,))
+    assert model._plan == ()
+    x = np.random.default_rng(0).random((1, 784), dtype=np.float32)
+    assert model._one(x) is None
+    assert model.predict(x).shape == (1,)
+
+
+def test_single_sample_matches_batched_path(images: np.ndarray) -> None:
+    model = mlp()
+    model.bound.params[:] = np.random.default_rng(2).normal(0, 0.2, model.bound.params.size)
+    batch_labels = model.predict(images)
+    batch_probs = model.predict_proba(images)
+    floats = model.prepare(images)  # (n, 1, 28, 28) float32
+    for i in range(len(images)):
+        for one in (images[i : i + 1], floats[i : i + 1], floats[i : i + 1].reshape(1, 784)):
+            assert model._one(one) is not None  # the fast path is taken
+            label, probs = model.predict(one), model.predict_proba(one)
+            assert label.shape == (1,) and label.dtype == np.int64
+            assert probs.shape == (1, 10) and probs.dtype == np.float32
+            assert label[0] == batch_labels[i]
+            np.testing.assert_allclose(probs[0], batch_probs[i], rtol=1e-5, atol=1e-7)
+            assert abs(float(probs.sum()) - 1) < 1e-6
+
+
+def test_fast_path_sees_new_weights_and_returns_fresh_arrays(images: np.ndarray) -> None:
+    model = mlp()
+    one = images[:1]
+    before = model.predict_proba(one)
+    model.bound.params *= 2  # e.g. training or loading writes the flat buffer in place
+    after = model.predict_proba(one)
+    assert not np.allclose(before, after)  # `before` was not overwritten by the second call
+    np.testing.assert_allclose(after[0], model.predict_proba(images)[0], rtol=1e-5, atol=1e-7)
+
+
+def test_other_inputs_take_the_checked_path() -> None:
+    model = mlp()
+    assert model._one(np.zeros((1, 784))) is None  # float64: converted by prepare
+    assert model._one(np.zeros((2, 784), np.float32)) is None
+    assert model.predict(np.zeros((1, 784))).shape == (1,)
+    with pytest.raises(Exception, match="do not fit"):
+        model.predict(np.zeros((1, 783), np.float32))
