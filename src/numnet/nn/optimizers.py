@@ -13,8 +13,14 @@ gradient g, parameters p and learning rate lr_t = schedule(lr, t):
                 p <- p - lr_t * mhat / (sqrt(vhat) + eps),  mhat = m/(1 - b1^t), vhat = v/(1 - b2^t)
     AdamW       Adam without the L2 term, and p <- p - lr_t * weight_decay * p where decay applies
 
-The bias corrections are folded into one scalar step size, which is exactly equivalent:
-lr_t sqrt(1 - b2^t)/(1 - b1^t) * m / (sqrt(v) + eps sqrt(1 - b2^t)).
+Adam is computed in 10 passes over the buffers instead of 12 by keeping the moments
+without their (1 - b) factors, M = m / (1 - b1) and V = v / (1 - b2) (so ``opt.m``, ``opt.v``
+hold M and V), and folding every constant into two scalars (mathematically the same update):
+
+    M <- b1 M + g;   V <- b2 V + g^2;   p <- p - lr_t (c1 / c2) M / (sqrt(V) + eps / c2)
+    with c1 = (1 - b1) / (1 - b1^t),  c2 = sqrt((1 - b2) / (1 - b2^t))
+
+(mhat = c1 M and sqrt(vhat) = c2 sqrt(V)).  The gradient buffer serves as the scratch array.
 
 ``state_dict()`` returns the step counter and the moment arrays (copies); ``load_state_dict``
 puts them back, so a checkpoint resumes the exact same trajectory.
@@ -154,25 +160,24 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def update(self, p: NDArray, g: NDArray, lr: float) -> None:
-        m, v, t, f = self.m, self.v, self.tmp, p.dtype.type
+        m, v, f = self.m, self.v, p.dtype.type
         b1, b2, k = self.beta1, self.beta2, self.iterations
         if self.decoupled and self.weight_decay:  # AdamW: shrink before the Adam step
+            t = self.tmp
             np.multiply(p, self.decay_mask, out=t)
             t *= f(lr * self.weight_decay)
             p -= t
-        m *= f(b1)
-        np.multiply(g, f(1 - b1), out=t)
-        m += t
-        v *= f(b2)
-        np.multiply(g, g, out=t)
-        t *= f(1 - b2)
-        v += t
-        c2 = math.sqrt(1 - b2**k)
-        np.sqrt(v, out=t)
-        t += f(self.eps * c2)
-        np.divide(m, t, out=t)
-        t *= f(lr * c2 / (1 - b1**k))
-        p -= t
+        m *= f(b1)  # M = m / (1 - b1), see the module docstring
+        m += g
+        np.multiply(g, g, out=g)  # g is ours to overwrite: it becomes the scratch array
+        v *= f(b2)  # V = v / (1 - b2)
+        v += g
+        c1, c2 = (1 - b1) / (1 - b1**k), math.sqrt((1 - b2) / (1 - b2**k))
+        np.sqrt(v, out=g)
+        g += f(self.eps / c2)
+        np.divide(m, g, out=g)
+        g *= f(lr * c1 / c2)
+        p -= g
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
