@@ -21,6 +21,7 @@ import pytest
 from numnet import io
 from numnet.cli import main
 from numnet.nn import Dense, ReLU, Sequential
+from realdata import mnist_dir
 
 NO_DATA = "/nonexistent/mnist"  # bad input must be refused before MNIST is looked for
 
@@ -126,10 +127,7 @@ def test_file_instead_of_data_folder(folder, capsys) -> None:
 
 
 def test_folder_instead_of_output_file(folder, capsys) -> None:
-    data = os.environ.get("NUMNET_DATA") or str(Path(__file__).parents[2] / "shared/data/mnist")
-    if not Path(data).exists():
-        pytest.skip("no MNIST")
-    refused(folder, capsys, ["train", "--out", "a_folder", "--data", data], "is a folder")
+    refused(folder, capsys, ["train", "--out", "a_folder", "--data", mnist_dir()], "is a folder")
 
 
 def test_file_instead_of_checkpoint_folder(folder, capsys) -> None:

@@ -19,6 +19,7 @@ from numnet.errors import ModelFileError
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
 from numnet.nn.schedules import Cosine
+from realdata import mnist_dir
 
 EPOCHS, BATCH = 3, 32
 
@@ -120,13 +121,6 @@ def test_a_checkpoint_is_not_a_model(tmp_path) -> None:
 
 
 # --------------------------------------------------------------------------- the command
-
-
-def mnist_dir() -> str:
-    path = Path(os.environ.get("NUMNET_DATA", Path(__file__).parents[2] / "shared/data/mnist"))
-    if not path.exists():
-        pytest.skip(f"no MNIST at {path}")
-    return str(path)
 
 
 def train_args(folder: Path, epochs: int = 2) -> list[str]:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from numnet import twolayer
 from numnet.cli import main
-
-
-def mnist_dir() -> str:
-    """The shared MNIST copy (never downloaded in tests); skipped without it."""
-    here = Path(__file__).resolve().parents[1]
-    path = Path(os.environ.get("NUMNET_DATA") or here.parent / "shared" / "data" / "mnist")
-    if not path.exists():
-        pytest.skip(f"no MNIST at {path}")
-    return str(path)
+from realdata import mnist_dir
 
 
 @pytest.mark.slow

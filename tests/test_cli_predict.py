@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from numnet.cli import main
 from numnet.cli import predict as cli_predict
 from numnet.imaging import prepare
+from realdata import mnist_dir
 
 
 def _draw(label: int, size: int, dark_on_light: bool) -> Image.Image:
@@ -166,7 +167,6 @@ def test_a_real_model_file_end_to_end(tmp_path, capsys):
 @pytest.mark.slow
 def test_check_set_with_a_model_trained_on_mnist(tmp_path, monkeypatch):
     """Real MNIST: a quickly trained MLP reads real-looking files of MNIST test digits."""
-    import os
     import re
     import subprocess
     import sys
@@ -176,7 +176,7 @@ def test_check_set_with_a_model_trained_on_mnist(tmp_path, monkeypatch):
     from numnet.io import save
     from numnet.nn import Dense, ReLU, Sequential
 
-    monkeypatch.setenv("NUMNET_DATA", os.environ.get("NUMNET_DATA", "/work/shared/data/mnist"))
+    monkeypatch.setenv("NUMNET_DATA", mnist_dir())
     (x, y), _ = load_data()
     model = Sequential([Dense(128), ReLU(), Dense(10)], input_shape=(784,), seed=0)
     model.fit(x, y, epochs=2, batch_size=128, verbose=0)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,16 +10,14 @@ import pytest
 from numnet import io
 from numnet.cli import main
 from numnet.datasets import mnist
+from realdata import mnist_dir
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def data_dir() -> str:
-    path = Path(os.environ.get("NUMNET_DATA", Path(__file__).parents[2] / "shared/data/mnist"))
-    if not path.exists():
-        pytest.skip(f"no MNIST at {path}")
-    return str(path)
+    return mnist_dir()
 
 
 @pytest.fixture(scope="module")

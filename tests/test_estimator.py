@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from numnet import MLPClassifier
+from realdata import mnist_dir
 
 
 def blobs(n=300, seed=0):
@@ -58,13 +59,9 @@ def test_unfitted_and_bad_settings_fail_clearly():
 
 @pytest.mark.slow
 def test_fits_and_scores_on_mnist():
-    import os
-
-    if not os.environ.get("NUMNET_DATA"):
-        pytest.skip("NUMNET_DATA not set (tests never download)")
     from numnet.datasets.mnist import load_data
 
-    (x, y), (x_test, y_test) = load_data()
+    (x, y), (x_test, y_test) = load_data(mnist_dir())
     clf = MLPClassifier(hidden_layer_sizes=(64,), epochs=3).fit(x[:20000], y[:20000])
     assert list(clf.classes_) == list(range(10))
     assert clf.score(x_test, y_test) > 0.92

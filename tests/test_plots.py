@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from numnet import plots
+from realdata import mnist_dir
 
 rng = np.random.default_rng(0)
 IMAGES = rng.random((20, 28, 28), dtype=np.float32)
@@ -106,13 +107,12 @@ def test_importing_plots_does_not_import_matplotlib():
 @pytest.mark.slow
 def test_numnet_show_draws_test_set_pictures(tmp_path, capsys, monkeypatch):
     """``numnet show --grid --mistakes --confusion --weights --curves`` on the real test set."""
-    import os
 
     from numnet.cli import main
     from numnet.io import save
     from numnet.nn import Dense, ReLU, Sequential
 
-    monkeypatch.setenv("NUMNET_DATA", os.environ.get("NUMNET_DATA", "/work/shared/data/mnist"))
+    monkeypatch.setenv("NUMNET_DATA", mnist_dir())
     model = Sequential([Dense(16), ReLU(), Dense(10)], input_shape=(784,), seed=0)
     path = save(model, tmp_path / "m.npz", record={"history": HISTORY})
     out = tmp_path / "pics"

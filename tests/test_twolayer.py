@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from numnet import twolayer
 from numnet.errors import DivergenceError, ModelFileError
+from realdata import mnist_dir
 
 
 def small_problem(d=12, h=5, k=10, m=7, seed=1):
@@ -213,15 +211,6 @@ def test_show_prediction_writes_a_picture(tmp_path, capsys):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     out = capsys.readouterr().out
     assert "Label: 2" in out and str(path) in out
-
-
-def mnist_dir() -> Path:
-    """The shared MNIST copy (never downloaded in tests); the test is skipped without it."""
-    here = Path(__file__).resolve().parents[1]
-    path = Path(os.environ.get("NUMNET_DATA") or here.parent / "shared" / "data" / "mnist")
-    if not path.exists():
-        pytest.skip(f"no MNIST at {path}")
-    return path
 
 
 @pytest.fixture(scope="module")
