@@ -3,7 +3,11 @@
     python benchmarks/run.py                    # the full table (a few minutes on 2 cores)
     python benchmarks/run.py --json out.json    # the same, and the figures as JSON
     python benchmarks/run.py --quick            # a smoke run: small data, few repeats
-    python benchmarks/run.py --threads 1        # BLAS threads for the whole run (threadpoolctl)
+    python benchmarks/run.py --threads 2        # BLAS threads for the whole run [1]
+
+Everything (training, floor, inference) runs with ``--threads`` BLAS threads, set with
+threadpoolctl: one by default, as ``Sequential.fit`` trains (``numnet.nn.threads``);
+``--threads 0`` leaves the BLAS as the environment set it.
 
 Rows: MLP 784-128-10, MLP 784-512-256-10, the reference CNN and the CNN preset
 (``numnet.nn.cnn_presets``), each trained with Adam, batch 128, float32, no augmentation,
@@ -13,14 +17,15 @@ on the MNIST training set (random images of the same shape if MNIST is not found
 Columns:
 
 - ``train samples/s``, ``epoch s``: MLPs, the median of ``--epochs`` whole epochs of
-  ``Sequential.fit``.  CNNs (marked ``~``), the median time of one batch over
-  ``--cnn-batches`` batches after a warm-up, times the 60,000 / 128 batches of an epoch.
-- ``floor s``: the matrix products alone, for the same shapes, timed in the same run and
-  scaled to one epoch in the same way.  Per ``Dense``: x W, dW = x^T g and dx = g W^T
-  (no dx for the first layer that learns, as in training).  Per ``Conv2D``: the im2col
-  product cols W, dW = cols^T g and the input-gradient products g W[i, j]^T.  Everything
-  else a step does (biases, activations, pooling, im2col copies, loss, Adam, gathering
-  the batch) is what numnet adds on top of the floor.
+  ``Sequential.fit``.  CNNs (marked ``~``), ``--cnn-batches`` batches timed in blocks of 10;
+  the median block, scaled to the 60,000 / 128 batches of an epoch.
+- ``floor s``: the matrix products alone, for the same shapes, timed in the same run,
+  between the timed epochs (blocks), so that both see the same neighbours, and scaled to
+  one epoch in the same way.  Per ``Dense``: x W, dW = x^T g and dx = g W^T (no dx for the
+  first layer that learns, as in training).  Per ``Conv2D``: the im2col product cols W,
+  dW = cols^T g and the input-gradient products g W[i, j]^T.  Everything else a step does
+  (biases, activations, pooling, im2col copies, loss, Adam, gathering the batch) is what
+  numnet adds on top of the floor.
 - ``floor/epoch``: floor time / epoch time; 100% would be nothing but the products.
 - ``infer img/s``: ``model.predict`` on the test set in batches of 1,000.
 - ``1-image us``: latency of ``model.predict(x[i:i+1])`` (float32 rows of the model's
@@ -97,40 +102,7 @@ def as_input(model: Sequential, x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), *model.input_shape)  # a view
 
 
-# -- training time ---------------------------------------------------------------------
-class Clock(Callback):
-    """Timestamps of every optimizer step and every epoch end; stops after ``max_steps``."""
-
-    def __init__(self, max_steps: int | None = None) -> None:
-        self.max_steps = max_steps
-
-    def on_train_begin(self, model, state) -> None:
-        self.steps = [time.perf_counter()]
-        self.epochs = [self.steps[0]]
-
-    def on_step_end(self, model, state) -> bool:
-        self.steps.append(time.perf_counter())
-        return self.max_steps is not None and len(self.steps) > self.max_steps
-
-    def on_epoch_end(self, model, state) -> None:
-        self.epochs.append(time.perf_counter())
-
-
-def train_epoch_seconds(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> float:
-    """Epoch time: median of whole epochs (MLP) or median batch x batches per epoch (CNN)."""
-    steps_per_epoch = math.ceil(len(x) / BATCH)
-    if not cnn:
-        clock = Clock()
-        model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[clock])
-        return statistics.median(np.diff(clock.epochs)) * N_TRAIN / len(x)
-    warmup = 3
-    clock = Clock(max_steps=warmup + batches)
-    model.fit(x, y, epochs=math.ceil((warmup + batches) / steps_per_epoch), batch_size=BATCH,
-              verbose=0, callbacks=[clock])
-    return statistics.median(np.diff(clock.steps)[warmup:]) * N_TRAIN / BATCH
-
-
-# -- the matrix-product floor ----------------------------------------------------------
+# -- training time and its floor, interleaved -------------------------------------------
 def product_step(model: Sequential, n: int, rng: np.random.Generator) -> Callable[[], None]:
     """One training step's matrix products for ``model`` at batch ``n``, on random arrays,
     with the same shapes, memory orders and ``out=`` arrays as the layers use."""
@@ -166,17 +138,54 @@ def product_step(model: Sequential, n: int, rng: np.random.Generator) -> Callabl
     return step
 
 
-def floor_epoch_seconds(model: Sequential, steps: int, repeat: int) -> float:
-    """Median over ``repeat`` runs of ``steps`` full-batch product steps, scaled to an epoch."""
-    step = product_step(model, BATCH, np.random.default_rng(0))
-    step()  # warm-up: first touch of the arrays
-    times = []
-    for _ in range(repeat):
+class Interleave(Callback):
+    """Times training in blocks and runs the floor's product steps between blocks, so that
+    both see the same neighbours on a shared machine; the floor's time is not training's.
+
+    A block is ``block`` optimizer steps, or a whole epoch when ``block`` is None; after
+    each, ``floor_steps`` product steps.  Training stops after ``blocks`` blocks.
+    """
+
+    def __init__(self, step: Callable[[], None], block: int | None, floor_steps: int,
+                 blocks: int) -> None:
+        self.step, self.block, self.floor_steps, self.blocks = step, block, floor_steps, blocks
+
+    def on_train_begin(self, model, state) -> None:
+        self.train, self.floor, self.steps = [], [], 0
+        self.start = time.perf_counter()
+
+    def _between_blocks(self) -> bool:
+        self.train.append(time.perf_counter() - self.start)
         start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        times.append((time.perf_counter() - start) / steps)
-    return statistics.median(times) * N_TRAIN / BATCH
+        for _ in range(self.floor_steps):
+            self.step()
+        self.floor.append(time.perf_counter() - start)
+        self.start = time.perf_counter()
+        return len(self.train) >= self.blocks
+
+    def on_step_end(self, model, state) -> bool:
+        self.steps += 1
+        return self.block is not None and self.steps % self.block == 0 and self._between_blocks()
+
+    def on_epoch_end(self, model, state) -> bool:
+        return self.block is None and self._between_blocks()
+
+
+def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: int):
+    """(epoch s, floor s): medians over blocks (MLP: ``epochs`` epochs; CNN: ``batches``
+    batches in blocks of 10), both scaled to one epoch of the 60,000 training images."""
+    steps_per_epoch = math.ceil(len(x) / BATCH)
+    block = min(10, batches) if cnn else None
+    floor_steps = block or steps_per_epoch
+    blocks = math.ceil(batches / block) if cnn else epochs
+    clock = Interleave(product_step(model, BATCH, np.random.default_rng(0)), block,
+                       floor_steps, blocks)
+    total_steps = blocks * floor_steps
+    model.fit(x, y, epochs=math.ceil(total_steps / steps_per_epoch), batch_size=BATCH,
+              verbose=0, callbacks=[clock], threads=None)
+    train_s = statistics.median(clock.train) / (block * BATCH if cnn else len(x))
+    floor_s = statistics.median(clock.floor) / (floor_steps * BATCH)
+    return train_s * N_TRAIN, floor_s * N_TRAIN
 
 
 # -- inference ---------------------------------------------------------------------------
@@ -202,14 +211,24 @@ def inference(model: Sequential, x: np.ndarray, calls: int, repeat: int) -> dict
 
 
 # -- peak memory, in a fresh process ------------------------------------------------------
+class StopAfter(Callback):
+    """Stops training after ``steps`` optimizer steps."""
+
+    def __init__(self, steps: float) -> None:
+        self.steps = steps
+
+    def on_step_end(self, model, state) -> bool:
+        return state.global_step >= self.steps
+
+
 def peak_rss_child(args: argparse.Namespace) -> None:
     """Runs in the child: load, convert, train, predict; print the peak resident set (MB)."""
     xtr, ytr, xte, _, _ = load(args.samples, args.test_samples, args.synthetic)
     build, cnn = NETWORKS[args.rss_child]
     model = build()
-    clock = Clock(max_steps=args.cnn_batches if cnn else None)
+    stop = StopAfter(args.cnn_batches if cnn else math.inf)
     model.fit(as_input(model, xtr), ytr, epochs=1, batch_size=BATCH, verbose=0,
-              callbacks=[clock])
+              callbacks=[stop], threads=None)
     model.predict(as_input(model, xte))
     print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
@@ -218,7 +237,7 @@ def peak_rss_mb(name: str, args: argparse.Namespace) -> float:
     """Peak RSS of ``peak_rss_child`` for network ``name``, in a fresh interpreter."""
     cmd = [sys.executable, os.path.abspath(__file__), "--rss-child", name]
     for key in ("samples", "test_samples", "cnn_batches", "threads"):
-        if getattr(args, key):
+        if getattr(args, key) is not None:
             cmd.append(f"--{key.replace('_', '-')}={getattr(args, key)}")
     cmd += ["--synthetic"] * args.synthetic
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -254,13 +273,14 @@ def machine() -> dict[str, Any]:
             "env": {k: os.environ[k] for k in env if k in os.environ}}
 
 
-def thread_limit(threads: int | None):
+def thread_limit(threads: int):
     if not threads:
         return nullcontext()
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:
-        sys.exit(f"--threads needs threadpoolctl; or run with OPENBLAS_NUM_THREADS={threads}")
+    except ImportError:  # then the environment decides (OPENBLAS_NUM_THREADS)
+        print("threadpoolctl is not installed: --threads ignored", file=sys.stderr)
+        return nullcontext()
     return threadpool_limits(threads, user_api="blas")
 
 
@@ -272,9 +292,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     for name, (build, cnn) in NETWORKS.items():
         model = build()
         x, xt = as_input(model, xtr), as_input(model, xte)
-        epoch = train_epoch_seconds(model, x, ytr, cnn, args.epochs, args.cnn_batches)
-        floor_steps = args.cnn_batches if cnn else math.ceil(len(x) / BATCH)
-        floor = floor_epoch_seconds(model, floor_steps, args.epochs)
+        epoch, floor = epoch_and_floor(model, x, ytr, cnn, args.epochs, args.cnn_batches)
         row = {"network": name, "params": model.count_params(),
                "epoch_s": epoch, "epoch_extrapolated": cnn,
                "train_samples_per_s": N_TRAIN / epoch, "floor_epoch_s": floor,
@@ -288,7 +306,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "settings": {"batch": BATCH, "optimizer": "adam", "samples": args.samples,
                          "test_samples": args.test_samples, "epochs": args.epochs,
                          "cnn_batches": args.cnn_batches, "calls": args.calls,
-                         "quick": args.quick},
+                         "threads": args.threads, "quick": args.quick},
             "rows": rows}
 
 
@@ -316,8 +334,9 @@ def table(result: dict[str, Any]) -> str:
             f"| {r['latency_us_median']:.1f} / {r['latency_us_p99']:.1f} "
             f"| {r['peak_rss_mb']:.0f} |")
     s = result["settings"]
-    lines += ["", f"MLP epochs: median of {s['epochs']} epochs of fit.  ~ CNN epochs: median "
-              f"batch of {s['cnn_batches']} x {N_TRAIN / BATCH:.2f} batches (extrapolated)."]
+    lines += ["", f"MLP: median of {s['epochs']} epochs of fit.  ~ CNN: median over blocks of "
+              f"{min(10, s['cnn_batches'])} of {s['cnn_batches']} timed batches, scaled to "
+              f"{N_TRAIN / BATCH:.2f} batches.  Floor timed between the blocks (epochs)."]
     return "\n".join(lines)
 
 
@@ -330,7 +349,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, help="MLP epochs and floor repeats [5; quick 2]")
     parser.add_argument("--cnn-batches", type=int, help="timed CNN batches [60; quick 3]")
     parser.add_argument("--calls", type=int, help="single-image calls [3000; quick 100]")
-    parser.add_argument("--threads", type=int, help="BLAS threads (needs threadpoolctl)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads for everything [1, as fit; 0: leave the BLAS as set]")
     parser.add_argument("--synthetic", action="store_true", help="random images, not MNIST")
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

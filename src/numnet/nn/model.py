@@ -80,7 +80,8 @@ class Sequential:
         validation_data [(x_val, y_val)] or validation_split [0.0: no validation],
         shuffle [True], seed [None: the model's seed], callbacks [()], verbose [1: a tqdm
         bar per epoch on a terminal; 2: always; 0: silent], augment [None: a function
-        (batch, rng) -> batch], initial_state [a TrainState to resume from].
+        (batch, rng) -> batch], initial_state [a TrainState to resume from], threads [1:
+        BLAS threads while training, see ``numnet.nn.threads``; None: as the BLAS is set].
         See ``numnet.nn.training`` for the loop and the checkpoint contract.
         """
         return fit(self, x, y, **kwargs)

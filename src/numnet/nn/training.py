@@ -44,6 +44,7 @@ from numnet.errors import DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.losses import Loss, get_loss
 from numnet.nn.optimizers import Optimizer, get_optimizer
+from numnet.nn.threads import blas_threads
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -108,8 +109,13 @@ def fit(
     verbose: int = 1,
     augment: Callable[[NDArray, np.random.Generator], NDArray] | None = None,
     initial_state: TrainState | None = None,
+    threads: int | None = 1,
 ) -> History:
-    """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``."""
+    """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``.
+
+    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.threads``: one is
+    the safe choice on a shared machine); None leaves the BLAS as it is.
+    """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
     x = np.ascontiguousarray(model.prepare(x))
@@ -131,65 +137,66 @@ def fit(
     steps = math.ceil(n / batch_size)
     xbuf = np.empty((min(batch_size, n), *x.shape[1:]), x.dtype)
     ybuf = np.empty((min(batch_size, n), *y.shape[1:]), y.dtype)
-    for cb in callbacks:
-        cb.on_train_begin(model, state)
-    stop = False
-    while state.epoch < epochs and not stop:
-        perm = (np.random.default_rng([state.seed, state.epoch]).permutation(n) if shuffle
-                else np.arange(n))
-        bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
-                   disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
-        while state.step < steps:
-            idx = perm[state.step * batch_size : (state.step + 1) * batch_size]
-            # mode="clip": the indices are valid, and "raise" would buffer the output
-            xb = np.take(x, idx, axis=0, out=xbuf[: len(idx)], mode="clip")
-            yb = np.take(y, idx, axis=0, out=ybuf[: len(idx)], mode="clip")
-            if augment is not None:
-                xb = augment(xb, model.rng)
-            z = model.forward(xb, training=True)
-            batch_loss = loss_fn.forward(z, yb)
-            state.correct += _correct(z, yb)
-            model.backward(loss_fn.backward())
-            opt.step()
-            state.step += 1
-            state.global_step += 1
-            state.loss_sum += batch_loss * len(idx)
-            state.seen += len(idx)
-            # p.p is finite exactly when every weight is (and none is beyond 1e19): one BLAS pass
-            params = model.bound.params
-            with np.errstate(over="ignore"):
-                norm2 = float(np.dot(params, params))
-            if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
+    with blas_threads(threads):
+        for cb in callbacks:
+            cb.on_train_begin(model, state)
+        stop = False
+        while state.epoch < epochs and not stop:
+            perm = (np.random.default_rng([state.seed, state.epoch]).permutation(n) if shuffle
+                    else np.arange(n))
+            bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
+                       disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
+            while state.step < steps:
+                idx = perm[state.step * batch_size : (state.step + 1) * batch_size]
+                # mode="clip": the indices are valid, and "raise" would buffer the output
+                xb = np.take(x, idx, axis=0, out=xbuf[: len(idx)], mode="clip")
+                yb = np.take(y, idx, axis=0, out=ybuf[: len(idx)], mode="clip")
+                if augment is not None:
+                    xb = augment(xb, model.rng)
+                z = model.forward(xb, training=True)
+                batch_loss = loss_fn.forward(z, yb)
+                state.correct += _correct(z, yb)
+                model.backward(loss_fn.backward())
+                opt.step()
+                state.step += 1
+                state.global_step += 1
+                state.loss_sum += batch_loss * len(idx)
+                state.seen += len(idx)
+                # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
+                params = model.bound.params
+                with np.errstate(over="ignore"):
+                    norm2 = float(np.dot(params, params))
+                if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
+                    bar.close()
+                    raise DivergenceError(
+                        f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
+                        f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
+                        f"try a lower learning rate (it was {opt.lr:g})"
+                    )
+                if not bar.disable and (state.step % 20 == 0 or state.step == steps):
+                    bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
+                                    acc=f"{state.correct / state.seen:.4f}", refresh=False)
+                bar.update()
+                stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
+                if stop:
+                    break
+            if stop and state.step < steps:
                 bar.close()
-                raise DivergenceError(
-                    f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
-                    f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
-                    f"try a lower learning rate (it was {opt.lr:g})"
-                )
-            if not bar.disable and (state.step % 20 == 0 or state.step == steps):
-                bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
-                                acc=f"{state.correct / state.seen:.4f}", refresh=False)
-            bar.update()
-            stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
-            if stop:
                 break
-        if stop and state.step < steps:
+            h = state.history
+            h["loss"].append(state.loss_sum / max(state.seen, 1))
+            h["accuracy"].append(state.correct / max(state.seen, 1))
+            if validation_data is not None:
+                val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
+                h["val_loss"].append(val_loss)
+                h["val_accuracy"].append(val_acc)
+                bar.set_postfix(loss=f"{h['loss'][-1]:.4f}", acc=f"{h['accuracy'][-1]:.4f}",
+                                val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
             bar.close()
-            break
-        h = state.history
-        h["loss"].append(state.loss_sum / max(state.seen, 1))
-        h["accuracy"].append(state.correct / max(state.seen, 1))
-        if validation_data is not None:
-            val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
-            h["val_loss"].append(val_loss)
-            h["val_accuracy"].append(val_acc)
-            bar.set_postfix(loss=f"{h['loss'][-1]:.4f}", acc=f"{h['accuracy'][-1]:.4f}",
-                            val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
-        bar.close()
-        state.epoch, state.step = state.epoch + 1, 0
-        state.loss_sum, state.correct, state.seen = 0.0, 0, 0
-        # a stop asked on the epoch's last step must survive the epoch-end callbacks
-        stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks]) or stop
-    for cb in callbacks:
-        cb.on_train_end(model, state)
+            state.epoch, state.step = state.epoch + 1, 0
+            state.loss_sum, state.correct, state.seen = 0.0, 0, 0
+            # a stop asked on the epoch's last step must survive the epoch-end callbacks
+            stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks]) or stop
+        for cb in callbacks:
+            cb.on_train_end(model, state)
     return History(state.history)

@@ -1,0 +1,43 @@
+"""fit limits the BLAS threads while it trains (numnet.nn.threads) and restores them after."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numnet.nn import Dense, Sequential
+from numnet.nn.callbacks import Callback
+from numnet.nn.threads import blas_threads
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def blas_counts() -> list[int]:
+    return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+
+
+class Record(Callback):
+    def on_step_end(self, model, state) -> None:
+        self.seen = blas_counts()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fit_trains_with_the_given_blas_threads(threads: int) -> None:
+    before = blas_counts()
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 4), dtype=np.float32), rng.integers(0, 3, 64)
+    record = Record()
+    with threadpoolctl.threadpool_limits(4, user_api="blas"):  # whatever was set outside
+        outside = blas_counts()
+        Sequential([Dense(3)], input_shape=(4,)).fit(
+            x, y, epochs=1, batch_size=16, verbose=0, callbacks=[record], threads=threads
+        )
+        assert blas_counts() == outside  # restored
+    assert record.seen == [min(threads, m) for m in outside]
+    assert blas_counts() == before
+
+
+def test_none_changes_nothing() -> None:
+    before = blas_counts()
+    with blas_threads(None):
+        assert blas_counts() == before
