@@ -26,7 +26,9 @@ Columns:
   dW = cols^T g and the input-gradient products g W[i, j]^T.  Everything else a step does
   (biases, activations, pooling, im2col copies, loss, Adam, gathering the batch) is what
   numnet adds on top of the floor.
-- ``floor/epoch``: floor time / epoch time; 100% would be nothing but the products.
+- ``floor/epoch``: floor time / epoch time; 100% would be nothing but the products.  In
+  brackets the same ratio of this process's CPU times, which depends less on the
+  neighbours (with one BLAS thread; with more, waiting threads spin and count).
 - ``infer img/s``: ``model.predict`` on the test set in batches of 1,000.
 - ``1-image us``: latency of ``model.predict(x[i:i+1])`` (float32 rows of the model's
   input shape), median and 99th percentile over ``--calls`` calls.
@@ -143,24 +145,29 @@ class Interleave(Callback):
     both see the same neighbours on a shared machine; the floor's time is not training's.
 
     A block is ``block`` optimizer steps, or a whole epoch when ``block`` is None; after
-    each, ``floor_steps`` product steps.  Training stops after ``blocks`` blocks.
+    each, ``floor_steps`` product steps.  Training stops after ``blocks`` blocks.  Wall
+    time and this process's CPU time are both kept (``train``, ``floor``: (wall, cpu)).
     """
 
     def __init__(self, step: Callable[[], None], block: int | None, floor_steps: int,
                  blocks: int) -> None:
         self.step, self.block, self.floor_steps, self.blocks = step, block, floor_steps, blocks
 
+    @staticmethod
+    def now() -> np.ndarray:
+        return np.array([time.perf_counter(), time.process_time()])
+
     def on_train_begin(self, model, state) -> None:
         self.train, self.floor, self.steps = [], [], 0
-        self.start = time.perf_counter()
+        self.start = self.now()
 
     def _between_blocks(self) -> bool:
-        self.train.append(time.perf_counter() - self.start)
-        start = time.perf_counter()
+        self.train.append(self.now() - self.start)
+        start = self.now()
         for _ in range(self.floor_steps):
             self.step()
-        self.floor.append(time.perf_counter() - start)
-        self.start = time.perf_counter()
+        self.floor.append(self.now() - start)
+        self.start = self.now()
         return len(self.train) >= self.blocks
 
     def on_step_end(self, model, state) -> bool:
@@ -171,9 +178,9 @@ class Interleave(Callback):
         return self.block is None and self._between_blocks()
 
 
-def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: int):
-    """(epoch s, floor s): medians over blocks (MLP: ``epochs`` epochs; CNN: ``batches``
-    batches in blocks of 10), both scaled to one epoch of the 60,000 training images."""
+def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> dict:
+    """Epoch and floor seconds, wall and CPU: medians over blocks (MLP: ``epochs`` epochs;
+    CNN: ``batches`` batches in blocks of 10), scaled to an epoch of 60,000 images."""
     steps_per_epoch = math.ceil(len(x) / BATCH)
     block = min(10, batches) if cnn else None
     floor_steps = block or steps_per_epoch
@@ -183,9 +190,10 @@ def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: in
     total_steps = blocks * floor_steps
     model.fit(x, y, epochs=math.ceil(total_steps / steps_per_epoch), batch_size=BATCH,
               verbose=0, callbacks=[clock], threads=None)
-    train_s = statistics.median(clock.train) / (block * BATCH if cnn else len(x))
-    floor_s = statistics.median(clock.floor) / (floor_steps * BATCH)
-    return train_s * N_TRAIN, floor_s * N_TRAIN
+    train = np.median(clock.train, axis=0) * N_TRAIN / (block * BATCH if cnn else len(x))
+    floor = np.median(clock.floor, axis=0) * N_TRAIN / (floor_steps * BATCH)
+    return {"epoch_s": train[0], "floor_epoch_s": floor[0], "epoch_cpu_s": train[1],
+            "floor_epoch_cpu_s": floor[1]}
 
 
 # -- inference ---------------------------------------------------------------------------
@@ -292,11 +300,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     for name, (build, cnn) in NETWORKS.items():
         model = build()
         x, xt = as_input(model, xtr), as_input(model, xte)
-        epoch, floor = epoch_and_floor(model, x, ytr, cnn, args.epochs, args.cnn_batches)
-        row = {"network": name, "params": model.count_params(),
-               "epoch_s": epoch, "epoch_extrapolated": cnn,
-               "train_samples_per_s": N_TRAIN / epoch, "floor_epoch_s": floor,
-               "floor_fraction": floor / epoch}
+        t = {k: float(v) for k, v in
+             epoch_and_floor(model, x, ytr, cnn, args.epochs, args.cnn_batches).items()}
+        row = {"network": name, "params": model.count_params(), **t, "epoch_extrapolated": cnn,
+               "train_samples_per_s": N_TRAIN / t["epoch_s"],
+               "floor_fraction": t["floor_epoch_s"] / t["epoch_s"],
+               "floor_fraction_cpu": t["floor_epoch_cpu_s"] / t["epoch_cpu_s"]}
         row.update(inference(model, xt, args.calls, repeat=3 if not args.quick else 1))
         row["peak_rss_mb"] = peak_rss_mb(name, args)
         rows.append(row)
@@ -321,7 +330,7 @@ def table(result: dict[str, Any]) -> str:
         f"end {la1[0]:.2f} {la1[1]:.2f} {la1[2]:.2f}; data: {result['data']}, "
         f"Adam, batch {BATCH}, float32",
         "",
-        "| network | params | train samples/s | epoch s | floor s | floor/epoch "
+        "| network | params | train samples/s | epoch s | floor s | floor/epoch (CPU) "
         "| infer img/s | 1-image us median / p99 | peak RSS MB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
@@ -330,7 +339,8 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {r['network']} | {r['params']:,} | {r['train_samples_per_s']:,.0f} "
             f"| {mark}{r['epoch_s']:.3f} | {mark}{r['floor_epoch_s']:.3f} "
-            f"| {r['floor_fraction']:.0%} | {r['infer_images_per_s']:,.0f} "
+            f"| {r['floor_fraction']:.0%} ({r['floor_fraction_cpu']:.0%}) "
+            f"| {r['infer_images_per_s']:,.0f} "
             f"| {r['latency_us_median']:.1f} / {r['latency_us_p99']:.1f} "
             f"| {r['peak_rss_mb']:.0f} |")
     s = result["settings"]
