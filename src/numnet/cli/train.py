@@ -35,6 +35,7 @@ from numnet.cli import HelpFormatter
 from numnet.errors import DivergenceError, NumnetError
 from numnet.nn.losses import SoftmaxCrossEntropy
 from numnet.nn.optimizers import OPTIMIZERS
+from numnet.nn.threads import blas_threads
 from numnet.presets import PRESETS
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -112,6 +113,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed of the whole run")
+    p.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=1,
+        metavar="N",
+        help="threads the BLAS may use while training; one is fastest whenever anything else "
+        "runs (see numnet.nn.threads); 0 leaves the BLAS as it is",
+    )
     nn = p.add_argument_group(
         "mlp and cnn (numnet.nn presets; unset values come from the preset)",
         "; ".join(
@@ -201,17 +210,18 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
             tqdm.write(f"iteration {i:>5}  training accuracy {accuracy:.4f}  loss {loss:.4f}")
 
         start = time.perf_counter()
-        params, _ = twolayer.gradient_descent(
-            X_train,
-            y_train,
-            alpha=args.alpha,
-            iterations=args.iterations,
-            hidden=args.hidden,
-            seed=args.seed,
-            print_every=args.print_every,
-            verbose=False,
-            callback=report,
-        )
+        with blas_threads(args.threads or None):
+            params, _ = twolayer.gradient_descent(
+                X_train,
+                y_train,
+                alpha=args.alpha,
+                iterations=args.iterations,
+                hidden=args.hidden,
+                seed=args.seed,
+                print_every=args.print_every,
+                verbose=False,
+                callback=report,
+            )
         seconds = time.perf_counter() - start
     predictions = twolayer.make_predictions(X_test, **params)
     right = int((predictions == y_test).sum())
@@ -363,6 +373,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
                 callbacks=[saver],
                 initial_state=state,
+                threads=args.threads or None,
             ).history
     except checkpoint.TrainingInterrupted as e:
         print(f"numnet: {e}; checkpoint saved: {e.path}", file=sys.stderr)
