@@ -49,13 +49,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-def load_model(path: str) -> Any:
-    """The model in ``path``: it has ``predict(x)`` and ``predict_proba(x)`` on image rows."""
-    from numnet.io import load
-
-    return load(path)
-
-
 def confusion_counts(labels: NDArray, predicted: NDArray, k: int = 10) -> NDArray:
     """C (k, k) int64: C[i, j] = number of samples of class i predicted as j."""
     return np.bincount(labels.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
@@ -71,6 +64,7 @@ def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:
 
 def run(args: argparse.Namespace) -> int:
     from numnet import plots
+    from numnet.io import load
 
     out = args.confusion or (
         Path(args.model[0]).with_suffix(".confusion.png")
@@ -78,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         else Path("ensemble.confusion.png")
     )
     check_output_file(out, "--confusion")
-    models = [load_model(path) for path in args.model]
+    models = [load(path) for path in args.model]
     _, (x_test, y_test) = load_mnist(args.data)
     probs = [model.predict_proba(x_test) for model in models]
     for path, p in zip(args.model, probs, strict=True):

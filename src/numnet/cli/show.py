@@ -13,20 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from numnet.cli.evaluate import load_model
+from numnet.cli.numbers import non_negative_int
 from numnet.cli.train import load_mnist
 from numnet.errors import NumnetError
-
-
-def index(text: str) -> int:
-    """argparse type: an image index >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,7 +30,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("model", metavar="FILE", help="model file (.npz, or a twolayer .pkl)")
     p.add_argument(
         "--index",
-        type=index,
+        type=non_negative_int,
         action="append",
         metavar="I",
         help="test image to show (repeat for more; default: 0)",
@@ -49,9 +38,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--out-dir", type=Path, default=Path("."), metavar="DIR", help="default: .")
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     pics = p.add_argument_group("pictures of the whole test set (instead of --index)")
-    pics.add_argument("--grid", type=index, metavar="N", help="grid.png: the first N predictions")
+    count = {"type": non_negative_int}
+    pics.add_argument("--grid", **count, metavar="N", help="grid.png: the first N predictions")
     pics.add_argument(
-        "--mistakes", type=index, metavar="K", help="mistakes.png: the K most confident mistakes"
+        "--mistakes", **count, metavar="K", help="mistakes.png: the K most confident mistakes"
     )
     pics.add_argument("--confusion", action="store_true", help="confusion.png: confusion matrix")
     pics.add_argument("--weights", action="store_true", help="weights.png: first-layer weights")
@@ -61,12 +51,13 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from numnet import plots
+    from numnet.io import load
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NumnetError(f"--out-dir {args.out_dir} is a file; give a folder for the pictures")
     extra = args.grid or args.mistakes or args.confusion or args.weights or args.curves
     indices = args.index or ([] if extra else [0])
-    model = load_model(args.model)
+    model = load(args.model)
     _, (x_test, y_test) = load_mnist(args.data)
     too_big = [i for i in indices if i >= len(x_test)]
     if too_big:
