@@ -80,18 +80,14 @@ def bind(
         buffer_slots=buffer_slots,
     )
     initial = [layer.init_params(rng) if rng is not None else {} for layer in layers]
+    for slots, flat in ((param_slots, bound.params), (buffer_slots, bound.buffers)):
+        for s in slots:
+            view = flat[s.start : s.stop].reshape(s.shape)
+            if s.name in initial[s.layer]:
+                view[...] = initial[s.layer][s.name]
+            setattr(layers[s.layer], s.name, view)
     for s in param_slots:
         layer = layers[s.layer]
-        view = bound.params[s.start : s.stop].reshape(s.shape)
-        if s.name in initial[s.layer]:
-            view[...] = initial[s.layer][s.name]
-        setattr(layer, s.name, view)
         setattr(layer, "d" + s.name, bound.grads[s.start : s.stop].reshape(s.shape))
         bound.decay[s.start : s.stop] = s.name in layer.decay
-    for s in buffer_slots:
-        layer = layers[s.layer]
-        view = bound.buffers[s.start : s.stop].reshape(s.shape)
-        if s.name in initial[s.layer]:
-            view[...] = initial[s.layer][s.name]
-        setattr(layer, s.name, view)
     return bound, shape
