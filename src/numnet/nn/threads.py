@@ -1,15 +1,18 @@
 """How many threads the BLAS (the library behind ``np.matmul``) may use while numnet trains.
 
-A training step is a few hundred small matrix products.  A multi-threaded BLAS splits each
+A training step is a handful of small matrix products.  A multi-threaded BLAS splits each
 one between its threads and makes them meet at the end of every product; when other programs
-keep a core busy, a thread waits for a time slice at each meeting.  Measured on the 2-core
-machine numnet was built on (``benchmarks/run.py``, OpenBLAS 0.3.31), with the load average
-at 4 to 5 (other training jobs running), one epoch of MLP 784-128-10 took 0.40 s with one
-thread and 7 to 15 s with two; the reference CNN 22 s and 800 s (estimated from batches).
-On an idle machine two threads are faster for the large products (see the README's table),
-but the loss when anything else runs is far larger than the gain, so ``fit`` uses one
-thread unless told otherwise: ``fit(..., threads=2)`` or ``threads=None`` (leave the BLAS
-as it is).
+keep the cores busy, a thread waits for a time slice at each meeting.  Measured on the
+2-core machine numnet was built on (``benchmarks/run.py``, OpenBLAS 0.3.31), with other
+training jobs running (load average 2.5 to 5), one thread against two:
+
+    MLP 784-128-10       epoch 0.39-0.40 s   against  7-15 s
+    MLP 784-512-256-10   epoch 3.1 s         against  8.5 s
+    reference CNN        epoch 22-25 s       against  820-845 s   (from 20-batch samples)
+
+Two threads can only win on an idle machine, and by less than 2x (the products are small),
+while the loss when anything else runs is 3x to 40x; so ``fit`` uses one thread unless
+told otherwise: ``fit(..., threads=2)``, or ``threads=None`` to leave the BLAS as it is.
 
 The limit is set with ``threadpoolctl`` (a small pure-Python package) when it is installed
 and restored when training ends; without it nothing changes.
