@@ -33,6 +33,7 @@ import json
 import math
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -69,6 +70,8 @@ _CORRUPT = (
     NotImplementedError,  # an unknown zip compression method
     RuntimeError,  # an encrypted zip member
     OSError,
+    SyntaxError,  # NumPy parses an .npy header's dict as Python literals ...
+    tokenize.TokenError,  # ... and, for old headers, tokenizes it first
 )
 
 _PICKLE_PREFIX = b"\x80"  # protocol >= 2 pickles start with the PROTO opcode
