@@ -55,7 +55,7 @@ class TemplateModel:
 
 @pytest.fixture
 def files(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli_predict, "_load_model", lambda path: TemplateModel())
+    monkeypatch.setattr(cli_predict, "load", lambda path: TemplateModel())
     paths = {}
     for label, size, dark, fmt in [
         (0, 64, True, "png"),

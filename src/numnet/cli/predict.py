@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from numnet.errors import NumnetError
+from numnet.io import load
 
 
 def add_parser(subparsers: Any) -> None:
@@ -47,13 +48,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _load_model(path: str) -> Any:
-    """The model behind MODEL (a ``numnet.nn.Sequential`` or the classic two-layer network)."""
-    from numnet.io import load
-
-    return load(path)
-
-
 def run(args: argparse.Namespace) -> int:
     from numnet.imaging import prepare_many
 
@@ -62,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if args.show is not None and args.show.exists() and not args.show.is_dir():
         raise NumnetError(f"--show {args.show} is a file; give a folder for the pictures")
     images = prepare_many(args.images)  # (n, 28, 28) float32; first bad file raises
-    model = _load_model(args.model)
+    model = load(args.model)  # a numnet.nn.Sequential or the classic two-layer network
     probs = np.asarray(model.predict_proba(images), dtype=np.float32)  # (n, 10)
     results = [_result(name, p, args.top) for name, p in zip(args.images, probs, strict=True)]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from numnet.cli.evaluate import confusion_counts
 from numnet.cli.numbers import non_negative_int
 from numnet.cli.train import load_mnist
 from numnet.errors import NumnetError
@@ -96,8 +97,7 @@ def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: n
         if args.mistakes:
             figures["mistakes"] = lambda: plots.confident_mistakes(x, probs, y, k=args.mistakes)
         if args.confusion:
-            cm = np.zeros((10, 10), np.int64)
-            np.add.at(cm, (y, predicted), 1)  # rows actual, columns predicted
+            cm = confusion_counts(y, predicted)  # rows actual, columns predicted
             figures["confusion"] = lambda: plots.confusion_matrix(cm)
     for name, draw in figures.items():
         print(f"{name}: {plots.save_figure(draw(), args.out_dir / f'{name}.png')}")
