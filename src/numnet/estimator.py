@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numnet.functional import accuracy
 from numnet.nn import Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from numnet.nn.optimizers import OPTIMIZERS
 
@@ -134,7 +135,7 @@ class MLPClassifier:
 
     def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        return accuracy(self.predict(X), y)
 
     def __repr__(self) -> str:
         defaults = type(self)().get_params()

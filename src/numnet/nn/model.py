@@ -26,11 +26,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numnet.errors import DataError, ModelFileError
+from numnet.functional import accuracy
 from numnet.nn import fastpath
 from numnet.nn.layer import Layer, Shape
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.parameters import bind
-from numnet.nn.training import History, fit
+from numnet.nn.training import History, _correct, fit
 
 
 class Sequential:
@@ -159,13 +160,12 @@ class Sequential:
         for sl, z in self._batches(x, batch_size):
             yb = y[sl]
             total += loss_fn.forward(z, yb) * len(yb)
-            labels = yb if yb.ndim == 1 else yb.argmax(axis=1)
-            correct += int(np.count_nonzero(z.argmax(axis=1) == labels))
+            correct += _correct(z, yb)
         return total / max(len(x), 1), correct / max(len(x), 1)
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:
         """Accuracy, as scikit-learn's ``score``."""
-        return float(np.mean(self.predict(x) == np.asarray(y)))
+        return accuracy(self.predict(x), y)
 
     # -- description -------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
