@@ -57,6 +57,14 @@ def parts(path: Path) -> tuple[dict, dict]:
     return io.read_archive(path)
 
 
+def loads_or_refuses(path: Path) -> None:
+    """Fuzz outcome: ``io.load`` returns a model or raises a one-line ModelFileError."""
+    try:
+        io.load(path)
+    except ModelFileError as e:
+        assert "\n" not in str(e)
+
+
 def refused(path: Path, match: str) -> str:
     with pytest.raises(ModelFileError, match=match) as e:
         io.load(path)
@@ -249,22 +257,15 @@ def test_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------- properties
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "r.npz"
     path.write_bytes(data)
-    try:
-        io.load(path)
-    except ModelFileError as e:
-        assert "\n" not in str(e)
+    loads_or_refuses(path)
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE)
 @given(data=st.binary(min_size=1, max_size=400), at=st.integers(0, 10**6), data2=st.data())
 def test_corrupted_model(saved: Path, data: bytes, at: int, data2: st.DataObject) -> None:
     """Overwrite a random stretch of a good model, or cut it: loads or refuses, nothing else."""
@@ -275,10 +276,7 @@ def test_corrupted_model(saved: Path, data: bytes, at: int, data2: st.DataObject
         blob = blob[: data2.draw(st.integers(0, len(blob)))]
     path = saved.with_name("c.npz")
     path.write_bytes(bytes(blob))
-    try:
-        io.load(path)
-    except ModelFileError as e:
-        assert "\n" not in str(e)
+    loads_or_refuses(path)
 
 
 json_values = st.recursive(
@@ -330,23 +328,16 @@ def _base() -> tuple[dict, dict]:
     return _BASE
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE)
 @given(data=st.data())
 def test_random_descriptions(tmp_path: Path, data: st.DataObject) -> None:
     arrays, base = _base()
     meta = data.draw(descriptions(base))
     path = rewrite(tmp_path / "d.npz", arrays, meta)
-    try:
-        io.load(path)
-    except ModelFileError as e:
-        assert "\n" not in str(e)
+    loads_or_refuses(path)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE)
 @given(
     arrays=st.dictionaries(
         st.sampled_from(["params", "buffers", "x", "meta"]),
@@ -361,7 +352,4 @@ def test_random_npz_contents(tmp_path: Path, arrays: dict) -> None:
     path = tmp_path / "n.npz"
     with open(path, "wb") as f:
         np.savez(f, **arrays)
-    try:
-        io.load(path)
-    except ModelFileError as e:
-        assert "\n" not in str(e)
+    loads_or_refuses(path)
