@@ -266,7 +266,7 @@ def save(model: Any, path: str | os.PathLike[str], record: Mapping[str, Any] | N
         return Path(model.save(path))
     b = model.bound
     if not (np.isfinite(b.params).all() and np.isfinite(b.buffers).all()):
-        raise ModelFileError(f"{os.fspath(path)}: not saved, the model's weights hold NaN or Inf")
+        raise file_error(path, "not saved, the model's weights hold NaN or Inf")
     return write_archive(
         path, {"params": b.params, "buffers": b.buffers}, description(model, record)
     )
