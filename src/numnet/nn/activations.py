@@ -60,7 +60,9 @@ class Tanh(Layer):
         return self.y
 
     def backward(self, grad: NDArray) -> NDArray:
-        grad *= 1 - self.y * self.y
+        d = np.multiply(self.y, self.y, out=scratch_like(self, "d", self.y))
+        np.subtract(1, d, out=d)
+        grad *= d
         return grad
 
 
@@ -72,5 +74,7 @@ class Sigmoid(Layer):
         return self.y
 
     def backward(self, grad: NDArray) -> NDArray:
-        grad *= self.y * (1 - self.y)
+        d = np.subtract(1, self.y, out=scratch_like(self, "d", self.y))
+        d *= self.y
+        grad *= d
         return grad
