@@ -67,3 +67,14 @@ def test_float32_in_float32_out():
     assert loss.backward().dtype == np.float32
     with pytest.raises(ValueError, match="unknown loss"):
         get_loss("hinge")
+
+
+def test_functional_log_softmax_is_stable_and_writes_into_out():
+    from numnet.functional import log_softmax
+
+    z = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
+    out = np.empty_like(z)
+    got = log_softmax(z, axis=1, out=out)
+    assert got is out and np.isfinite(got).all()
+    np.testing.assert_allclose(np.exp(got).sum(axis=1), 1.0)
+    np.testing.assert_allclose(got[1], np.log(softmax(z[1:], axis=1))[0])

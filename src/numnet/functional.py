@@ -43,10 +43,14 @@ def softmax(z: NDArray, axis: int = -1) -> NDArray:
     return e
 
 
-def log_softmax(z: NDArray, axis: int = -1) -> NDArray:
-    """log softmax(z)_k = (z_k - max z) - log sum_j e^(z_j - max z), stable for any z."""
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+def log_softmax(z: NDArray, axis: int = -1, out: NDArray | None = None) -> NDArray:
+    """log softmax(z)_k = (z_k - max z) - log sum_j e^(z_j - max z), stable for any z.
+
+    ``out`` (same shape as z) receives the result, for callers that reuse a buffer per batch.
+    """
+    out = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
+    return out
 
 
 def one_hot(y: ArrayLike, num_classes: int = 10, dtype: type = np.float32) -> NDArray:

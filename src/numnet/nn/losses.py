@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.functional import one_hot
+from numnet.functional import log_softmax, one_hot
 from numnet.nn.scratch import scratch
 
 
@@ -50,11 +50,8 @@ class SoftmaxCrossEntropy(Loss):
         """z : (n, k) logits, y : (n,) int labels -> mean cross-entropy."""
         n, k = z.shape
         rows = np.arange(n)
-        logp = scratch(self, "logp", z.shape, z.dtype)
-        np.subtract(z, z.max(axis=1, keepdims=True), out=logp)
-        p = np.exp(logp, out=scratch(self, "p", z.shape, z.dtype))
-        logp -= np.log(p.sum(axis=1, keepdims=True))
-        np.exp(logp, out=p)  # probabilities, exactly normalised
+        logp = log_softmax(z, axis=1, out=scratch(self, "logp", z.shape, z.dtype))
+        p = np.exp(logp, out=scratch(self, "p", z.shape, z.dtype))  # exactly normalised
         self.p, self.y = p, y
         s = self.label_smoothing
         picked = logp[rows, y].sum(dtype=np.float64)
