@@ -86,11 +86,17 @@ class StopAt(Callback):
         return True
 
 
-def test_interrupted_and_resumed_training_is_bit_identical():
+def shifted(batch, rng):
+    """A small augmentation: every image moved by a random amount (drawn from ``rng``)."""
+    return np.roll(batch, rng.integers(-3, 4), axis=1)
+
+
+@pytest.mark.parametrize("augment", [None, shifted])
+def test_interrupted_and_resumed_training_is_bit_identical(augment):
     from numnet.nn.training import TrainState
 
     x, y = small_data()
-    kw = dict(epochs=3, batch_size=32, validation_split=0.2, verbose=0)
+    kw = dict(epochs=3, batch_size=32, validation_split=0.2, verbose=0, augment=augment)
     straight = mlp(seed=1)
     expected = straight.fit(x, y, optimizer=Adam(lr=0.01), **kw).history
 

@@ -15,7 +15,8 @@ arithmetic on the zero-padded batch flattened to one vector: four ``np.take`` an
 weighted sum.  Everything runs on the whole batch at once; no loop over samples.
 
 ``Augmenter`` draws each image's parameters from the ``numpy.random.Generator`` it is given
-(``Sequential.fit`` passes the model's), so a seed fixes the augmented stream.
+(``Sequential.fit`` passes one seeded by (seed, epoch, step)), so a seed fixes the augmented
+stream.
 """
 
 from __future__ import annotations

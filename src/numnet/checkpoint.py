@@ -8,12 +8,13 @@ A checkpoint is one numnet archive (``numnet.io.write_archive``, written atomica
     opt_<slot>          the optimizer's per-parameter state (Adam: m, v; SGD: velocity)
     meta (JSON)         format "numnet-checkpoint" and version; the architecture; the
                         optimizer's step count; ``model.rng``'s bit-generator state (Dropout
-                        masks and augmentation draw from it); the ``TrainState`` (epoch,
+                        masks draw from it); the ``TrainState`` (epoch,
                         step, global step, seed, history, the running sums of the epoch in
                         progress); and the run's arguments (arch, epochs, lr ...).
 
 Why resuming is exact: ``fit`` shuffles epoch e with a generator seeded by (seed, e) alone,
-every other random draw comes from ``model.rng``, and the learning-rate schedule is a
+augments its step s with one seeded by (seed, e, s), every other random draw comes from
+``model.rng``, and the learning-rate schedule is a
 function of the optimizer's step count; all three are in the checkpoint.  A checkpoint is
 taken only between two optimizer steps, and ``os.replace`` makes it appear whole or not at
 all, so a SIGKILL at any moment leaves the newest complete one to resume from.

@@ -8,8 +8,8 @@
 
 The model is built at construction: ``bind`` gives every layer views into one flat float32
 parameter buffer (``model.bound.params``) and one gradient buffer (``model.bound.grads``).
-``model.rng`` (seeded by ``seed``) initialises the weights and then drives every random
-draw of training (Dropout, augmentation), so one seed fixes a whole run.
+``model.rng`` (seeded by ``seed``) initialises the weights and then draws the Dropout masks;
+the shuffles and augmentations are seeded by (seed, epoch, step), so one seed fixes a whole run.
 
 Inputs: images (n, 28, 28), (n, 784) or (n, 1, 28, 28); uint8 is scaled by 1/255, floats are
 taken as they are.  Each is reshaped to (n, *input_shape) without a copy when it is

@@ -5,7 +5,8 @@ One epoch:
     perm = np.random.default_rng([seed, epoch]).permutation(n)      (shuffle=True)
     for step in range(state.step, steps_per_epoch):
         batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
-        batch   = augment(batch, model.rng)        (optional)
+        batch   = augment(batch, rng(seed, epoch, step))    (optional, prepared one batch
+                                                   ahead in a thread: numnet.nn.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
         stop with DivergenceError if L or the parameters are not finite
@@ -13,9 +14,10 @@ One epoch:
 
 Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
 
-- The shuffle of epoch e depends only on ``(seed, e)``, never on earlier draws.
-- Every other random draw while training (Dropout masks, augmentation) comes from
-  ``model.rng``; its ``model.rng.bit_generator.state`` is a plain dict to save and set.
+- The shuffle of epoch e depends only on ``(seed, e)``, and the augmentation of step s in
+  it only on ``(seed, e, s)``, never on earlier draws.
+- Every other random draw while training (Dropout masks) comes from ``model.rng``; its
+  ``model.rng.bit_generator.state`` is a plain dict to save and set.
 - ``TrainState`` is the position: ``epoch`` (0-based epoch in progress), ``step`` (batches
   done in it), ``global_step``, ``seed``, ``history`` so far, the running sums of the
   epoch in progress, and the ``optimizer`` (``optimizer.state_dict()`` holds its step
@@ -41,6 +43,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from numnet.errors import DivergenceError
+from numnet.nn.batches import epoch_batches
 from numnet.nn.callbacks import Callback
 from numnet.nn.losses import Loss, get_loss
 from numnet.nn.optimizers import Optimizer, get_optimizer
@@ -92,6 +95,33 @@ def _correct(z: NDArray, y: NDArray) -> int:
     return int(np.count_nonzero(z.argmax(axis=1) == labels))
 
 
+def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
+          state: TrainState) -> None:
+    """One optimizer step on the batch (xb, yb); counts it in ``state``.
+
+    Raises DivergenceError when the loss or the weights stop being finite.
+    """
+    z = model.forward(xb, training=True)
+    batch_loss = loss_fn.forward(z, yb)
+    state.correct += _correct(z, yb)
+    model.backward(loss_fn.backward())
+    opt.step()
+    state.step += 1
+    state.global_step += 1
+    state.loss_sum += batch_loss * len(yb)
+    state.seen += len(yb)
+    # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
+    params = model.bound.params
+    with np.errstate(over="ignore"):
+        norm2 = float(np.dot(params, params))
+    if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
+        raise DivergenceError(
+            f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
+            f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
+            f"try a lower learning rate (it was {opt.lr:g})"
+        )
+
+
 def fit(
     model: Sequential,
     x: NDArray,
@@ -133,53 +163,31 @@ def fit(
         state.optimizer = get_optimizer(optimizer, lr)
     opt = state.optimizer.bind(model.bound)
 
-    n = len(x)
-    steps = math.ceil(n / batch_size)
-    xbuf = np.empty((min(batch_size, n), *x.shape[1:]), x.dtype)
-    ybuf = np.empty((min(batch_size, n), *y.shape[1:]), y.dtype)
+    steps = math.ceil(len(x) / batch_size)
     with blas_threads(threads):
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
         while state.epoch < epochs and not stop:
-            perm = (np.random.default_rng([state.seed, state.epoch]).permutation(n) if shuffle
-                    else np.arange(n))
+            perm = (np.random.default_rng([state.seed, state.epoch]).permutation(len(x))
+                    if shuffle else np.arange(len(x)))
             bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
                        disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
-            while state.step < steps:
-                idx = perm[state.step * batch_size : (state.step + 1) * batch_size]
-                # mode="clip": the indices are valid, and "raise" would buffer the output
-                xb = np.take(x, idx, axis=0, out=xbuf[: len(idx)], mode="clip")
-                yb = np.take(y, idx, axis=0, out=ybuf[: len(idx)], mode="clip")
-                if augment is not None:
-                    xb = augment(xb, model.rng)
-                z = model.forward(xb, training=True)
-                batch_loss = loss_fn.forward(z, yb)
-                state.correct += _correct(z, yb)
-                model.backward(loss_fn.backward())
-                opt.step()
-                state.step += 1
-                state.global_step += 1
-                state.loss_sum += batch_loss * len(idx)
-                state.seen += len(idx)
-                # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
-                params = model.bound.params
-                with np.errstate(over="ignore"):
-                    norm2 = float(np.dot(params, params))
-                if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
-                    bar.close()
-                    raise DivergenceError(
-                        f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
-                        f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
-                        f"try a lower learning rate (it was {opt.lr:g})"
-                    )
-                if not bar.disable and (state.step % 20 == 0 or state.step == steps):
-                    bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
-                                    acc=f"{state.correct / state.seen:.4f}", refresh=False)
-                bar.update()
-                stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
-                if stop:
-                    break
+            with epoch_batches(x, y, perm, batch_size, state.step, augment,
+                               seed=(state.seed, state.epoch)) as batches:
+                for xb, yb in batches:
+                    try:
+                        _step(model, loss_fn, opt, xb, yb, state)
+                    except DivergenceError:
+                        bar.close()
+                        raise
+                    if not bar.disable and (state.step % 20 == 0 or state.step == steps):
+                        bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
+                                        acc=f"{state.correct / state.seen:.4f}", refresh=False)
+                    bar.update()
+                    stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
+                    if stop:
+                        break
             if stop and state.step < steps:
                 bar.close()
                 break
