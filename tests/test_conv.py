@@ -127,3 +127,22 @@ def test_cnn_presets_rebuild_from_their_config_and_predict_alike():
         p = model.predict_proba(x)
         assert p.shape == (5, 10) and p.dtype == np.float32
         np.testing.assert_array_equal(copy.predict_proba(x), p)
+
+
+def test_predicting_many_images_keeps_the_work_memory_of_one_batch():
+    from numnet.nn.cnn_presets import build_reference_cnn
+
+    def work_bytes(model):
+        return sum(a.nbytes for layer in model.layers
+                   for a in layer.__dict__.get("_scratch", {}).values())
+
+    x = np.random.default_rng(3).random((1000, 28, 28), dtype=np.float32)
+    model = build_reference_cnn(seed=0)
+    one_batch = model.predict_proba(x[:128])
+    size = work_bytes(model)
+    everything = model.predict_proba(x)
+    # one set of arrays for the batches of 128, one for the last, partial batch; not 1000/128x
+    assert work_bytes(model) <= 2 * size
+    np.testing.assert_allclose(everything[:128], one_batch, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.predict_proba(x, batch_size=1000), everything,
+                               rtol=1e-5, atol=1e-7)

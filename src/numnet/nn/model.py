@@ -59,6 +59,10 @@ class Sequential:
             self.layers[self._first].input_grad = False
         self._size = math.prod(self.input_shape)
         self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
+        # Images per forward pass in predict/evaluate.  Convolutions copy every input pixel
+        # kh*kw times (im2col): 1,000 images would need several hundred MB of work arrays,
+        # while 128 reuses the training batch's arrays and runs faster (they stay in cache).
+        self.predict_batch_size = 128 if any(len(s) == 3 for s in self.output_shapes) else 1000
 
     # -- the two passes --------------------------------------------------------------
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
@@ -115,15 +119,20 @@ class Sequential:
                                                         dtype=np.float32))
         return None
 
-    def _batches(self, x: NDArray, batch_size: int):
+    def _batches(self, x: NDArray, batch_size: int | None):
+        batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
             yield slice(None), self.forward(x)
             return
         for i in range(0, len(x), batch_size):
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
-    def predict_proba(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
-        """Class probabilities (n, k) float32: softmax of the outputs, in batches."""
+    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """Class probabilities (n, k) float32: softmax of the outputs.
+
+        Computed ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000,
+        or 128 for models with convolutions, which need far more work memory per image).
+        """
         z = self._one(x)
         if z is not None:  # the softmax below, on one row
             p = np.subtract(z, z[z.argmax()])[None]
@@ -139,8 +148,9 @@ class Sequential:
             p /= p.sum(axis=1, keepdims=True)
         return out
 
-    def predict(self, x: ArrayLike, batch_size: int = 1000) -> NDArray:
-        """Predicted labels (n,) int64: the largest output of each row."""
+    def predict(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """Predicted labels (n,) int64: the largest output of each row (batches as in
+        ``predict_proba``)."""
         z = self._one(x)
         if z is not None:
             return z.argmax(keepdims=True)  # (1,) int64
@@ -151,7 +161,8 @@ class Sequential:
         return out
 
     def evaluate(
-        self, x: ArrayLike, y: ArrayLike, batch_size: int = 1000, loss: str | Loss | None = None
+        self, x: ArrayLike, y: ArrayLike, batch_size: int | None = None,
+        loss: str | Loss | None = None,
     ) -> tuple[float, float]:
         """(mean loss, accuracy) on ``x``, ``y``; the loss is the one fit used (cross-entropy)."""
         x, y = self.prepare(x), np.asarray(y)
