@@ -81,3 +81,16 @@ def test_bad_arguments_are_refused():
         Augmenter(rotation=-1)
     with pytest.raises(ValueError, match="takes"):
         Augmenter()(np.zeros((2, 3, 28, 28), np.float32), np.random.default_rng(0))
+
+
+def test_reused_work_arrays_change_nothing(images):
+    aug = Augmenter(elastic_alpha=34.0)
+    first = aug(images, np.random.default_rng(1))
+    kept = first.copy()
+    aug(images[:3], np.random.default_rng(2))  # other batch sizes in between
+    second = aug(images, np.random.default_rng(2))
+    np.testing.assert_array_equal(first, kept)  # a result is not overwritten by later calls
+    np.testing.assert_array_equal(aug(images, np.random.default_rng(1)), kept)
+    np.testing.assert_array_equal(Augmenter(elastic_alpha=34.0)(images, np.random.default_rng(1)),
+                                  kept)
+    assert not np.array_equal(second, kept)

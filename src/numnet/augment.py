@@ -21,10 +21,14 @@ stream.
 
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from numnet.nn.scratch import scratch
 
 
 def affine_matrices(
@@ -60,42 +64,93 @@ def gaussian_matrix(size: int, sigma: float, truncate: float = 4.0) -> NDArray:
     return np.where(np.abs(d) <= radius, taps[np.clip(d + radius, 0, 2 * radius)], 0.0)
 
 
+@functools.cache
+def _kernel(size: int, sigma: float) -> NDArray:
+    """``gaussian_matrix`` as read-only float32, built once per (size, sigma)."""
+    K = gaussian_matrix(size, sigma).astype(np.float32)
+    K.flags.writeable = False
+    return K
+
+
 def elastic_fields(
-    rng: np.random.Generator, n: int, shape: tuple[int, int], alpha: float, sigma: float
+    rng: np.random.Generator, n: int, shape: tuple[int, int], alpha: float, sigma: float,
+    work: object | None = None,
 ) -> NDArray:
-    """Random smooth displacement fields (2, n, h, w) float32: alpha * (K_h u K_w^T)."""
+    """Random smooth displacement fields (2, n, h, w) float32: K_h (alpha u) K_w^T.
+
+    u ~ U(-1, 1) per pixel.  The product with K_w^T is one matrix product over all rows
+    of all fields; the one with K_h is batched.  ``work`` keeps the arrays between calls
+    (as in ``bilinear_sample``); the result is one of them.
+    """
+    owner = work if work is not None else types.SimpleNamespace()
     h, w = shape
-    u = rng.uniform(-1, 1, (2, n, h, w)).astype(np.float32)
-    Kh = gaussian_matrix(h, sigma).astype(np.float32)
-    Kw = gaussian_matrix(w, sigma).astype(np.float32)
-    smooth = np.matmul(np.matmul(Kh, u), Kw.T)  # rows then columns: separable convolution
-    smooth *= np.float32(alpha)
+    u, rows, smooth = (scratch(owner, k, (2, n, h, w), np.float32) for k in ("u", "rows", "d"))
+    rng.random(out=u, dtype=np.float32)
+    u *= np.float32(2 * alpha)  # alpha * U(-1, 1); smoothing is linear, so alpha goes first
+    u -= np.float32(alpha)
+    np.matmul(u.reshape(-1, w), _kernel(w, sigma).T, out=rows.reshape(-1, w))
+    np.matmul(_kernel(h, sigma), rows, out=smooth)
     return smooth
 
 
-def bilinear_sample(images: NDArray, qy: NDArray, qx: NDArray) -> NDArray:
-    """Read ``images`` (n, h, w) at real positions (qy, qx) (n, h, w); zero outside.
+def bilinear_sample(
+    images: NDArray, qy: NDArray, qx: NDArray, work: object | None = None
+) -> NDArray:
+    """Read ``images`` (n, h, w) at real positions (qy, qx) (n, ...); zero outside.
 
-    With y0 = floor(qy), a = qy - y0 (likewise x0, b):
-        out = (1-a)(1-b) I[y0, x0] + (1-a) b I[y0, x0+1] + a (1-b) I[y0+1, x0] + a b I[y0+1, x0+1]
+    With y0 = floor(qy), a = qy - y0 (likewise x0, b), and I00, I01, I10, I11 the pixels at
+    (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1):
+        top = I00 + b (I01 - I00),  bottom = I10 + b (I11 - I10),  out = top + a (bottom - top)
     Positions are clipped to [-1, h] x [-1, w] and the images padded with zeros (1 before,
     2 after), so every corner index is valid and corners outside the image read 0.
+
+    ``work``: an object that keeps the work arrays between calls (``numnet.nn.scratch``);
+    fresh memory costs a page fault per 4 KB, which took most of the time.  Returns a new
+    float32 array shaped like qy.
     """
+    owner = work if work is not None else types.SimpleNamespace()
+
+    def buf(name: str, dtype: type = np.float32, shape: tuple[int, ...] = qy.shape) -> NDArray:
+        return scratch(owner, name, shape, dtype)
+
     n, h, w = images.shape
-    padded = np.zeros((n, h + 3, w + 3), images.dtype)
+    padded = buf("padded", shape=(n, h + 3, w + 3))
+    padded.fill(0)
     padded[:, 1 : h + 1, 1 : w + 1] = images
     flat = padded.reshape(-1)
-    qy = np.clip(qy, -1, h, dtype=np.float32)
-    qx = np.clip(qx, -1, w, dtype=np.float32)
-    y0, x0 = np.floor(qy), np.floor(qx)
-    a, b = qy - y0, qx - x0
-    # linear index of corner (y0, x0) in the padded batch: sample*(h+3)(w+3) + (y0+1)(w+3) + x0+1
-    base = np.arange(n, dtype=np.int64)[:, None, None] * ((h + 3) * (w + 3))
-    i00 = base + (y0.astype(np.int64) + 1) * (w + 3) + (x0.astype(np.int64) + 1)
-    top = np.take(flat, i00) * (1 - b) + np.take(flat, i00 + 1) * b
-    bottom = np.take(flat, i00 + (w + 3)) * (1 - b) + np.take(flat, i00 + (w + 4)) * b
-    out = top * (1 - a) + bottom * a
-    return out.astype(images.dtype, copy=False)
+    a, b, y0, x0 = buf("a"), buf("b"), buf("y0"), buf("x0")
+    np.clip(qy, -1, h, out=a)
+    np.clip(qx, -1, w, out=b)
+    np.floor(a, out=y0)
+    np.floor(b, out=x0)
+    a -= y0
+    b -= x0
+    # index of corner (y0, x0) in the padded batch: (sample*(h+3) + y0+1)*(w+3) + x0+1, in
+    # int32 (casting float32 to int64 directly is several times slower)
+    row, col = buf("row", np.int32), buf("col", np.int32)
+    np.copyto(row, y0, casting="unsafe")
+    np.copyto(col, x0, casting="unsafe")
+    row += np.arange(n, dtype=np.int32).reshape(n, *[1] * (qy.ndim - 1)) * (h + 3) + 1
+    row *= w + 3
+    row += col
+    row += 1
+    index = buf("index", np.intp)
+    np.copyto(index, row)
+    corners = []
+    for name, step in (("i00", 0), ("i01", 1), ("i10", w + 2), ("i11", 1)):
+        index += step
+        # mode="clip": the indices are valid, and "raise" would buffer the output
+        corners.append(np.take(flat, index, out=buf(name), mode="clip"))
+    i00, top, i10, bottom = corners
+    top -= i00  # top = I00 + b (I01 - I00)
+    top *= b
+    top += i00
+    bottom -= i10  # bottom = I10 + b (I11 - I10)
+    bottom *= b
+    bottom += i10
+    bottom -= top
+    bottom *= a
+    return np.add(top, bottom)
 
 
 class Augmenter:
@@ -139,7 +194,10 @@ class Augmenter:
     def source_positions(
         self, rng: np.random.Generator, n: int, shape: tuple[int, int]
     ) -> tuple[NDArray, NDArray]:
-        """Where each output pixel reads from: (qy, qx), each (n, h, w) float32."""
+        """Where each output pixel reads from: (qy, qx), each (n, h, w) float32.
+
+        The two arrays are reused by the next call (an Augmenter is for one thread at a time).
+        """
         h, w = shape
         c = np.array([(h - 1) / 2, (w - 1) / 2])
         t = rng.uniform(-self.shift, self.shift, (n, 2))
@@ -147,16 +205,17 @@ class Augmenter:
             t = np.round(t)
         A_inv = np.linalg.inv(affine_matrices(rng, n, self.rotation, self.scale, self.shear))
         # q = A^-1 (p - c - t) + c = A^-1 p + (c - A^-1 (c + t)): a 2x2 map plus an offset
-        offset = (c - np.einsum("nij,nj->ni", A_inv, c + t)).astype(np.float32)
-        A_inv = A_inv.astype(np.float32)
-        py = np.arange(h, dtype=np.float32)[:, None]
-        px = np.arange(w, dtype=np.float32)[None, :]
-        qy = A_inv[:, 0, 0, None, None] * py + A_inv[:, 0, 1, None, None] * px
-        qx = A_inv[:, 1, 0, None, None] * py + A_inv[:, 1, 1, None, None] * px
-        qy += offset[:, 0, None, None]
-        qx += offset[:, 1, None, None]
+        offset = c - np.einsum("nij,nj->ni", A_inv, c + t)
+        # qy = A_inv[0, 0] py + A_inv[0, 1] px + offset[0] (qx likewise, row 1) for every
+        # pixel (py, px) of every image: one (2n, 3) @ (3, h*w) product
+        coef = np.concatenate([A_inv, offset[:, :, None]], axis=2).transpose(1, 0, 2)
+        py, px = np.indices(shape, dtype=np.float32).reshape(2, -1)
+        grid = np.stack([py, px, np.ones_like(py)])
+        q = scratch(self, "q", (2, n, h, w), np.float32)
+        np.matmul(coef.reshape(2 * n, 3).astype(np.float32), grid, out=q.reshape(2 * n, h * w))
+        qy, qx = q
         if self.elastic_alpha > 0:
-            d = elastic_fields(rng, n, shape, self.elastic_alpha, self.elastic_sigma)
+            d = elastic_fields(rng, n, shape, self.elastic_alpha, self.elastic_sigma, self)
             qy += d[0]
             qx += d[1]
         return qy, qx
@@ -175,7 +234,7 @@ class Augmenter:
             raise ValueError(f"Augmenter takes (n, 784), (n, h, w) or (n, 1, h, w), got {x.shape}")
         images = x.reshape(len(x), *shape)
         qy, qx = self.source_positions(rng, len(x), shape)
-        out = bilinear_sample(images, qy, qx)
+        out = bilinear_sample(images, qy, qx, work=self)
         np.clip(out, 0, 1, out=out)  # a convex mix of [0, 1] values; clip float rounding
         return out.reshape(x.shape)
 
