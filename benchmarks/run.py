@@ -10,9 +10,9 @@ threadpoolctl: one by default, as ``Sequential.fit`` trains (``numnet.nn.threads
 ``--threads 0`` leaves the BLAS as the environment set it.
 
 Rows: MLP 784-128-10, MLP 784-512-256-10, the reference CNN and the CNN preset
-(``numnet.nn.cnn_presets``), each trained with Adam, batch 128, float32, no augmentation,
-on the MNIST training set (random images of the same shape if MNIST is not found, or with
-``--synthetic``: the timings do not depend on pixel values).
+(``numnet.nn.cnn_presets``), each trained with Adam, batch 128, float32, no augmentation
+(but for one column), on the MNIST training set (random images of the same shape if MNIST
+is not found, or with ``--synthetic``: the timings do not depend on pixel values).
 
 Columns:
 
@@ -29,12 +29,18 @@ Columns:
 - ``floor/epoch``: floor time / epoch time; 100% would be nothing but the products.  In
   brackets the same ratio of this process's CPU times, which depends less on the
   neighbours (with one BLAS thread; with more, waiting threads spin and count).
+- ``aug ms``, ``epoch s augmented``: the affine augmentation of ``numnet train --augment``
+  (``numnet.augment.Augmenter``) on one batch alone, and the epoch time (measured as
+  ``epoch s``) of training with it.  ``fit`` augments the next batch in a background thread
+  while the model works on this one (``numnet.nn.batches``): when the overlap works, the
+  augmented epoch takes about the longer of the two, not their sum.
 - ``infer img/s``: ``model.predict`` on the test set in batches of 1,000.
 - ``1-image us``: latency of ``model.predict(x[i:i+1])`` (float32 rows of the model's
   input shape), median and 99th percentile over ``--calls`` calls.
-- ``peak RSS MB``: ``ru_maxrss`` of a fresh process that loads MNIST, converts all of it to
-  float32 (188 MB for the training set), trains on it (MLPs one epoch, CNNs
-  ``--cnn-batches`` batches) and predicts the test set.
+- ``peak RSS MB``: the peak resident memory (VmHWM) of a fresh process that loads MNIST,
+  converts all of it to float32 (188 MB for the training set), trains on it (MLPs one
+  epoch, CNNs ``--cnn-batches`` batches) and predicts the test set (``predict``'s default
+  batches).
 
 On a shared machine the seconds depend on the neighbours; quote the ratios of one run and
 the load average printed with them.
@@ -62,6 +68,7 @@ from numnet.atomic import write_text
 from numnet.nn import Conv2D, Dense, ReLU, Sequential
 from numnet.nn.callbacks import Callback
 from numnet.nn.cnn_presets import build_cnn, build_reference_cnn
+from numnet.presets import PRESETS
 
 BATCH, N_TRAIN, N_TEST = 128, 60_000, 10_000
 
@@ -196,6 +203,26 @@ def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: in
             "floor_epoch_cpu_s": floor[1]}
 
 
+def augmented(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> dict:
+    """Milliseconds of the affine augmentation on one batch (median of 20), and the epoch
+    time of training with it, timed as ``epoch_and_floor`` times training (no floor)."""
+    augment = PRESETS["mlp"].augmenter()
+    batch, rng = x[:BATCH], np.random.default_rng(0)
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        augment(batch, rng)
+        times.append(time.perf_counter() - start)
+    steps_per_epoch = math.ceil(len(x) / BATCH)
+    block = min(10, batches) if cnn else None
+    blocks = math.ceil(batches / block) if cnn else epochs
+    clock = Interleave(lambda: None, block, 0, blocks)
+    model.fit(x, y, epochs=math.ceil(blocks * (block or steps_per_epoch) / steps_per_epoch),
+              batch_size=BATCH, verbose=0, callbacks=[clock], threads=None, augment=augment)
+    train = np.median(clock.train, axis=0)[0] * N_TRAIN / (block * BATCH if cnn else len(x))
+    return {"augment_ms": 1e3 * statistics.median(times), "augmented_epoch_s": float(train)}
+
+
 # -- inference ---------------------------------------------------------------------------
 def inference(model: Sequential, x: np.ndarray, calls: int, repeat: int) -> dict[str, float]:
     """Images/s of predict in batches of 1,000, and single-image latency (median, p99)."""
@@ -238,7 +265,18 @@ def peak_rss_child(args: argparse.Namespace) -> None:
     model.fit(as_input(model, xtr), ytr, epochs=1, batch_size=BATCH, verbose=0,
               callbacks=[stop], threads=None)
     model.predict(as_input(model, xte))
-    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"peak_rss_mb": peak_rss_of_this_process()}))
+
+
+def peak_rss_of_this_process() -> float:
+    """MB.  Linux: VmHWM, the peak of this process's own memory since it started.  Not
+    ``ru_maxrss``: a child started with fork + exec inherits the parent's peak in it."""
+    try:
+        with open("/proc/self/status") as f:
+            kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+        return int(kb) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def peak_rss_mb(name: str, args: argparse.Namespace) -> float:
@@ -306,6 +344,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                "train_samples_per_s": N_TRAIN / t["epoch_s"],
                "floor_fraction": t["floor_epoch_s"] / t["epoch_s"],
                "floor_fraction_cpu": t["floor_epoch_cpu_s"] / t["epoch_cpu_s"]}
+        row.update(augmented(model, x, ytr, cnn, args.epochs, args.cnn_batches))
         row.update(inference(model, xt, args.calls, repeat=3 if not args.quick else 1))
         row["peak_rss_mb"] = peak_rss_mb(name, args)
         rows.append(row)
@@ -331,8 +370,8 @@ def table(result: dict[str, Any]) -> str:
         f"Adam, batch {BATCH}, float32",
         "",
         "| network | params | train samples/s | epoch s | floor s | floor/epoch (CPU) "
-        "| infer img/s | 1-image us median / p99 | peak RSS MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| aug ms | epoch s augmented | infer img/s | 1-image us median / p99 | peak RSS MB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in result["rows"]:
         mark = "~" if r["epoch_extrapolated"] else ""
@@ -340,6 +379,7 @@ def table(result: dict[str, Any]) -> str:
             f"| {r['network']} | {r['params']:,} | {r['train_samples_per_s']:,.0f} "
             f"| {mark}{r['epoch_s']:.3f} | {mark}{r['floor_epoch_s']:.3f} "
             f"| {r['floor_fraction']:.0%} ({r['floor_fraction_cpu']:.0%}) "
+            f"| {r['augment_ms']:.2f} | {mark}{r['augmented_epoch_s']:.3f} "
             f"| {r['infer_images_per_s']:,.0f} "
             f"| {r['latency_us_median']:.1f} / {r['latency_us_p99']:.1f} "
             f"| {r['peak_rss_mb']:.0f} |")

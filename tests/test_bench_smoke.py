@@ -16,7 +16,7 @@ ROW_KEYS = {
     "network", "params", "epoch_s", "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s",
     "floor_epoch_cpu_s", "floor_fraction_cpu",
     "floor_epoch_s", "floor_fraction", "infer_images_per_s", "latency_us_median",
-    "latency_us_p99", "peak_rss_mb",
+    "latency_us_p99", "peak_rss_mb", "augment_ms", "augmented_epoch_s",
 }
 
 
