@@ -80,3 +80,15 @@ def test_leaving_early_stops_the_thread():
         next(iter(batches))
         assert batcher_threads()
     assert not batcher_threads()
+
+
+def test_in_line_augmentation_gives_the_same_batches():
+    x, y = data(9)
+    perm = np.arange(9)
+    noisy.threads = set()
+    runs = []
+    for background in (True, False):
+        with epoch_batches(x, y, perm, 3, augment=noisy, seed=(1,), background=background) as b:
+            runs.append([xb.copy() for xb, _ in b])
+    assert threading.get_ident() in noisy.threads and len(noisy.threads) == 2
+    np.testing.assert_array_equal(runs[0], runs[1])

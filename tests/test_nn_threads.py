@@ -41,3 +41,28 @@ def test_none_changes_nothing() -> None:
     before = blas_counts()
     with blas_threads(None):
         assert blas_counts() == before
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_augmentation_runs_ahead_in_a_thread_only_beside_a_one_thread_blas(threads: int) -> None:
+    import threading
+
+    from numnet.nn.threads import blas_thread_count
+
+    where = set()
+
+    def augment(batch, rng):
+        where.add(threading.get_ident())
+        return batch
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        with blas_threads(threads):
+            if blas_thread_count() != threads:
+                pytest.skip(f"this BLAS cannot run {threads} threads here")
+        rng = np.random.default_rng(0)
+        x, y = rng.random((64, 4), dtype=np.float32), rng.integers(0, 3, 64)
+        Sequential([Dense(3)], input_shape=(4,)).fit(
+            x, y, epochs=1, batch_size=16, verbose=0, augment=augment, threads=threads
+        )
+    assert len(where) == 1
+    assert (threading.get_ident() in where) == (threads > 1)

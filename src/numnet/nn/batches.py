@@ -12,11 +12,15 @@ is allocated.  With ``augment``, the batch then goes through ``augment(batch, rn
 so a batch's augmentation depends on its position alone: the same whichever thread draws
 it, and the same after a resume from a checkpoint (there is no generator state to save).
 
-Augmentation is the one part of a step that does not need the model, so it is done in a
-background thread one batch ahead: while the model works on batch t, batch t + 1 is
-gathered and augmented on the other core (NumPy releases the GIL inside its loops).
+Augmentation is the one part of a step that does not need the model, so with
+``background=True`` it is done in a thread one batch ahead: while the model works on batch
+t, batch t + 1 is gathered and augmented on the other core (NumPy releases the GIL inside
+its loops).  ``fit`` asks for that when the BLAS uses one thread, its default.  With two
+BLAS threads the other core is taken: the BLAS's idle threads spin, waiting for the next
+product, and a third thread only contends with them (``benchmarks/run.py``, MLP 784-128-10
+with affine augmentation: 0.90 s per epoch in the background against 0.66 s in line).
 Without augmentation the gather takes tens of microseconds, less than waking a thread
-(about 50 us on the machines numnet was built on), so it stays in the training thread.
+(about 50 us on the machines numnet was built on), so it always stays in line.
 """
 
 from __future__ import annotations
@@ -43,17 +47,20 @@ def epoch_batches(
     start: int = 0,
     augment: Augment | None = None,
     seed: tuple[int, ...] = (0,),
+    background: bool = True,
 ) -> Iterator[Iterator[Batch]]:
     """Context manager giving the batches (xb, yb) of steps ``start``, ``start + 1``, ...
 
     x : (n, ...) float32, y : (n,) or (n, k), perm : (n,) int, the order of this epoch.
     A yielded batch is valid until the next one is taken (its buffer is then reused).
-    Leaving the ``with`` block early stops the background thread.
+    ``background``: augment in a thread, one batch ahead; leaving the ``with`` block early
+    stops that thread.
     """
     n = len(perm)
     steps = range(start, math.ceil(n / batch_size))
+    ahead = augment is not None and background
     # live at once: the batch in use, the one waiting in the queue, the one being made
-    slots = 3 if augment is not None else 1
+    slots = 3 if ahead else 1
     rows = min(batch_size, n)
     buffers = [(np.empty((rows, *x.shape[1:]), x.dtype), np.empty((rows, *y.shape[1:]), y.dtype))
                for _ in range(slots)]
@@ -68,14 +75,14 @@ def epoch_batches(
             xb = augment(xb, np.random.default_rng([*seed, step, 1]))
         return xb, yb
 
-    if augment is None:
+    if not ahead:
         yield map(make, steps)
         return
-    ahead = Ahead(map(make, steps))
+    batches = Ahead(map(make, steps))
     try:
-        yield ahead
+        yield batches
     finally:
-        ahead.close()
+        batches.close()
 
 
 class Ahead:

@@ -42,3 +42,12 @@ def blas_threads(threads: int | None) -> AbstractContextManager[Any]:
     if controller is None:
         return nullcontext()
     return controller.limit(limits=int(threads), user_api="blas")
+
+
+def blas_thread_count() -> int | None:
+    """The most threads the BLAS may use right now, or None if unknown (no threadpoolctl)."""
+    controller = _controller()
+    if controller is None:
+        return None
+    counts = [lib.num_threads for lib in controller.select(user_api="blas").lib_controllers]
+    return max(counts, default=None)

@@ -47,7 +47,7 @@ from numnet.nn.batches import epoch_batches
 from numnet.nn.callbacks import Callback
 from numnet.nn.losses import Loss, get_loss
 from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.threads import blas_threads
+from numnet.nn.threads import blas_thread_count, blas_threads
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -165,6 +165,7 @@ def fit(
 
     steps = math.ceil(len(x) / batch_size)
     with blas_threads(threads):
+        background = blas_thread_count() == 1  # see numnet.nn.batches
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
@@ -174,7 +175,7 @@ def fit(
             bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
                        disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
             with epoch_batches(x, y, perm, batch_size, state.step, augment,
-                               seed=(state.seed, state.epoch)) as batches:
+                               seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
                         _step(model, loss_fn, opt, xb, yb, state)
