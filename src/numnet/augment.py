@@ -64,6 +64,12 @@ def gaussian_matrix(size: int, sigma: float, truncate: float = 4.0) -> NDArray:
     return np.where(np.abs(d) <= radius, taps[np.clip(d + radius, 0, 2 * radius)], 0.0)
 
 
+def mild_affine() -> dict[str, float]:
+    """The ``Augmenter`` arguments numnet's presets use: small shifts, rotations, scalings
+    and shears that keep a digit readable (chosen on a validation split)."""
+    return {"shift": 2.5, "rotation": 12.0, "scale": 0.1, "shear": 8.0}
+
+
 @functools.cache
 def _kernel(size: int, sigma: float) -> NDArray:
     """``gaussian_matrix`` as read-only float32, built once per (size, sigma)."""

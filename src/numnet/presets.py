@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from numnet.augment import mild_affine
 from numnet.errors import NumnetError
 from numnet.nn import Dense, ReLU, Sequential
 from numnet.nn.optimizers import Optimizer, get_optimizer
@@ -56,9 +57,7 @@ class Preset:
     label_smoothing: float = 0.0
     augment: bool = False  # whether --augment is on by default
     #: ``numnet.augment.Augmenter`` arguments used by --augment
-    augmentation: dict[str, float] = field(
-        default_factory=lambda: {"shift": 2.5, "rotation": 12.0, "scale": 0.1, "shear": 8.0}
-    )
+    augmentation: dict[str, float] = field(default_factory=mild_affine)
 
     def make_optimizer(
         self, name: str, lr: float, n_train: int, epochs: int, batch_size: int

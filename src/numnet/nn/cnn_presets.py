@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from numnet.augment import mild_affine
 from numnet.nn.activations import ReLU
 from numnet.nn.batchnorm import BatchNorm
 from numnet.nn.conv import Conv2D
@@ -68,10 +69,6 @@ def build_cnn(
     return Sequential(layers, input_shape=MNIST_SHAPE, seed=seed)
 
 
-def _default_augment() -> dict[str, float]:
-    return {"shift": 2.5, "rotation": 12.0, "scale": 0.1, "shear": 8.0, "elastic_alpha": 0.0}
-
-
 @dataclass
 class Recipe:
     """How to train the preset: Adam, linear warm-up then cosine decay to ``floor * lr``.
@@ -84,4 +81,4 @@ class Recipe:
     lr: float = 2e-3
     warmup_epochs: float = 0.5
     floor: float = 0.01
-    augment: dict[str, float] | None = field(default_factory=_default_augment)
+    augment: dict[str, float] | None = field(default_factory=mild_affine)
