@@ -185,27 +185,30 @@ class Interleave(Callback):
         return self.block is None and self._between_blocks()
 
 
-def epoch_and_floor(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> dict:
-    """Epoch and floor seconds, wall and CPU: medians over blocks (MLP: ``epochs`` epochs;
-    CNN: ``batches`` batches in blocks of 10), scaled to an epoch of 60,000 images."""
+def timed_training(model: Sequential, x, y, cnn: bool, epochs: int, batches: int,
+                   floor: bool = True, augment: Callable | None = None) -> dict:
+    """Epoch seconds, wall and CPU, and with ``floor`` the floor's: medians over blocks (MLP:
+    ``epochs`` epochs; CNN: ``batches`` batches in blocks of 10), scaled to an epoch of
+    60,000 images.  ``augment`` is passed to ``fit``."""
     steps_per_epoch = math.ceil(len(x) / BATCH)
     block = min(10, batches) if cnn else None
-    floor_steps = block or steps_per_epoch
+    block_steps = block or steps_per_epoch
     blocks = math.ceil(batches / block) if cnn else epochs
-    clock = Interleave(product_step(model, BATCH, np.random.default_rng(0)), block,
-                       floor_steps, blocks)
-    total_steps = blocks * floor_steps
-    model.fit(x, y, epochs=math.ceil(total_steps / steps_per_epoch), batch_size=BATCH,
-              verbose=0, callbacks=[clock], threads=None)
+    step = product_step(model, BATCH, np.random.default_rng(0)) if floor else lambda: None
+    clock = Interleave(step, block, block_steps if floor else 0, blocks)
+    model.fit(x, y, epochs=math.ceil(blocks * block_steps / steps_per_epoch), batch_size=BATCH,
+              verbose=0, callbacks=[clock], threads=None, augment=augment)
     train = np.median(clock.train, axis=0) * N_TRAIN / (block * BATCH if cnn else len(x))
-    floor = np.median(clock.floor, axis=0) * N_TRAIN / (floor_steps * BATCH)
-    return {"epoch_s": train[0], "floor_epoch_s": floor[0], "epoch_cpu_s": train[1],
-            "floor_epoch_cpu_s": floor[1]}
+    times = {"epoch_s": train[0], "epoch_cpu_s": train[1]}
+    if floor:
+        floor_s = np.median(clock.floor, axis=0) * N_TRAIN / (block_steps * BATCH)
+        times.update(floor_epoch_s=floor_s[0], floor_epoch_cpu_s=floor_s[1])
+    return times
 
 
 def augmented(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> dict:
     """Milliseconds of the affine augmentation on one batch (median of 20), and the epoch
-    time of training with it, timed as ``epoch_and_floor`` times training (no floor)."""
+    time of training with it, timed as ``timed_training`` times it (without the floor)."""
     augment = PRESETS["mlp"].augmenter()
     batch, rng = x[:BATCH], np.random.default_rng(0)
     times = []
@@ -213,14 +216,9 @@ def augmented(model: Sequential, x, y, cnn: bool, epochs: int, batches: int) -> 
         start = time.perf_counter()
         augment(batch, rng)
         times.append(time.perf_counter() - start)
-    steps_per_epoch = math.ceil(len(x) / BATCH)
-    block = min(10, batches) if cnn else None
-    blocks = math.ceil(batches / block) if cnn else epochs
-    clock = Interleave(lambda: None, block, 0, blocks)
-    model.fit(x, y, epochs=math.ceil(blocks * (block or steps_per_epoch) / steps_per_epoch),
-              batch_size=BATCH, verbose=0, callbacks=[clock], threads=None, augment=augment)
-    train = np.median(clock.train, axis=0)[0] * N_TRAIN / (block * BATCH if cnn else len(x))
-    return {"augment_ms": 1e3 * statistics.median(times), "augmented_epoch_s": float(train)}
+    epoch = timed_training(model, x, y, cnn, epochs, batches, floor=False, augment=augment)
+    return {"augment_ms": 1e3 * statistics.median(times),
+            "augmented_epoch_s": float(epoch["epoch_s"])}
 
 
 # -- inference ---------------------------------------------------------------------------
@@ -339,7 +337,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         model = build()
         x, xt = as_input(model, xtr), as_input(model, xte)
         t = {k: float(v) for k, v in
-             epoch_and_floor(model, x, ytr, cnn, args.epochs, args.cnn_batches).items()}
+             timed_training(model, x, ytr, cnn, args.epochs, args.cnn_batches).items()}
         row = {"network": name, "params": model.count_params(), **t, "epoch_extrapolated": cnn,
                "train_samples_per_s": N_TRAIN / t["epoch_s"],
                "floor_fraction": t["floor_epoch_s"] / t["epoch_s"],
