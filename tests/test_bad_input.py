@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import io
+from numnet import archive, io
 from numnet.cli import main
 from numnet.nn import Dense, ReLU, Sequential
 from realdata import mnist_dir
@@ -99,10 +99,14 @@ def test_folder_instead_of_model_file(folder, capsys) -> None:
 
 
 def test_unreadable_model_file(folder, capsys, monkeypatch) -> None:
-    def denied(path, *args, **kwargs):
-        raise PermissionError(13, "Permission denied", os.fspath(path))
+    real_open = os.open
 
-    monkeypatch.setattr(io, "open", denied, raising=False)  # root reads any file despite chmod
+    def denied(name, *args, **kwargs):
+        if os.path.basename(name) == "good.npz":
+            raise PermissionError(13, "Permission denied", os.fspath(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)  # root reads any file despite chmod
     refused(folder, capsys, ["evaluate", "good.npz", "--data", NO_DATA], "cannot read")
 
 
@@ -143,7 +147,7 @@ def test_resume_without_checkpoint_dir(folder, capsys) -> None:
 
 def test_damaged_checkpoint(folder, capsys) -> None:
     (folder / "ck").mkdir()
-    (folder / "ck" / "step-000000004.npz").write_bytes(b"PK\x03\x04 cut short")
+    (folder / "ck" / "step-000000004-0123abcd.npz").write_bytes(b"PK\x03\x04 cut short")
     argv = ["train", "--checkpoint-dir", "ck", "--resume", "--data", NO_DATA]
     refused(folder, capsys, argv, "truncated or corrupt")
 
@@ -156,7 +160,7 @@ def evaluate(folder: Path, capsys, name: str, match: str) -> None:
 
 
 def rewrite(path: Path, change) -> None:
-    arrays, meta = io.read_archive(path)
+    arrays, meta = archive.read_archive(path)
     change(arrays, meta)
     blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with open(path, "wb") as f:
@@ -184,7 +188,7 @@ def test_model_from_a_newer_numnet(folder, capsys) -> None:
 
 def test_model_with_mismatched_shapes(folder, capsys) -> None:
     rewrite(folder / "good.npz", lambda a, m: a.update(params=a["params"][:-10]))
-    evaluate(folder, capsys, "good.npz", "float32[6360] but the description says")
+    evaluate(folder, capsys, "good.npz", "array 'params' is float32[6360] but float32[6370] was expected")
 
 
 def test_model_with_an_unknown_layer(folder, capsys) -> None:
@@ -233,7 +237,7 @@ def test_checkpoint_with_damaged_settings(folder, capsys) -> None:
     from numnet.nn import TrainState
 
     model = Sequential([Dense(8), ReLU(), Dense(10)], seed=0)
-    path = folder / "ck" / "step-000000001.npz"
-    checkpoint.save(path, model, TrainState(), {"arch": "mlp", "epochs": "many"})
+    path = folder / "ck" / "step-000000001-0123abcd.npz"
+    checkpoint.save(path, model, TrainState(), {"arch": "mlp", "epochs": "many"}, "0123abcd")
     argv = ["train", "--checkpoint-dir", "ck", "--resume", "--data", NO_DATA]
     refused(folder, capsys, argv, "the checkpoint's run settings are damaged")

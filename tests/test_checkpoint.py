@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import checkpoint, io
+from numnet import archive, checkpoint, io
 from numnet.cli import main
 from numnet.errors import ModelFileError
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
@@ -78,12 +78,20 @@ def test_resume_is_bit_identical(tmp_path, reference, stop, every) -> None:
     assert saved.args == {"run": 1}
 
 
+def dead_pid() -> int:
+    """The pid of a process that has exited."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return int(done.stdout)
+
+
 def test_keeps_the_newest_and_cleans_half_writes(tmp_path) -> None:
-    (tmp_path / ".step-000000001.npz.abc.tmp").write_bytes(b"half a checkpoint")
     saver = checkpoint.Checkpointer(tmp_path, {}, every=2, keep=2)
+    half = tmp_path / f".step-000000001-{saver.run}.npz.numnet-{dead_pid()}-0123abcd.tmp"
+    half.write_bytes(b"half a checkpoint")
     fit(build(), optimizer=optimizer(), callbacks=[saver])
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["step-000000026.npz", "step-000000027.npz"]
+    assert names == [f"step-000000026-{saver.run}.npz", f"step-000000027-{saver.run}.npz"]
 
 
 def test_damaged_newest_falls_back(tmp_path) -> None:
@@ -93,7 +101,7 @@ def test_damaged_newest_falls_back(tmp_path) -> None:
     newest.write_bytes(newest.read_bytes()[:1000])
     assert checkpoint.latest(tmp_path).path == older
     older.write_bytes(b"nothing")
-    with pytest.raises(ModelFileError, match="step-000000003.npz"):
+    with pytest.raises(ModelFileError, match=f"step-000000003-{saver.run}.npz"):
         checkpoint.latest(tmp_path)
 
 
@@ -101,14 +109,14 @@ def test_tampered_position_is_refused(tmp_path) -> None:
     saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
     fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
     (path,) = checkpoint.checkpoints(tmp_path)
-    arrays, meta = io.read_archive(path)
+    arrays, meta = archive.read_archive(path)
     meta["state"]["epoch"] = -1
-    io.write_archive(path, arrays, meta)
+    archive.write_archive(path, arrays, meta)
     with pytest.raises(ModelFileError, match="training position"):
         checkpoint.load(path)
     meta["state"]["epoch"] = 0
     meta["rng"] = {"bit_generator": "MT19937", "state": 5}
-    io.write_archive(path, arrays, meta)
+    archive.write_archive(path, arrays, meta)
     with pytest.raises(ModelFileError, match="random-generator state"):
         checkpoint.load(path)
 

@@ -1,6 +1,7 @@
 """Model files: flat arrays plus a JSON description, in one ``.npz``; loading never runs code.
 
-A model file is an uncompressed ``.npz`` (a zip of ``.npy`` arrays) holding exactly:
+A model file is an uncompressed numnet archive (``numnet.archive``: a zip of ``.npy``
+arrays) holding exactly:
 
     params  : (P,) float32   the model's flat parameter buffer  (``model.bound.params``)
     buffers : (B,) float32   non-trained state, e.g. BatchNorm running statistics
@@ -14,222 +15,41 @@ The description says what the numbers mean::
      "arrays": {"params": {"shape": [P], "dtype": "float32"}, "buffers": {...}},
      "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...}}
 
-Loading opens the file with ``allow_pickle=False`` and believes nothing it has not checked:
-the file must be a zip of plain numeric ``.npy`` arrays (object arrays are refused before a
-byte of them is read), the description must name known layer types only, from a format
-version this numnet understands, and the architecture it describes, rebuilt here, must have
-exactly the parameter and buffer shapes found in the file.  Sizes are compared *before*
-anything large is allocated, so a lying header cannot make numnet reserve terabytes.  Every
-refusal is a one-line :class:`~numnet.errors.ModelFileError` naming the file.
+Loading believes nothing it has not checked, in this order: the zip's directory (member
+names, compression, sizes: ``numnet.archive``); the description alone (this format, a
+version this numnet reads, known layer types only, at least one layer, an architecture
+that builds and ends in 10 classes); from the architecture, the exact sizes P and B, which
+the description's ``arrays`` and the members' declared sizes must match.  Only then is the
+model allocated and its two arrays decompressed straight into its buffers, so loading any
+file takes about the memory of the model it really is.  Every refusal is a one-line
+:class:`~numnet.errors.ModelFileError` naming the file.
 
 The classic network's tutorial pickles (``numnet.twolayer.save_params``) load too: they are
-recognised by their first byte and unpickled by ``twolayer.load_params``, which allows NumPy
+recognised by their first byte and read by ``numnet.safe_pickle``, which builds NumPy
 arrays and plain containers only.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import struct
-import tokenize
-import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from numnet import __version__
-from numnet.atomic import atomic_write
+from numnet.archive import Archive, check_format, file_error, one_line, write_archive
+from numnet.atomic import open_regular_file
 from numnet.errors import ModelFileError
 
 FORMAT = "numnet-model"
 FORMAT_VERSION = 1
 PREPROCESSING = {"input": "pixels / 255, in [0, 1]", "dtype": "float32"}
+CLASSES = 10  # every numnet model reads digits
 
-#: No model numnet writes comes near this; a file claiming more is refused, not allocated.
-MAX_ARRAY_BYTES = 1 << 30
-MAX_META_BYTES = 16 << 20
-
-# What a damaged or hostile zip can raise while being read; all mean "corrupt file".
-_CORRUPT = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    struct.error,
-    EOFError,
-    ValueError,
-    KeyError,
-    TypeError,
-    OverflowError,
-    MemoryError,
-    NotImplementedError,  # an unknown zip compression method
-    RuntimeError,  # an encrypted zip member
-    OSError,
-    SyntaxError,  # NumPy parses an .npy header's dict as Python literals ...
-    tokenize.TokenError,  # ... and, for old headers, tokenizes it first
-)
-
-_PICKLE_PREFIX = b"\x80"  # protocol >= 2 pickles start with the PROTO opcode
-_ZIP_PREFIX = b"PK\x03\x04"
-_EMPTY_ZIP_PREFIX = b"PK\x05\x06"
-
-
-def file_error(path: str | os.PathLike[str], message: str) -> ModelFileError:
-    """A one-line ModelFileError that names the file."""
-    line = " ".join(f"{os.fspath(path)}: {message}".split())
-    return ModelFileError(line)
-
-
-def one_line(e: BaseException) -> str:
-    """An exception's message on one line, at most 120 characters (for error details)."""
-    text = " ".join(str(e).split()) or type(e).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _jsonable(value: Any) -> Any:
-    """json.dumps fallback for NumPy scalars and arrays inside a training record."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-# --------------------------------------------------------------------------- archives
-
-
-def write_archive(
-    path: str | os.PathLike[str], arrays: Mapping[str, NDArray], meta: Mapping[str, Any]
-) -> Path:
-    """Write numeric ``arrays`` plus ``meta`` (JSON, stored as a uint8 array) atomically.
-
-    Shared by model files and training checkpoints (``numnet.checkpoint``).
-    """
-    if "meta" in arrays:
-        raise ValueError("'meta' is reserved for the description")
-    text = json.dumps(meta, default=_jsonable, separators=(",", ":"))
-    blob = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    path = Path(path)
-    with atomic_write(path) as f:
-        np.savez(f, meta=blob, **arrays)
-    return path
-
-
-def _open_checked(path: Path) -> bytes:
-    """Return the first bytes of ``path``, or a one-line error for missing/folder/unreadable."""
-    if not path.exists():
-        raise file_error(path, "no such file")
-    if path.is_dir():
-        raise file_error(path, "is a folder, not a model file")
-    if not path.is_file():  # a FIFO or device would block or never end
-        raise file_error(path, "is not a regular file")
-    try:
-        with open(path, "rb") as f:
-            return f.read(8)
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror or one_line(e)})") from None
-
-
-def _inspect_members(path: Path, zf: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], str]]:
-    """Shape and dtype of every ``.npy`` member, read from the headers only.
-
-    Refuses object arrays and arrays whose header promises more data than the member holds
-    (or more than MAX_ARRAY_BYTES), before any array data is read.
-    """
-    found: dict[str, tuple[tuple[int, ...], str]] = {}
-    for info in zf.infolist():
-        name = info.filename
-        if not name.endswith(".npy") or "/" in name:
-            raise file_error(path, f"unexpected member {name!r}; not a numnet file")
-        key = name[: -len(".npy")]
-        if info.file_size > MAX_ARRAY_BYTES:
-            raise file_error(path, f"array {key!r} is larger than numnet models can be")
-        with zf.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-            header_size = f.tell()
-        if dtype.hasobject:
-            raise file_error(
-                path,
-                f"array {key!r} holds pickled Python objects; refused "
-                "(numnet files contain numbers only)",
-            )
-        if math.prod(shape) * dtype.itemsize > info.file_size - header_size:
-            raise file_error(path, f"array {key!r} is truncated (header promises more data)")
-        found[key] = (tuple(int(s) for s in shape), dtype.str)
-    return found
-
-
-def read_archive(
-    path: str | os.PathLike[str], kind: str = "model"
-) -> tuple[dict[str, NDArray], dict]:
-    """Read an archive written by :func:`write_archive`: (arrays without meta, description).
-
-    Checks that it is a zip of plain numeric arrays with a JSON description; what the
-    description must say is up to the caller.  Only :class:`ModelFileError` escapes.
-    """
-    path = Path(path)
-    head = _open_checked(path)
-    if not head.startswith((_ZIP_PREFIX, _EMPTY_ZIP_PREFIX)):
-        raise file_error(path, f"not a numnet {kind} file (expected a .npz archive)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = _inspect_members(path, zf)
-        if "meta" not in members:
-            raise file_error(
-                path, f"no description ('meta' array missing); not a numnet {kind} file"
-            )
-        shape, dtype = members["meta"]
-        if len(shape) != 1 or dtype != "|u1" or shape[0] > MAX_META_BYTES:
-            raise file_error(path, "description ('meta') is not a UTF-8 JSON byte array")
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in members}
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-    except ModelFileError:
-        raise
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise file_error(path, f"description is not valid JSON ({one_line(e)})") from None
-    except _CORRUPT as e:
-        raise file_error(path, f"truncated or corrupt file ({one_line(e)})") from None
-    if not isinstance(meta, dict):
-        raise file_error(path, "description is not a JSON object")
-    return arrays, meta
-
-
-def check_format(
-    path: str | os.PathLike[str], meta: Mapping[str, Any], fmt: str, version: int
-) -> None:
-    """Refuse a description of another format or of a newer format version."""
-    found = meta.get("format")
-    if found != fmt:
-        if found == "numnet-checkpoint":
-            raise file_error(
-                path, "is a training checkpoint, not a model; use 'numnet train --resume'"
-            )
-        if found == FORMAT:
-            raise file_error(path, f"is a model file, not a {fmt} file")
-        raise file_error(path, f"not a {fmt} file (format {found!r})")
-    v = meta.get("format_version")
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise file_error(path, f"invalid format version {v!r}")
-    if v > version:
-        raise file_error(
-            path,
-            f"written by a newer numnet (format version {v}, this numnet reads <= {version}); "
-            "upgrade numnet to load it",
-        )
+_PICKLE_STARTS = b"\x80(}]"  # PROTO (protocols 2-5), MARK, EMPTY_DICT, EMPTY_LIST (0-1)
 
 
 # --------------------------------------------------------------------------- models
@@ -273,11 +93,13 @@ def save(model: Any, path: str | os.PathLike[str], record: Mapping[str, Any] | N
 
 
 def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
-    """The layers a description names (registry types only), and the input shape."""
+    """The layers a description names (registry types only, at least one), the input shape."""
     from numnet.nn import LAYERS
 
     if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
         raise file_error(path, "description has no architecture (layers list)")
+    if not arch["layers"]:
+        raise file_error(path, "the architecture has no layers; not a model")
     shape = arch.get("input_shape")
     if (
         not isinstance(shape, list)
@@ -302,18 +124,43 @@ def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
     return layers, tuple(shape)
 
 
-def _expected_sizes(path: Path, layers: list, input_shape: tuple[int, ...]) -> tuple[int, int]:
-    """Number of parameters and buffer values the layers need, computed without allocating."""
-    shape = input_shape
-    n_params = n_buffers = 0
-    try:
-        for layer in layers:
-            shape = layer.build(shape)
-            n_params += sum(math.prod(s) for s in layer.param_shapes().values())
-            n_buffers += sum(math.prod(s) for s in layer.buffer_shapes().values())
-    except Exception as e:  # shapes that do not fit together
-        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
-    return n_params, n_buffers
+class Plan:
+    """What a description's architecture needs, computed without allocating: its layers,
+    input shape, and the number of parameters P and buffer values B."""
+
+    def __init__(self, path: str | os.PathLike[str], architecture: Any) -> None:
+        self.path = Path(path)
+        self.layers, self.input_shape = _check_architecture(self.path, architecture)
+        shape, self.n_params, self.n_buffers = self.input_shape, 0, 0
+        try:
+            for layer in self.layers:
+                shape = layer.build(shape)
+                self.n_params += sum(math.prod(s) for s in layer.param_shapes().values())
+                self.n_buffers += sum(math.prod(s) for s in layer.buffer_shapes().values())
+        except Exception as e:  # shapes that do not fit together
+            raise file_error(path, f"architecture does not build ({one_line(e)})") from None
+        if tuple(shape) != (CLASSES,):
+            raise file_error(
+                path, f"the model's output is {list(shape)}, not the {CLASSES} digit classes"
+            )
+
+    def build(self, archive: Archive) -> Any:
+        """A ``Sequential`` of these layers, its ``params`` / ``buffers`` read from
+        ``archive`` straight into its buffers (one allocation of the model's size)."""
+        from numnet.nn import Sequential
+
+        try:
+            model = Sequential(self.layers, input_shape=self.input_shape, init=False)
+        except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
+            raise file_error(self.path, f"architecture does not build ({one_line(e)})") from None
+        b = model.bound
+        if (b.params.size, b.buffers.size) != (self.n_params, self.n_buffers):
+            raise file_error(self.path, "architecture does not build (sizes differ)")
+        archive.read_into("params", b.params)
+        archive.read_into("buffers", b.buffers)
+        if not (np.isfinite(b.params).all() and np.isfinite(b.buffers).all()):
+            raise file_error(self.path, "weights hold NaN or Inf; the model is broken")
+        return model
 
 
 def load(path: str | os.PathLike[str]) -> Any:
@@ -323,74 +170,38 @@ def load(path: str | os.PathLike[str]) -> Any:
     sound numnet model; never unpickles arbitrary objects and never runs code from the file.
     """
     path = Path(path)
-    if _open_checked(path).startswith(_PICKLE_PREFIX):
+    with open_regular_file(path, ModelFileError, "model file") as f:
+        first = f.read(1)
+    if first and first in _PICKLE_STARTS:
         from numnet.twolayer import TwoLayerClassifier
 
         try:
             return TwoLayerClassifier.load(path)
-        except ModelFileError as e:  # pickle's own messages may span lines
-            raise ModelFileError(" ".join(str(e).split())) from None
-    arrays, meta = read_archive(path)
-    check_format(path, meta, FORMAT, FORMAT_VERSION)
-    extra = sorted(set(arrays) - {"params", "buffers"})
-    if extra:
-        raise file_error(path, f"unexpected array {extra[0]!r}; not a numnet model")
-    declared = meta.get("arrays")
-    for name, a in arrays.items():
-        entry = declared.get(name) if isinstance(declared, dict) else None
-        if entry != {"shape": list(a.shape), "dtype": a.dtype.name}:
-            raise file_error(
-                path,
-                f"array {name!r} is {a.dtype.name}{list(a.shape)} but the description says "
-                f"{entry}; the file was altered or is damaged",
-            )
-    model = build_model(path, meta.get("architecture"), arrays)
+        except ModelFileError as e:  # the parameter checks may quote keys at length
+            raise ModelFileError(" ".join(str(e).split())[:300]) from None
+    with Archive(path, "model") as archive:
+        meta = archive.meta()
+        check_format(path, meta, FORMAT, FORMAT_VERSION)
+        plan = Plan(path, meta.get("architecture"))
+        archive.require({"params", "buffers"})
+        declared = meta.get("arrays")
+        for name, n in (("params", plan.n_params), ("buffers", plan.n_buffers)):
+            entry = declared.get(name) if isinstance(declared, dict) else None
+            if entry != {"shape": [n], "dtype": "float32"}:
+                raise file_error(
+                    path,
+                    f"the description lists array {name!r} as {entry} but the architecture "
+                    f"needs float32[{n}]; the file was altered or is damaged",
+                )
+        model = plan.build(archive)
     model.description = meta
     return model
 
 
-def build_model(
-    path: str | os.PathLike[str], architecture: Any, arrays: Mapping[str, NDArray]
-) -> Any:
-    """A ``Sequential`` from a file's architecture and its ``params`` / ``buffers`` arrays.
-
-    The arrays must be flat float32 of exactly the sizes the architecture needs, and finite;
-    sizes are checked before the model is allocated.  ``path`` only names the file in errors.
-    """
-    path = Path(path)
-    for name in ("params", "buffers"):
-        if name not in arrays:
-            raise file_error(path, f"array {name!r} missing; the file is incomplete")
-        a = arrays[name]
-        if a.ndim != 1 or a.dtype != np.float32:
-            raise file_error(
-                path, f"array {name!r} is {a.dtype}{list(a.shape)}, expected flat float32"
-            )
-    layers, input_shape = _check_architecture(path, architecture)
-    n_params, n_buffers = _expected_sizes(path, layers, input_shape)
-    for name, n in (("params", n_params), ("buffers", n_buffers)):
-        if arrays[name].size != n:
-            raise file_error(
-                path,
-                f"array {name!r} holds {arrays[name].size} values but the architecture needs {n}; "
-                "the file was altered or is damaged",
-            )
-    if not (np.isfinite(arrays["params"]).all() and np.isfinite(arrays["buffers"]).all()):
-        raise file_error(path, "weights hold NaN or Inf; the model is broken")
-
-    from numnet.nn import Sequential
-
-    try:
-        model = Sequential(layers, input_shape=input_shape)
-    except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
-        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
-    model.bound.params[...] = arrays["params"]
-    model.bound.buffers[...] = arrays["buffers"]
-    return model
-
-
 def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The description of a ``.npz`` model file (architecture, training record ...), checked."""
-    _, meta = read_archive(path)
+    """The description of a ``.npz`` model file (architecture, training record ...), checked;
+    its arrays are not read."""
+    with Archive(path, "model") as archive:
+        meta = archive.meta()
     check_format(path, meta, FORMAT, FORMAT_VERSION)
     return meta

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.cli.train import check_output_file, load_mnist
+from numnet.atomic import check_output_file
+from numnet.cli.train import load_mnist
 
 
 def add_parser(subparsers: Any) -> None:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         if len(args.model) == 1
         else Path("ensemble.confusion.png")
     )
-    check_output_file(out, "--confusion")
+    check_output_file(out, "--confusion", [*args.model, args.data or ""])
     models = [load(path) for path in args.model]
     _, (x_test, y_test) = load_mnist(args.data)
     probs = [model.predict_proba(x_test) for model in models]

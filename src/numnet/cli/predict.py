@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from numnet.atomic import check_output_file
 from numnet.errors import NumnetError
 from numnet.io import load
 
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         raise NumnetError(f"--top must be between 1 and 10, got {args.top}")
     if args.show is not None and args.show.exists() and not args.show.is_dir():
         raise NumnetError(f"--show {args.show} is a file; give a folder for the pictures")
+    pictures = _picture_paths(args.show, args.images) if args.show is not None else []
+    for path in pictures:  # never over an input image (or the model): checked before work
+        check_output_file(path, "--show", [args.model, *args.images])
     images = prepare_many(args.images)  # (n, 28, 28) float32; first bad file raises
     model = load(args.model)  # a numnet.nn.Sequential or the classic two-layer network
     probs = np.asarray(model.predict_proba(images), dtype=np.float32)  # (n, 10)
@@ -67,9 +71,8 @@ def run(args: argparse.Namespace) -> int:
         for r in results:
             guesses = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
             print(f"{r['file']}: {guesses}")
-    if args.show is not None:
-        for path in _show(args.show, args.images, images, probs):
-            print(f"wrote {path}", file=sys.stderr)
+    for path in _show(pictures, args.images, images, probs):
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -85,19 +88,27 @@ def _result(name: str, probs: np.ndarray, k: int) -> dict[str, Any]:
     }
 
 
-def _show(folder: Path, names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
-    """Write one picture per image into ``folder``; names that clash get -2, -3 ..."""
-    from numnet.plots import digit_prediction, save_figure
-
-    written: list[Path] = []
+def _picture_paths(folder: Path, names: list[str]) -> list[Path]:
+    """``folder/<image stem>.png`` for each image; stems that clash get -2, -3 ..."""
+    paths: list[Path] = []
     used: set[str] = set()
-    for name, image, p in zip(names, images, probs, strict=True):
+    for name in names:
         stem, n = Path(name).stem, 1
         while (f"{stem}-{n}" if n > 1 else stem) in used:
             n += 1
         stem = f"{stem}-{n}" if n > 1 else stem
         used.add(stem)
+        paths.append(folder / f"{stem}.png")
+    return paths
+
+
+def _show(paths: list[Path], names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
+    """Write one picture per image to ``paths``: what the network sees, and its answer."""
+    from numnet.plots import digit_prediction, save_figure
+
+    written: list[Path] = []
+    for path, name, image, p in zip(paths, names, images, probs, strict=False):
         title = f"{Path(name).name}, as the network sees it"
         fig = digit_prediction(image, int(p.argmax()), probs=p, title=title)
-        written.append(save_figure(fig, folder / f"{stem}.png"))
+        written.append(save_figure(fig, path))
     return written

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from numnet.atomic import check_output_file
 from numnet.cli.evaluate import confusion_counts
 from numnet.cli.numbers import non_negative_int
 from numnet.cli.train import load_mnist
@@ -58,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         raise NumnetError(f"--out-dir {args.out_dir} is a file; give a folder for the pictures")
     extra = args.grid or args.mistakes or args.confusion or args.weights or args.curves
     indices = args.index or ([] if extra else [0])
+    pictures = [f"prediction_{i}" for i in indices] + [
+        name for name in _PICTURES if getattr(args, name)
+    ]
+    for name in pictures:  # never over the model or the data: checked before any work
+        check_output_file(args.out_dir / f"{name}.png", "--out-dir", [args.model, args.data or ""])
     model = load(args.model)
     _, (x_test, y_test) = load_mnist(args.data)
     too_big = [i for i in indices if i >= len(x_test)]
@@ -74,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         path = plots.save_figure(fig, args.out_dir / f"prediction_{i}.png")
         print(f"test image {i}: predicted {predicted}, actual {y_test[i]}  -> {path}")
     return 0
+
+
+#: the pictures of the whole test set, each written by its own flag to <name>.png
+_PICTURES = ("curves", "weights", "grid", "mistakes", "confusion")
 
 
 def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: np.ndarray) -> None:

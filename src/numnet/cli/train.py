@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from numnet.atomic import check_output_file
 from numnet.cli import HelpFormatter
 from numnet.cli.numbers import (
     fraction,
@@ -183,6 +184,7 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
 
 
 #: what a checkpoint records of the command line: everything that shapes the trajectory
+#: (never an output path: where a resumed run writes is for the command line to say)
 RUN_SETTINGS = (
     "arch",
     "epochs",
@@ -194,7 +196,6 @@ RUN_SETTINGS = (
     "augment",
     "elastic",
     "limit",
-    "out",
 )
 
 
@@ -212,7 +213,6 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "augment": preset.augment if args.augment is None else args.augment,
         "elastic": args.elastic,
         "limit": args.limit,
-        "out": args.out or f"{args.arch}.npz",
     }
 
 
@@ -239,16 +239,13 @@ def sound_settings(s: dict[str, Any]) -> bool:
         and isinstance(s["augment"], bool)
         and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
         and (s["limit"] is None or count(s["limit"]))
-        and isinstance(s["out"], str)
     )
 
 
-def check_output_file(path: Path, flag: str) -> None:
-    """Refuse an output path that is a folder, before any work is done."""
-    if path.is_dir():
-        raise NumnetError(
-            f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
-        )
+def output_paths(out: Path) -> tuple[Path, Path]:
+    """The history (``.history.json``) and curves (``.curves.png``) written beside ``out``."""
+    stem = out.with_suffix("")
+    return stem.with_name(stem.name + ".history.json"), stem.with_name(stem.name + ".curves.png")
 
 
 def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
@@ -270,10 +267,16 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     settings = dict(resumed.args) if resumed else run_settings(args)
     if resumed and not sound_settings(settings):
         raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
-    if args.out:
-        settings["out"] = args.out
-    out = Path(settings["out"])
-    check_output_file(out, "--out")
+    out = Path(args.out or f"{settings['arch']}.npz")
+    inputs = [args.data or "", resumed.path if resumed else ""]
+    check_output_file(out, "--out", inputs)
+    history_path, curves_path = output_paths(out)
+    for derived in (history_path, curves_path):
+        check_output_file(derived, None, inputs)
+    # Without --checkpoint-dir there are no periodic checkpoints, but a stop signal gets one.
+    folder = ckdir or out.with_name(out.stem + "-checkpoints")
+    run = resumed.run if resumed else checkpoint.new_run_id()
+    checkpoint.check_folder(folder, run)
     preset = PRESETS[settings["arch"]]
 
     (x_train, y_train), (x_test, y_test) = load()
@@ -294,20 +297,15 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
             if state.epoch < settings["epochs"]
             else "(training was complete)"
         )
-        print(f"resuming {resumed.path} {where}")
+        print(f"resuming {resumed.path} {where} (run {run})")
     else:
         print(
             f"training {settings['arch']} ({model.count_params():,} parameters) on {n_fit} "
             f"images: {settings['epochs']} epochs, batch {settings['batch_size']}, "
             f"{settings['optimizer']} lr {settings['lr']:g}, seed {settings['seed']}"
         )
-    # Without --checkpoint-dir there are no periodic checkpoints, but Ctrl-C still gets one.
-    saver = checkpoint.Checkpointer(
-        ckdir or out.with_name(out.stem + "-checkpoints"),
-        settings,
-        every=args.checkpoint_every if ckdir else 0,
-        epochs=ckdir is not None,
-    )
+    every = args.checkpoint_every if ckdir else 0
+    saver = checkpoint.Checkpointer(folder, settings, every, epochs=ckdir is not None, run=run)
     start = time.perf_counter()
     try:
         # A diverging run overflows on its way to NaN; DivergenceError reports it in one line.
@@ -331,7 +329,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         print(
             f"resume with: numnet train --checkpoint-dir {e.path.parent} --resume", file=sys.stderr
         )
-        return 130
+        return 128 + e.signum
     except DivergenceError as e:
         raise DivergenceError(
             f"{e}; e.g. --lr {settings['lr'] / 10:g} ({out} not written)"
@@ -340,7 +338,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
 
     test_loss, test_acc = model.evaluate(x_test, y_test)
     record = {
-        **{k: v for k, v in settings.items() if k != "out"},
+        **settings,
         "train_images": n_fit,
         "seconds": round(seconds, 2),
         "final": {
@@ -351,12 +349,8 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         "history": history,
     }
     io.save(model, out, record)
-    stem = out.with_suffix("")
-    history_path = stem.with_name(stem.name + ".history.json")
     write_text(history_path, json.dumps(record, indent=1) + "\n")
-    curves = plots.save_figure(
-        plots.training_curves(history), stem.with_name(stem.name + ".curves.png")
-    )
+    curves = plots.save_figure(plots.training_curves(history), curves_path)
     right = int(round(test_acc * len(y_test)))
     print(f"saved {out}, {history_path}, {curves}")
     print(
@@ -367,5 +361,6 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.arch == "twolayer":
+        check_output_file(Path(args.out or "twolayer.pkl"), "--out", [args.data or ""])
         return train_twolayer(args, load_mnist(args.data))
     return train_network(args, lambda: load_mnist(args.data))

@@ -37,7 +37,9 @@ from numnet.nn.training import History, _correct, fit
 class Sequential:
     """Layers applied one after the other; see the module docstring."""
 
-    def __init__(self, layers: Sequence[Layer], input_shape: Shape = (784,), seed: int = 0):
+    def __init__(
+        self, layers: Sequence[Layer], input_shape: Shape = (784,), seed: int = 0, init: bool = True
+    ):
         self.layers = list(layers)
         self.input_shape = tuple(int(d) for d in input_shape)
         self.seed = int(seed)
@@ -48,7 +50,9 @@ class Sequential:
         for layer in self.layers:
             shape = layer.build(shape)
             self.output_shapes.append(tuple(shape))
-        self.bound, self.output_shape = bind(self.layers, self.input_shape, self.rng)
+        # init=False leaves the weights at zero, for a loader that fills them next.
+        rng = self.rng if init else None
+        self.bound, self.output_shape = bind(self.layers, self.input_shape, rng)
         for layer in self.layers:
             if hasattr(layer, "rng"):
                 layer.rng = self.rng
