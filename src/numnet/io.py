@@ -158,9 +158,14 @@ class Plan:
             raise file_error(self.path, "architecture does not build (sizes differ)")
         archive.read_into("params", b.params)
         archive.read_into("buffers", b.buffers)
-        if not (np.isfinite(b.params).all() and np.isfinite(b.buffers).all()):
+        if not all(_finite(a) for a in (b.params, b.buffers)):
             raise file_error(self.path, "weights hold NaN or Inf; the model is broken")
         return model
+
+
+def _finite(a: np.ndarray) -> bool:
+    """No NaN or Inf in ``a``: max and min propagate both, without a temporary array."""
+    return a.size == 0 or bool(np.isfinite(a.max()) and np.isfinite(a.min()))
 
 
 def load(path: str | os.PathLike[str]) -> Any:
