@@ -141,7 +141,7 @@ class Archive:
 
     def __init__(self, path: str | os.PathLike[str], kind: str, any_keys: bool = False):
         self.path, self.kind = Path(path), kind
-        self.file = open_regular_file(path, ModelFileError, f"{kind} file")
+        self.file = open_regular_file(path, ModelFileError, f"a {kind} file")
         try:
             self.zip = self._open(re.compile(r"\w+") if any_keys else ARRAY_KEYS)
         except BaseException:

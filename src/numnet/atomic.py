@@ -41,11 +41,11 @@ _TMP = re.compile(r"\.(?P<name>.+)\.numnet-(?P<pid>\d+)-[0-9a-f]{8}\.tmp")
 def open_regular_file(
     path: str | os.PathLike[str],
     error: type[NumnetError] = NumnetError,
-    what: str = "file",
+    what: str = "a file",
 ) -> BinaryIO:
     """Open ``path`` for binary reading if it is a regular file; else raise ``error``.
 
-    The messages are one line naming the path: ``no such file``, ``is a folder, not a
+    The messages are one line naming the path: ``no such file``, ``is a folder, not
     <what>``, ``is not a regular file``, ``cannot read (<reason>)``.  A FIFO is opened
     without blocking (O_NONBLOCK) and refused; a regular file is then read normally.
     """
@@ -55,7 +55,7 @@ def open_regular_file(
     except FileNotFoundError:
         raise error(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise error(f"{name}: is a folder, not a {what}") from None
+        raise error(f"{name}: is a folder, not {what}") from None
     except OSError as e:
         if e.errno == errno.ENXIO:  # a socket, or a FIFO with no writer on some systems
             raise error(f"{name}: is not a regular file") from None
@@ -63,7 +63,7 @@ def open_regular_file(
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = f"is a folder, not a {what}" if stat.S_ISDIR(mode) else "is not a regular file"
+        kind = f"is a folder, not {what}" if stat.S_ISDIR(mode) else "is not a regular file"
         raise error(f"{name}: {kind}")
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
@@ -73,7 +73,7 @@ def open_regular_file(
 def check_regular_file(
     path: str | os.PathLike[str],
     error: type[NumnetError] = NumnetError,
-    what: str = "file",
+    what: str = "a file",
 ) -> Path:
     """Raise ``error`` (one line) unless ``path`` is a readable regular file; return it."""
     open_regular_file(path, error, what).close()

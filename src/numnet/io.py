@@ -175,7 +175,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     sound numnet model; never unpickles arbitrary objects and never runs code from the file.
     """
     path = Path(path)
-    with open_regular_file(path, ModelFileError, "model file") as f:
+    with open_regular_file(path, ModelFileError, "a model file") as f:
         first = f.read(1)
     if first and first in _PICKLE_STARTS:
         from numnet.twolayer import TwoLayerClassifier

@@ -573,7 +573,7 @@ def loads(data: bytes | bytearray, source: str | os.PathLike[str] = "<bytes>") -
 
 def load(path: str | os.PathLike[str]) -> Any:
     """Read the regular file at ``path`` (at most ``MAX_BYTES``) and unpickle it safely."""
-    with open_regular_file(path, ModelFileError, "parameter file") as f:
+    with open_regular_file(path, ModelFileError, "a parameter file") as f:
         size = os.fstat(f.fileno()).st_size
         if size > MAX_BYTES:
             raise ModelFileError(f"{path}: {size} bytes is larger than a parameter file can be")
