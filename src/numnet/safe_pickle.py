@@ -91,7 +91,7 @@ class _Dtype:
             raise _RefusedError(f"a dtype state {_brief(state)}")
         order, rest = state[1], (state[0], *state[2:])
         if rest != (3, None, None, None, -1, -1, 0) or order not in ("<", ">", "=", "|"):
-            raise _RefusedError(f"a dtype state {_brief(state)} (only plain numeric dtypes load)")
+            raise _RefusedError(f"a dtype state {_brief(state)}")
         plain = DTYPES[self.code]
         if (order == "|") != (plain.itemsize == 1):
             raise _RefusedError(f"byte order {order!r} for dtype {self.code}")
@@ -264,9 +264,9 @@ class _Machine:
         if isinstance(x, memoryview):
             return bytes(x)
         if isinstance(x, _Global):
-            raise _RefusedError(f"{x.name} as a value (only arrays, numbers and containers load)")
+            raise _RefusedError(f"{x.name} as a value")
         if isinstance(x, _Dtype):
-            raise _RefusedError("a dtype as a value (only arrays, numbers and containers load)")
+            raise _RefusedError("a dtype as a value")
         if isinstance(x, tuple):
             hit = self.plain_tuples.get(id(x))
             if hit is not None and hit[0] is x:
@@ -524,7 +524,7 @@ def _quoted(line: bytes) -> str:
 
 def _dtype_standin(code: Any, align: Any = False, copy: Any = True) -> _Dtype:
     if not isinstance(code, str) or code not in DTYPES or align or not copy:
-        raise _RefusedError(f"numpy.dtype({_brief(code)}) (only plain numeric dtypes load)")
+        raise _RefusedError(f"numpy.dtype({_brief(code)})")
     return _Dtype(code)
 
 
@@ -561,8 +561,8 @@ def loads(data: bytes | bytearray, source: str | os.PathLike[str] = "<bytes>") -
         return _Machine(data if isinstance(data, bytearray) else bytearray(data)).run()
     except _RefusedError as e:
         raise ModelFileError(
-            f"{source}: refused to load: the pickle asks for {e}, which is not a plain NumPy "
-            "array or container (only load parameter files you trust)"
+            f"{source}: refused to load: the pickle asks for {e}; only plain numeric NumPy "
+            "arrays, numbers, strings and containers load (only load files you trust)"
         ) from None
     except Exception as e:  # garbage fails in struct, int(), codecs, a stack underflow ...
         detail = " ".join(f"{type(e).__name__}: {e}".split())[:160]
