@@ -418,10 +418,12 @@ def load_in_child(path: Path) -> tuple[str, float]:
     import sys
 
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from numnet import io, nn\n"
         "from numnet.errors import ModelFileError\n"
-        "def peak(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "def peak():\n"  # VmHWM: this process's own peak (ru_maxrss counts the forked parent)
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(status.split('VmHWM:')[1].split()[0]) * 1024\n"
         "before = peak()\n"
         "try:\n"
         "    io.load(sys.argv[1])\n"

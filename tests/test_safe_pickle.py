@@ -133,9 +133,10 @@ class Reduce:
 
 def run_isolated(data: bytes) -> subprocess.CompletedProcess:
     """``safe_pickle.loads(data)`` in a child process (a crash must not take pytest down),
-    printing the one-line refusal and the child's peak memory in MiB."""
+    printing the one-line refusal and the child's peak memory in MiB (VmHWM: ru_maxrss
+    would include the memory of the parent it was forked from)."""
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from numnet import safe_pickle\n"
         "from numnet.errors import ModelFileError\n"
         "try:\n"
@@ -143,7 +144,8 @@ def run_isolated(data: bytes) -> subprocess.CompletedProcess:
         "    print('loaded')\n"
         "except ModelFileError as e:\n"
         "    print(e)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "status = open('/proc/self/status').read()\n"  # VmHWM: this process's own peak
+        "print(int(status.split('VmHWM:')[1].split()[0]) // 1024)\n"
     )
     return subprocess.run(
         [sys.executable, "-c", code], input=data, capture_output=True, timeout=120
