@@ -35,7 +35,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,7 +99,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_archive(
-    path: str | os.PathLike[str], arrays: Mapping[str, NDArray], meta: Mapping[str, Any]
+    path: str | os.PathLike[str], arrays: Mapping[str, NDArray[Any]], meta: Mapping[str, Any]
 ) -> Path:
     """Write numeric ``arrays`` plus ``meta`` (JSON, stored as a uint8 array) atomically."""
     if "meta" in arrays:
@@ -108,7 +108,7 @@ def write_archive(
     blob = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     path = Path(path)
     with atomic_write(path) as f:
-        np.savez(f, meta=blob, **arrays)
+        np.savez(f, meta=blob, **arrays)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
     return path
 
 
@@ -202,7 +202,7 @@ class Archive:
         if keys - found:
             raise self.error(f"array {sorted(keys - found)[0]!r} missing; the file is incomplete")
 
-    def read_into(self, key: str, out: NDArray) -> NDArray:
+    def read_into(self, key: str, out: NDArray[Any]) -> NDArray[Any]:
         """Fill the C-contiguous ``out`` with member ``key``, which must have its shape and
         dtype exactly; nothing is decompressed beyond ``out.nbytes`` plus the header."""
         info = self.members.get(key)
@@ -226,7 +226,7 @@ class Archive:
                         f"array {key!r} holds {info.file_size - f.tell()} bytes of data but "
                         f"{out.dtype}{list(out.shape)} needs {out.nbytes}; truncated or damaged"
                     )
-                view, at = memoryview(out).cast("B"), 0
+                view, at = out.data.cast("B"), 0
                 while at < len(view):
                     chunk = f.read(min(_CHUNK, len(view) - at))
                     if not chunk:
@@ -241,7 +241,7 @@ class Archive:
             raise self.error(f"truncated or corrupt file ({one_line(e)})") from None
         return out
 
-    def _header(self, f: BinaryIO, key: str, ndim: int) -> tuple[tuple[int, ...], np.dtype]:
+    def _header(self, f: IO[bytes], key: str, ndim: int) -> tuple[tuple[int, ...], np.dtype]:
         """Shape and dtype from an ``.npy`` header; object and Fortran-order arrays refused."""
         version = np.lib.format.read_magic(f)
         if version == (1, 0):
@@ -287,7 +287,7 @@ class Archive:
             raise self.error("description is not a JSON object")
         return meta
 
-    def read_any(self, key: str) -> NDArray:
+    def read_any(self, key: str) -> NDArray[Any]:
         """Member ``key`` as the plain numeric 1-D or C-order array its header says."""
         try:
             with self.zip.open(self.members[key]) as f:
@@ -305,7 +305,7 @@ class Archive:
 
 def read_archive(
     path: str | os.PathLike[str], kind: str = "model"
-) -> tuple[dict[str, NDArray], dict[str, Any]]:
+) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """Every array of an archive and its description, checked only as arrays: for tools
     that rewrite files.  Loading a model or checkpoint uses their own, stricter readers."""
     with Archive(path, kind, any_keys=True) as archive:

@@ -27,6 +27,7 @@ import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
+from io import BufferedReader
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,7 +43,7 @@ def open_regular_file(
     path: str | os.PathLike[str],
     error: type[NumnetError] = NumnetError,
     what: str = "a file",
-) -> BinaryIO:
+) -> BufferedReader:
     """Open ``path`` for binary reading if it is a regular file; else raise ``error``.
 
     The messages are one line naming the path: ``no such file``, ``is a folder, not

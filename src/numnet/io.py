@@ -92,7 +92,7 @@ def save(model: Any, path: str | os.PathLike[str], record: Mapping[str, Any] | N
     )
 
 
-def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
+def _check_architecture(path: Path, arch: Any) -> tuple[list[Any], tuple[int, ...]]:
     """The layers a description names (registry types only, at least one), the input shape."""
     from numnet.nn import LAYERS
 

@@ -75,7 +75,7 @@ class _RefusedError(Exception):
 class _Global:
     """A name the pickle looked up (GLOBAL / STACK_GLOBAL): callable through REDUCE only."""
 
-    def __init__(self, name: str, call: Callable[..., Any] | None) -> None:
+    def __init__(self, name: str, call: Callable[..., Any]) -> None:
         self.name, self.call = name, call
 
 
@@ -138,7 +138,7 @@ def _shape(value: Any) -> tuple[int, ...]:
     )
     if not ok:
         raise _RefusedError(f"an array of shape {_brief(value)}")
-    return value
+    return tuple(value)
 
 
 # --------------------------------------------------------------------------- the machine
@@ -157,8 +157,8 @@ class _Machine:
         self.stack: list[Any] = []
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
-        self.depth: dict[int, tuple[tuple, int]] = {}  # id -> (tuple, nesting depth)
-        self.plain_tuples: dict[int, tuple[tuple, tuple]] = {}  # id -> (tuple, plain copy)
+        self.depth: dict[int, tuple[tuple[Any, ...], int]] = {}  # id -> (tuple, depth)
+        self.plain_tuples: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # plain copies
         self.used_data: dict[int, Any] = {}  # id -> data already viewed by an array
 
     def run(self) -> Any:
@@ -309,7 +309,8 @@ class _Machine:
         dt, view = _dtype_of(dtype), _data(data)
         if view.nbytes != dt.itemsize:
             raise _RefusedError(f"a {dt} scalar of {view.nbytes} bytes")
-        return np.frombuffer(view, dtype=dt, count=1).copy()[0]
+        value: np.generic = np.frombuffer(view, dtype=dt, count=1).copy()[0]
+        return value
 
     def container(self, kind: type) -> Callable[..., Any]:
         def make(items: Any = ()) -> Any:
