@@ -1,7 +1,7 @@
 """The networks ``numnet train --arch`` knows: a model builder plus its training defaults.
 
     twolayer  the classic tutorial, 784 -> 10 -> 10, full-batch gradient descent
-              (``numnet.twolayer``; its own flags live in ``numnet.cli.train``)
+              (``numnet.tutorial.twolayer``; its own flags live in ``numnet.app.cli.train``)
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
     cnn       three convolutions with batch norm, affine augmentation
               (``numnet.nn.cnn_presets``: ``build_cnn`` and its ``Recipe``)
@@ -34,11 +34,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from numnet.augment import mild_affine
-from numnet.errors import NumnetError
+from numnet.core.errors import NumnetError
+from numnet.data.augment import mild_affine
 from numnet.nn import Dense, ReLU, Sequential
-from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.schedules import Cosine, warmup_cosine
+from numnet.nn.optim.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim.schedules import Cosine, warmup_cosine
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Preset:
     floor: float = 0.0  # the schedule ends at floor * lr
     label_smoothing: float = 0.0
     augment: bool = False  # whether --augment is on by default
-    #: ``numnet.augment.Augmenter`` arguments used by --augment
+    #: ``numnet.data.augment.Augmenter`` arguments used by --augment
     augmentation: dict[str, float] = field(default_factory=mild_affine)
 
     def make_optimizer(
@@ -76,7 +76,7 @@ class Preset:
 
         ``elastic`` > 0 adds Simard's elastic distortion of that strength (alpha).
         """
-        from numnet.augment import Augmenter
+        from numnet.data.augment import Augmenter
 
         kwargs = dict(self.augmentation)
         if elastic is not None:
@@ -121,5 +121,5 @@ def _cnn() -> Preset:
     )
 
 
-#: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.cli.train)
+#: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.app.cli.train)
 PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": _cnn()}
