@@ -75,3 +75,8 @@ def cross_entropy(probs: NDArray, targets: NDArray, axis: int = -1) -> float:
 def accuracy(predictions: ArrayLike, labels: ArrayLike) -> float:
     """Fraction of predictions equal to the labels."""
     return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
+
+
+def confusion_counts(labels: NDArray, predicted: NDArray, k: int = 10) -> NDArray:
+    """C (k, k) int64: C[i, j] = number of samples of class i predicted as j."""
+    return np.bincount(labels.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
