@@ -1,7 +1,7 @@
 """Optimizers: update all parameters at once, in place, over the model's flat buffers.
 
-``bind(bound)`` attaches an optimizer to a model's flat arrays (``bound.params``,
-``bound.grads``, ``bound.decay``); ``step()`` then applies one update with a handful of
+``attach(flat)`` gives an optimizer a model's flat arrays (``flat.params``,
+``flat.grads``, ``flat.decay``); ``step()`` then applies one update with a handful of
 vectorised in-place operations (no loop over layers, no allocation).  Per step t, with
 gradient g, parameters p and learning rate lr_t = schedule(lr, t):
 
@@ -14,8 +14,9 @@ gradient g, parameters p and learning rate lr_t = schedule(lr, t):
     AdamW       Adam without the L2 term, and p <- p - lr_t * weight_decay * p where decay applies
 
 Adam is computed in 10 passes over the buffers instead of 12 by keeping the moments
-without their (1 - b) factors, M = m / (1 - b1) and V = v / (1 - b2) (so ``opt.m``, ``opt.v``
-hold M and V), and folding every constant into two scalars (mathematically the same update):
+without their (1 - b) factors, M = m / (1 - b1) and V = v / (1 - b2) (``opt.M`` and
+``opt.V`` hold these, not the paper's m and v), and folding every constant into two scalars
+(mathematically the same update):
 
     M <- b1 M + g;   V <- b2 V + g^2;   p <- p - lr_t (c1 / c2) M / (sqrt(V) + eps / c2)
     with c1 = (1 - b1) / (1 - b1^t),  c2 = sqrt((1 - b2) / (1 - b2^t))
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.nn.engine.buffers import Bound
+from numnet.nn.engine.buffers import FlatBuffers
 from numnet.nn.optim.schedules import Schedule
 
 
@@ -42,7 +43,7 @@ class Optimizer:
     """Common parts: learning rate and schedule, L2 weight decay, clipping, state."""
 
     #: names of the per-parameter state arrays (same length as the flat parameter buffer)
-    slots: tuple[str, ...] = ()
+    state_names: tuple[str, ...] = ()
     decoupled = False
 
     def __init__(
@@ -57,19 +58,18 @@ class Optimizer:
         self.lr, self.weight_decay, self.clipnorm = float(lr), float(weight_decay), clipnorm
         self.schedule = schedule or Schedule()
         self.iterations = 0
-        self.bound: Bound | None = None
+        self.flat: FlatBuffers | None = None
 
-    def bind(self, bound: Bound) -> Optimizer:
-        """Attach to a model's flat buffers and allocate the state (zeros) if not yet there."""
-        if self.bound is bound:
+    def attach(self, flat: FlatBuffers) -> Optimizer:
+        """Work on a model's flat buffers; allocate the state (zeros) if not yet there."""
+        if self.flat is flat:
             return self
-        self.bound = bound
-        dtype = bound.params.dtype
-        self.decay_mask = bound.decay.astype(dtype)
-        self.tmp = np.empty_like(bound.params)
-        for name in self.slots:
-            if getattr(self, name, None) is None or getattr(self, name).shape != bound.params.shape:
-                setattr(self, name, np.zeros_like(bound.params))
+        self.flat = flat
+        self.decay_mask = flat.decay.astype(flat.params.dtype)
+        self.scratch = np.empty_like(flat.params)
+        for name in self.state_names:
+            if getattr(self, name, None) is None or getattr(self, name).shape != flat.params.shape:
+                setattr(self, name, np.zeros_like(flat.params))
         return self
 
     @property
@@ -78,16 +78,16 @@ class Optimizer:
         return self.schedule(self.lr, self.iterations)
 
     def step(self) -> None:
-        """One update of ``bound.params`` from ``bound.grads`` (the gradients may be modified)."""
-        p, g, t = self.bound.params, self.bound.grads, self.tmp
+        """One update of ``flat.params`` from ``flat.grads`` (the gradients may be modified)."""
+        p, g, scratch = self.flat.params, self.flat.grads, self.scratch
         if self.clipnorm is not None:
             norm = math.sqrt(float(np.dot(g, g)))
             if norm > self.clipnorm:
                 g *= g.dtype.type(self.clipnorm / norm)
         if self.weight_decay and not self.decoupled:  # L2: the gradient of wd/2 ||p||^2
-            np.multiply(p, self.decay_mask, out=t)
-            t *= t.dtype.type(self.weight_decay)
-            g += t
+            np.multiply(p, self.decay_mask, out=scratch)
+            scratch *= scratch.dtype.type(self.weight_decay)
+            g += scratch
         lr = self.current_lr
         self.iterations += 1
         self.update(p, g, lr)
@@ -96,15 +96,18 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
-        """{"iterations": int, <slot>: array copy ...} for checkpoints."""
-        return {"iterations": self.iterations, **{s: getattr(self, s).copy() for s in self.slots}}
+        """{"iterations": int, <state name>: array copy ...} for checkpoints."""
+        return {
+            "iterations": self.iterations,
+            **{s: getattr(self, s).copy() for s in self.state_names},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (call after ``bind``, or before: both work)."""
         self.iterations = int(state["iterations"])
-        for s in self.slots:
+        for s in self.state_names:
             arr = np.asarray(state[s])
-            if getattr(self, s, None) is not None and self.bound is not None:
+            if getattr(self, s, None) is not None and self.flat is not None:
                 getattr(self, s)[...] = arr
             else:
                 setattr(self, s, arr.copy())
@@ -121,23 +124,23 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(lr, **kw)
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        self.slots = ("velocity",) if momentum else ()
+        self.state_names = ("velocity",) if momentum else ()
 
     def update(self, p: NDArray, g: NDArray, lr: float) -> None:
-        t, f = self.tmp, p.dtype.type
+        step, f = self.scratch, p.dtype.type
         if not self.momentum:
-            np.multiply(g, f(lr), out=t)
+            np.multiply(g, f(lr), out=step)
         else:
             v = self.velocity
             v *= f(self.momentum)
             v += g
             if self.nesterov:
-                np.multiply(v, f(self.momentum), out=t)
-                t += g
-                t *= f(lr)
+                np.multiply(v, f(self.momentum), out=step)
+                step += g
+                step *= f(lr)
             else:
-                np.multiply(v, f(lr), out=t)
-        p -= t
+                np.multiply(v, f(lr), out=step)
+        p -= step
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -146,7 +149,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015); ``weight_decay`` here is L2 added to the gradient."""
 
-    slots = ("m", "v")
+    state_names = ("M", "V")
 
     def __init__(
         self,
@@ -160,22 +163,22 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def update(self, p: NDArray, g: NDArray, lr: float) -> None:
-        m, v, f = self.m, self.v, p.dtype.type
+        M, V, f = self.M, self.V, p.dtype.type
         b1, b2, k = self.beta1, self.beta2, self.iterations
         if self.decoupled and self.weight_decay:  # AdamW: shrink before the Adam step
-            t = self.tmp
-            np.multiply(p, self.decay_mask, out=t)
-            t *= f(lr * self.weight_decay)
-            p -= t
-        m *= f(b1)  # M = m / (1 - b1), see the module docstring
-        m += g
+            shrink = self.scratch
+            np.multiply(p, self.decay_mask, out=shrink)
+            shrink *= f(lr * self.weight_decay)
+            p -= shrink
+        M *= f(b1)  # M = m / (1 - b1), see the module docstring
+        M += g
         np.multiply(g, g, out=g)  # g is ours to overwrite: it becomes the scratch array
-        v *= f(b2)  # V = v / (1 - b2)
-        v += g
+        V *= f(b2)  # V = v / (1 - b2)
+        V += g
         c1, c2 = (1 - b1) / (1 - b1**k), math.sqrt((1 - b2) / (1 - b2**k))
-        np.sqrt(v, out=g)
+        np.sqrt(V, out=g)
         g += f(self.eps / c2)
-        np.divide(m, g, out=g)
+        np.divide(M, g, out=g)
         g *= f(lr * c1 / c2)
         p -= g
 
@@ -184,7 +187,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), where ``bound.decay``."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), where ``flat.decay``."""
 
     decoupled = True
 
