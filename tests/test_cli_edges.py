@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from numnet import io
-from numnet.cli import main
+from numnet.app.cli import main
+from numnet.files import model_file as io
 from numnet.nn import Dense, ReLU, Sequential
 from numnet.presets import PRESETS
 from realdata import mnist_dir

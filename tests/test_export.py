@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from numnet import io
-from numnet.cli import main
+from numnet.app.cli import main
+from numnet.core.errors import NumnetError
 from numnet.datasets import mnist
-from numnet.errors import NumnetError
-from numnet.export_onnx import export_onnx, to_onnx
+from numnet.files import model_file as io
+from numnet.files.onnx_export import export_onnx, to_onnx
 from numnet.nn import (
     AvgPool2D,
     BatchNorm,
@@ -33,8 +33,7 @@ from numnet.nn import (
     Sigmoid,
     Tanh,
 )
-from numnet.nn.cnn_presets import build_cnn
-from numnet.presets import build_mlp
+from numnet.presets import build_cnn, build_mlp
 from realdata import mnist_dir
 
 Data = tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]
@@ -86,7 +85,7 @@ def test_cnn_with_batchnorm_and_dropout_runs_in_onnxruntime(data: Data) -> None:
     kinds = {type(layer).__name__ for layer in model.layers}
     assert {"Conv2D", "MaxPool2D", "BatchNorm", "Dropout", "Flatten", "Dense"} <= kinds
     fresh = build_cnn(seed=1, width=8, dense=32)
-    assert not np.allclose(model.bound.buffers, fresh.bound.buffers)  # running statistics moved
+    assert not np.allclose(model.flat.buffers, fresh.flat.buffers)  # running statistics moved
     x_test, y_test = data[1]
     diff, same = agreement(model, x_test[:2000])
     assert diff <= 1e-5 and same == 1.0
@@ -102,8 +101,8 @@ def test_every_layer_kind_converts(data: Data) -> None:
     ]
     model = Sequential(layers, input_shape=(1, 28, 28), seed=3)
     rng = np.random.default_rng(0)
-    model.bound.buffers[:] = rng.uniform(0.5, 1.5, model.bound.buffers.size)
-    model.bound.params *= 3  # spread the probabilities so that labels mean something
+    model.flat.buffers[:] = rng.uniform(0.5, 1.5, model.flat.buffers.size)
+    model.flat.params *= 3  # spread the probabilities so that labels mean something
     x = data[1][0][:500]
     assert model.predict_proba(x).max(axis=1).mean() > 0.2
     diff, same = agreement(model, x)
@@ -111,7 +110,7 @@ def test_every_layer_kind_converts(data: Data) -> None:
 
 
 def test_classic_twolayer_exports(data: Data) -> None:
-    from numnet.twolayer import TwoLayerClassifier, init_params
+    from numnet.tutorial.twolayer import TwoLayerClassifier, init_params
 
     model = TwoLayerClassifier(init_params(hidden=32, seed=0))
     diff, same = agreement(model, data[1][0][:1000])
@@ -162,7 +161,7 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Da
 def test_model_file_says_where_each_weight_is(tmp_path: Path) -> None:
     """np.load users find every layer's arrays from the description's layout alone."""
     model = build_cnn(seed=0, width=4, dense=8)
-    model.bound.buffers[:] = np.arange(model.bound.buffers.size, dtype=np.float32)
+    model.flat.buffers[:] = np.arange(model.flat.buffers.size, dtype=np.float32)
     path = io.save(model, tmp_path / "cnn.npz")
     meta = io.describe(path)
     with np.load(path, allow_pickle=False) as npz:
