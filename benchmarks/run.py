@@ -67,8 +67,7 @@ import numpy as np
 from numnet.core.atomic import write_text
 from numnet.nn import Conv2D, Dense, ReLU, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.presets import build_cnn, build_reference_cnn
-from numnet.presets import PRESETS
+from numnet.presets import PRESETS, build_cnn, build_reference_cnn
 
 BATCH, N_TRAIN, N_TEST = 128, 60_000, 10_000
 
