@@ -5,7 +5,7 @@ import pytest
 
 from numnet.nn import Dense
 from numnet.nn.layer import bind_layers as bind
-from numnet.nn.optim.optimizers import SGD, Adam, AdamW, get_optimizer
+from numnet.nn.optim import SGD, Adam, AdamW, get_optimizer
 from numnet.nn.optim.schedules import Cosine, StepDecay, Warmup, warmup_cosine
 
 

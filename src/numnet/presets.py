@@ -57,7 +57,7 @@ from typing import Any
 from numnet.core.errors import NumnetError
 from numnet.data.augment import mild_affine
 from numnet.nn import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential
-from numnet.nn.optim.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim import Optimizer, get_optimizer
 from numnet.nn.optim.schedules import Cosine, warmup_cosine
 
 

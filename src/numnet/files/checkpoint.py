@@ -41,7 +41,7 @@ from numnet import __version__
 from numnet.core.errors import ModelFileError
 from numnet.files import model_file as io
 from numnet.nn.callbacks import Callback
-from numnet.nn.optim.optimizers import Optimizer
+from numnet.nn.optim import Optimizer
 from numnet.nn.training import METRICS, TrainState
 
 FORMAT = "numnet-checkpoint"

@@ -49,7 +49,7 @@ from numnet.nn.engine.batches import epoch_batches
 from numnet.nn.engine.threads import blas_thread_count, blas_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss, get_loss
-from numnet.nn.optim.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim import Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential

@@ -43,7 +43,7 @@ from numnet.app.cli.numbers import (
 from numnet.core.errors import DivergenceError, NumnetError
 from numnet.nn.engine.threads import blas_threads
 from numnet.nn.losses import SoftmaxCrossEntropy
-from numnet.nn.optim.optimizers import OPTIMIZERS
+from numnet.nn.optim import OPTIMIZERS
 from numnet.presets import PRESETS
 
 
