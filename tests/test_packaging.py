@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     if importlib.util.find_spec("build") is None:
-        pytest.skip("the build package is not installed (pip install -e '.[release]')")
+        pytest.skip("the build package is not installed (pip install -e '.[test]')")
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO)],
