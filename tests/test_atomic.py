@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from numnet.atomic import atomic_write, write_bytes
+from numnet.core.atomic import atomic_write, write_bytes
 
 
 def test_write_replaces_whole_file(tmp_path):
@@ -45,7 +45,7 @@ def test_a_write_killed_half_way_leaves_no_litter_after_the_next_one(tmp_path):
     target = tmp_path / "m.npz"
     code = (
         "import sys, time\n"
-        "from numnet.atomic import atomic_write\n"
+        "from numnet.core.atomic import atomic_write\n"
         "with atomic_write(sys.argv[1]) as f:\n"
         "    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n"
     )
@@ -77,8 +77,8 @@ def test_no_space_left_names_the_file(tmp_path, monkeypatch):
 
 
 def test_outputs_that_writing_would_break_are_refused(tmp_path):
-    from numnet.atomic import check_output_file
-    from numnet.errors import NumnetError
+    from numnet.core.atomic import check_output_file
+    from numnet.core.errors import NumnetError
 
     (tmp_path / "in.png").write_bytes(b"input")
     os.link(tmp_path / "in.png", tmp_path / "hard.png")
@@ -95,8 +95,8 @@ def test_outputs_that_writing_would_break_are_refused(tmp_path):
 
 
 def test_a_fifo_input_is_refused_without_blocking(tmp_path):
-    from numnet.atomic import check_regular_file
-    from numnet.errors import ImageError
+    from numnet.core.atomic import check_regular_file
+    from numnet.core.errors import ImageError
 
     os.mkfifo(tmp_path / "pipe.png")
     with pytest.raises(ImageError, match="pipe.png: is not a regular file"):

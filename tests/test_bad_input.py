@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import archive, io
-from numnet.cli import main
+from numnet.app.cli import main
+from numnet.files import archive
+from numnet.files import model_file as io
 from numnet.nn import Dense, ReLU, Sequential
 from realdata import mnist_dir
 
@@ -193,7 +194,7 @@ def test_model_from_a_newer_numnet(folder, capsys) -> None:
 def test_model_with_mismatched_shapes(folder, capsys) -> None:
     rewrite(folder / "good.npz", lambda a, m: a.update(params=a["params"][:-10]))
     evaluate(
-        folder, capsys, "good.npz", "array 'params' is float32[6360] but float32[6370] was expected"
+        folder, capsys, "good.npz", "array 'params' is float32[6360] but the description lists"
     )
 
 
@@ -239,7 +240,7 @@ def test_bad_model_in_show_and_predict(folder, capsys) -> None:
 
 
 def test_checkpoint_with_damaged_settings(folder, capsys) -> None:
-    from numnet import checkpoint
+    from numnet.files import checkpoint
     from numnet.nn import TrainState
 
     model = Sequential([Dense(8), ReLU(), Dense(10)], seed=0)
@@ -267,9 +268,10 @@ def test_predict_show_never_overwrites_the_input_image(folder, capsys) -> None:
     refused(folder, capsys, ["predict", "good.npz", "digit.png", "--show", "."], "also an input")
 
 
-def test_evaluate_confusion_never_overwrites_the_model(folder, capsys) -> None:
-    argv = ["evaluate", "good.npz", "--confusion", "good.npz", "--data", NO_DATA]
-    refused(folder, capsys, argv, "--confusion good.npz is also an input of this command")
+def test_evaluate_confusion_never_overwrites_its_data(folder, capsys) -> None:
+    (folder / "good.confusion.png").write_bytes(b"the user's data, oddly named")
+    argv = ["evaluate", "good.npz", "--confusion", "--data", "good.confusion.png"]
+    refused(folder, capsys, argv, "--out-dir good.confusion.png is also an input of this command")
 
 
 def test_train_out_never_overwrites_the_data(folder, capsys) -> None:
@@ -312,8 +314,10 @@ def test_train_out_must_be_a_regular_file(folder, capsys, kind) -> None:
 def test_evaluate_confusion_must_be_a_regular_file(folder, capsys, kind) -> None:
     if kind == "device" and os.geteuid() != 0:
         pytest.skip("creating a device node needs root")
-    name = special(folder, kind)
-    argv = ["evaluate", "good.npz", "--confusion", name, "--data", NO_DATA]
+    (folder / "out").mkdir()
+    name = special(folder / "out", kind)
+    (folder / "out" / name).rename(folder / "out" / "good.confusion.png")
+    argv = ["evaluate", "good.npz", "--confusion", "--out-dir", "out", "--data", NO_DATA]
     refused(folder, capsys, argv, SAYS[kind])
 
 
@@ -329,9 +333,10 @@ def test_a_full_disk_names_the_file(folder, capsys, monkeypatch) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)  # where a full disk shows on many file systems
-    argv = ["evaluate", "good.npz", "--confusion", "c.png", "--data", mnist_dir()]
+    (folder / "out").mkdir()
+    argv = ["evaluate", "good.npz", "--confusion", "--out-dir", "out", "--data", mnist_dir()]
     err = refused(folder, capsys, argv, "No space left on device")
-    assert "c.png" in err
+    assert "good.confusion.png" in err
 
 
 def test_out_of_memory_in_evaluate_is_one_line(folder) -> None:
@@ -345,7 +350,7 @@ def test_out_of_memory_in_evaluate_is_one_line(folder) -> None:
     code = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-        "from numnet.cli import main\n"
+        "from numnet.app.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}

@@ -12,8 +12,9 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from numnet import safe_pickle, twolayer
-from numnet.errors import ModelFileError
+from numnet import twolayer
+from numnet.core.errors import ModelFileError
+from numnet.tutorial import safe_pickle
 
 
 class Payload:
@@ -137,8 +138,8 @@ def run_isolated(data: bytes) -> subprocess.CompletedProcess:
     would include the memory of the parent it was forked from)."""
     code = (
         "import sys\n"
-        "from numnet import safe_pickle\n"
-        "from numnet.errors import ModelFileError\n"
+        "from numnet.tutorial import safe_pickle\n"
+        "from numnet.core.errors import ModelFileError\n"
         "try:\n"
         "    safe_pickle.loads(sys.stdin.buffer.read(), 'x.pkl')\n"
         "    print('loaded')\n"

@@ -1,4 +1,4 @@
-"""Fuzz ``numnet.checkpoint.load`` outside CI: N damaged checkpoints, only ModelFileError.
+"""Fuzz ``numnet.files.checkpoint.load`` outside CI: N damaged checkpoints, only ModelFileError.
 
     python tests/fuzz/fuzz_checkpoint.py [N=10000] [--seed S]
 
@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from fuzz_model_loader import random_json
 
-from numnet import checkpoint
-from numnet.errors import ModelFileError
+from numnet.core.errors import ModelFileError
+from numnet.files import checkpoint
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
 

@@ -1,4 +1,4 @@
-"""Fuzz ``numnet.safe_pickle`` outside CI: N pickles built opcode by opcode, or damaged.
+"""Fuzz ``numnet.tutorial.safe_pickle`` outside CI: N pickles built opcode by opcode, or damaged.
 
     python tests/fuzz/fuzz_safe_pickle.py [N=10000] [--seed S]
 
@@ -32,8 +32,8 @@ import time
 
 import numpy as np
 
-from numnet import safe_pickle
-from numnet.errors import ModelFileError
+from numnet.core.errors import ModelFileError
+from numnet.tutorial import safe_pickle
 
 GLOBALS = [
     ("numpy", "dtype"), ("numpy", "ndarray"), ("numpy.core.multiarray", "_reconstruct"),
