@@ -132,7 +132,8 @@ def load_mnist(path: str | None) -> Data:
     from numnet.datasets import mnist
 
     start = time.perf_counter()
-    data = mnist.load_data(path)
+    # A Path, so that --data mnist.npz is that file here (the string alone means Keras' cache)
+    data = mnist.load_data(None if path is None else Path(path))
     print(f"loaded MNIST in {time.perf_counter() - start:.1f} s")
     return data
 
@@ -162,11 +163,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
 
         start = time.perf_counter()
         with blas_threads(args.threads or None):
-            params, _ = twolayer.gradient_descent(
+            params = twolayer.gradient_descent(
                 X_train,
                 y_train,
-                alpha=args.alpha,
-                iterations=args.iterations,
+                args.alpha,
+                args.iterations,
                 hidden=args.hidden,
                 seed=args.seed,
                 print_every=args.print_every,
@@ -174,11 +175,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
                 callback=report,
             )
         seconds = time.perf_counter() - start
-    predictions = twolayer.make_predictions(X_test, **params)
+    predictions = twolayer.make_predictions(X_test, *params)
     right = int((predictions == y_test).sum())
     print(f"trained in {seconds:.1f} s")
     print(f"test accuracy {right / len(y_test):.4f} ({right}/{len(y_test)} images)")
-    print(f"saved {twolayer.save_params(params, out)}")
+    print(f"saved {twolayer.save_params(out, *params)}")
     return 0
 
 
