@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from numnet import twolayer
+from numnet.cli import main
 from numnet.errors import DivergenceError, ModelFileError
 from numnet.twolayer import (
     ReLU,
@@ -498,3 +503,50 @@ def test_short_training_on_real_mnist_improves_accuracy():
     )
     assert history[-1][1] > history[0][1] + 0.2
     assert history[-1][2] < history[0][2]
+
+
+# --- the tutorial's scripts, their definitions replaced by numnet's, on the real MNIST ---------
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_script(script: Path, folder: Path) -> str:
+    """Run ``script`` as a learner would (python script.py, in ``folder``); its output."""
+    env = {**os.environ, "NUMNET_DATA": mnist_dir(), "MPLBACKEND": "Agg"}
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def printed_accuracy(out: str, label: str) -> float:
+    return float(out.split(label)[1].split()[0])
+
+
+@pytest.mark.slow
+def test_the_tutorials_script_runs_on_numnets_functions(tmp_path, capsys):
+    out = run_script(HERE.parent / "examples" / "classic_walkthrough.py", tmp_path)
+    assert len([line for line in out.splitlines() if line.startswith("Iteration:")]) == 50
+    accuracy = printed_accuracy(out, "Test accuracy:")
+    assert accuracy >= 0.88
+    assert out.count("Prediction: ") == 4
+    for index in range(4):
+        assert (tmp_path / f"prediction_{index}.png").read_bytes()[:4] == b"\x89PNG"
+    # the script's pickle.dump((W1, b1, W2, b2), f) is read by numnet evaluate
+    assert main(["evaluate", str(tmp_path / "trained_params.pkl"), "--data", mnist_dir()]) == 0
+    evaluated = printed_accuracy(capsys.readouterr().out, "test accuracy")
+    assert evaluated == pytest.approx(accuracy, abs=3e-4)  # float32 rounding of x / 255
+
+
+@pytest.mark.slow
+def test_the_original_notebooks_script_runs_on_numnets_functions(tmp_path):
+    out = run_script(HERE / "scripts" / "original_notebook.py", tmp_path)
+    assert out.count("Iteration: ") == 50 and out.count("Prediction: ") == 2
+    assert printed_accuracy(out, "Dev accuracy:") >= 0.88
+    assert printed_accuracy(out, "Test accuracy:") >= 0.88
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "prediction_0.png",
+        "prediction_1.png",
+    ]
