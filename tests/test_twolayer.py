@@ -33,21 +33,12 @@ from numnet.twolayer import (
 )
 from realdata import mnist_dir
 
-TUTORIAL_NAMES = {
-    "ReLU",
-    "derivative_ReLU",
-    "softmax",
-    "init_params",
-    "forward_propagation",
-    "one_hot",
-    "backward_propagation",
-    "update_params",
-    "get_predictions",
-    "get_accuracy",
-    "gradient_descent",
-    "make_predictions",
-    "show_prediction",
-}
+#: the tutorial's thirteen functions, as its table lists them
+TUTORIAL_NAMES = set(
+    "ReLU derivative_ReLU softmax init_params forward_propagation one_hot backward_propagation "
+    "update_params get_predictions get_accuracy gradient_descent make_predictions "
+    "show_prediction".split()
+)
 
 
 # --- the tutorial's definitions, transcribed line for line (the reference) -----------------

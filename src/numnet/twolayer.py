@@ -182,9 +182,11 @@ def forward_propagation(
     X: NDArray, W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray
 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Images X : (784, m) -> ``Z1, A1, Z2, A2``; A2 : (10, m) holds the probabilities."""
-    Z1 = W1 @ X + _column(b1)  # (h, m): the bias column is added to each of the m columns
+    Z1 = W1 @ X  # (h, m)
+    Z1 += _column(b1)  # the bias column is added to each of the m columns (in place: no copy)
     A1 = ReLU(Z1)
-    Z2 = W2 @ A1 + _column(b2)  # (10, m)
+    Z2 = W2 @ A1  # (10, m)
+    Z2 += _column(b2)
     A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
