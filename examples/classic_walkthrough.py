@@ -16,7 +16,7 @@ in Jupyter, with the equations explained.
 
 import pickle
 
-from numnet.atomic import atomic_write
+from numnet.core.atomic import atomic_write
 from numnet.datasets import mnist
 from numnet.twolayer import *
 from numnet.twolayer import load_params

@@ -1,8 +1,8 @@
 """The tutorial's flow from the command line: train, evaluate, show (real MNIST, in-process).
 
 And the tutorial's own pickle, ``pickle.dump((W1, b1, W2, b2), f)``: a plain tuple of four
-arrays, float32 or float64, in any protocol from 2 to 5, is read by ``numnet.io.load`` and
-the commands, as numnet's older dict form is.
+arrays, float32 or float64, in any protocol from 2 to 5, is read by ``model_file.load`` and the
+commands, as numnet's older dict form is.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from numnet import io, twolayer
-from numnet.cli import main
-from numnet.imaging import prepare
+from numnet import twolayer
+from numnet.app.cli import main
+from numnet.data.imaging import prepare
+from numnet.files import model_file
 from realdata import mnist_dir
 
 
@@ -110,10 +111,10 @@ def a_seven(path):
 @pytest.mark.parametrize("form", [tuple, dict], ids=["tuple", "dict"])
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_a_tutorial_pickle_is_read_by_io_load_and_predict(tmp_path, capsys, dtype, protocol, form):
+def test_a_tutorial_pickle_is_read_by_load_and_predict(tmp_path, capsys, dtype, protocol, form):
     path = tmp_path / "trained_params.pkl"
     W1, b1, W2, b2 = tutorial_pickle(path, dtype, protocol, form)
-    model = io.load(path)
+    model = model_file.load(path)
     assert isinstance(model, twolayer.TwoLayerClassifier)
     for loaded, written in zip(model.params.values(), (W1, b1, W2, b2), strict=True):
         assert loaded.dtype == dtype

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from numnet import twolayer
-from numnet.cli import main
-from numnet.errors import DivergenceError, ModelFileError
+from numnet.app.cli import main
+from numnet.core.errors import DivergenceError, ModelFileError
 from numnet.twolayer import (
     ReLU,
     backward_prop,
