@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import socket
 from pathlib import Path
 from typing import Any
+
+from numnet.core.errors import NumnetError
 
 
 def _port(text: str) -> int:
@@ -51,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from numnet.files.model_file import load
 
     model = load(args.model)
+    check_port_free(args.host, args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     with DigitServer(App(model, name=Path(args.model).name), args.host, args.port) as server:
         if not _is_loopback(args.host):
@@ -58,6 +63,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"numnet serve: {server.url}  (Ctrl-C to stop)", flush=True)
         server.serve_forever()
     return 0
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line naming the port and ``--port``, a port another program holds.
+
+    Binds and closes a probe socket with SO_REUSEADDR, as the server itself binds, so a
+    port left in TIME_WAIT by a server that just stopped still counts as free.
+    """
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as e:
+        raise NumnetError(f"--host {host}: no such address ({e.strerror})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise NumnetError(
+                    f"port {port} on {host} is already in use (another numnet serve?); "
+                    "choose another with --port N, or --port 0 for any free one"
+                ) from None
+            raise NumnetError(f"cannot listen on {host} port {port}: {e.strerror}") from None
 
 
 def _is_loopback(host: str) -> bool:
