@@ -78,6 +78,7 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -103,27 +104,30 @@ __all__ = [
     "show_prediction",
 ]
 
+#: any NumPy array (the functions keep the dtype they are given: float32, or float64)
+Array = NDArray[Any]
+
 #: the parameters, in the tutorial's order
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 #: ``W1, b1, W2, b2``, as the tutorial passes them around
-Params = tuple[NDArray, NDArray, NDArray, NDArray]
+Params = tuple[Array, Array, Array, Array]
 
 
 # --- the building blocks ------------------------------------------------------------------
 
 
-def ReLU(Z: NDArray) -> NDArray:
+def ReLU(Z: Array) -> Array:
     """ReLU(Z) = max(Z, 0), elementwise; any shape, same dtype."""
     return np.maximum(Z, 0)
 
 
-def derivative_ReLU(Z: NDArray) -> NDArray:
+def derivative_ReLU(Z: Array) -> Array:
     """ReLU'(Z): 1 where Z > 0, else 0; same shape and dtype as Z (the tutorial's ``Z > 0``)."""
     return (Z > 0).astype(Z.dtype)
 
 
-def softmax(Z: NDArray) -> NDArray:
+def softmax(Z: Array) -> Array:
     """Column-wise softmax of Z : (10, m): A[k, i] = e^Z[k, i] / sum_j e^Z[j, i].
 
     Subtracting a constant from a column changes nothing (it cancels between numerator and
@@ -131,12 +135,12 @@ def softmax(Z: NDArray) -> NDArray:
     (The tutorial shifts by the maximum of the whole matrix, which is the same mathematics
     but lets a column far below that maximum underflow to 0 / 0.)
     """
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E: Array = np.exp(Z - Z.max(axis=0, keepdims=True))
     E /= E.sum(axis=0, keepdims=True)
     return E
 
 
-def one_hot(Y: ArrayLike, *, classes: int = 10, dtype: DTypeLike = np.float32) -> NDArray:
+def one_hot(Y: ArrayLike, *, classes: int = 10, dtype: DTypeLike = np.float32) -> Array:
     """Labels Y : (m,) -> (classes, m) zeros with a 1 in row Y[i] of column i.
 
     Always ``classes`` rows (the tutorial's ``Y.max() + 1`` rows would lose a row whenever
@@ -173,14 +177,14 @@ def init_params(
 # --- one step of learning -----------------------------------------------------------------
 
 
-def _column(b: ArrayLike) -> NDArray:
+def _column(b: ArrayLike) -> Array:
     """A bias as an (h, 1) column; many copies of the tutorial keep (h,) vectors (a view)."""
     return np.reshape(b, (-1, 1))
 
 
 def forward_propagation(
-    X: NDArray, W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    X: Array, W1: Array, b1: Array, W2: Array, b2: Array
+) -> tuple[Array, Array, Array, Array]:
     """Images X : (784, m) -> ``Z1, A1, Z2, A2``; A2 : (10, m) holds the probabilities."""
     Z1 = W1 @ X  # (h, m)
     Z1 += _column(b1)  # the bias column is added to each of the m columns (in place: no copy)
@@ -192,8 +196,8 @@ def forward_propagation(
 
 
 def backward_propagation(
-    X: NDArray, Y: ArrayLike, A1: NDArray, A2: NDArray, W2: NDArray, Z1: NDArray, m: int
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    X: Array, Y: ArrayLike, A1: Array, A2: Array, W2: Array, Z1: Array, m: int
+) -> tuple[Array, Array, Array, Array]:
     """Gradients ``dW1, db1, dW2, db2`` of the mean cross-entropy over the m images.
 
     X : (784, m) images, Y : (m,) integer labels, A1, Z1 : (h, m) and A2 : (10, m) from
@@ -231,14 +235,14 @@ def backward_propagation(
 
 def update_params(
     alpha: float,
-    W1: NDArray,
-    b1: NDArray,
-    W2: NDArray,
-    b2: NDArray,
-    dW1: NDArray,
-    db1: NDArray,
-    dW2: NDArray,
-    db2: NDArray,
+    W1: Array,
+    b1: Array,
+    W2: Array,
+    b2: Array,
+    dW1: Array,
+    db1: Array,
+    dW2: Array,
+    db2: Array,
 ) -> Params:
     """One step of gradient descent, P <- P - alpha dP, in place; returns ``W1, b1, W2, b2``.
 
@@ -252,17 +256,18 @@ def update_params(
     dW2, db2, alpha)``.  alpha is the only number among arrays, so both orders are recognised.
     """
     if np.ndim(alpha) != 0:  # the original notebook's order: alpha came last
-        alpha, W1, b1, W2, b2, dW1, db1, dW2, db2 = db2, alpha, W1, b1, W2, b2, dW1, db1, dW2
-        if np.ndim(alpha) != 0:
+        if np.ndim(db2) != 0:
             raise TypeError("update_params: alpha, a number, goes first (or last), not an array")
+        return update_params(db2, alpha, W1, b1, W2, b2, dW1, db1, dW2)  # type: ignore[arg-type]
     for P, dP in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
         P -= alpha * (dP if np.ndim(dP) == 0 else np.reshape(dP, P.shape))
     return W1, b1, W2, b2
 
 
-def get_predictions(A2: NDArray) -> NDArray:
+def get_predictions(A2: Array) -> Array:
     """Probabilities A2 : (10, m) -> digits (m,): the most probable row of each column."""
-    return np.argmax(A2, axis=0)
+    predictions: Array = np.argmax(A2, axis=0)
+    return predictions
 
 
 def get_accuracy(predictions: ArrayLike, Y: ArrayLike) -> float:
@@ -271,7 +276,7 @@ def get_accuracy(predictions: ArrayLike, Y: ArrayLike) -> float:
     return float(np.sum(np.asarray(predictions) == Y) / Y.size)
 
 
-def _loss(A2: NDArray, Y: NDArray) -> float:
+def _loss(A2: Array, Y: Array) -> float:
     """Mean cross-entropy -1/m sum_i log A2[Y[i], i] (log of at least the smallest float)."""
     right = A2[Y, np.arange(Y.size)]  # (m,): the probability given to each true digit
     return float(-np.log(np.maximum(right, np.finfo(A2.dtype).tiny)).mean())
@@ -359,7 +364,7 @@ def gradient_descent(
 # --- using the trained network ------------------------------------------------------------
 
 
-def make_predictions(X: NDArray, W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray) -> NDArray:
+def make_predictions(X: Array, W1: Array, b1: Array, W2: Array, b2: Array) -> Array:
     """Images X : (784, m) -> predicted digits (m,)."""
     _, _, _, A2 = forward_propagation(X.astype(W1.dtype, copy=False), W1, b1, W2, b2)
     return get_predictions(A2)
@@ -371,12 +376,12 @@ _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 def show_prediction(
     index: int,
-    X: NDArray,
+    X: Array,
     Y: ArrayLike,
-    W1: NDArray,
-    b1: NDArray,
-    W2: NDArray,
-    b2: NDArray,
+    W1: Array,
+    b1: Array,
+    W2: Array,
+    b2: Array,
     *,
     path: str | os.PathLike[str] | None = None,
 ) -> Path | None:
@@ -417,22 +422,22 @@ def show_prediction(
 
 
 def forward_prop(
-    W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray, X: NDArray
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    W1: Array, b1: Array, W2: Array, b2: Array, X: Array
+) -> tuple[Array, Array, Array, Array]:
     """The original's ``forward_prop(W1, b1, W2, b2, X)``: ``forward_propagation``."""
     return forward_propagation(X, W1, b1, W2, b2)
 
 
 def backward_prop(
-    Z1: NDArray,
-    A1: NDArray,
-    Z2: NDArray,
-    A2: NDArray,
-    W1: NDArray,
-    W2: NDArray,
-    X: NDArray,
+    Z1: Array,
+    A1: Array,
+    Z2: Array,
+    A2: Array,
+    W1: Array,
+    W2: Array,
+    X: Array,
     Y: ArrayLike,
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+) -> tuple[Array, Array, Array, Array]:
     """The original's ``backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)``: m is Y's size."""
     return backward_propagation(X, Y, A1, A2, W2, Z1, np.size(Y))
 
@@ -442,12 +447,12 @@ ReLU_deriv = derivative_ReLU
 
 def test_prediction(
     index: int,
-    W1: NDArray,
-    b1: NDArray,
-    W2: NDArray,
-    b2: NDArray,
+    W1: Array,
+    b1: Array,
+    W2: Array,
+    b2: Array,
     *,
-    X: NDArray | None = None,
+    X: Array | None = None,
     Y: ArrayLike | None = None,
 ) -> Path | None:
     """The original's ``test_prediction(index, W1, b1, W2, b2)``: ``show_prediction``.
@@ -469,9 +474,7 @@ test_prediction.__test__ = False  # type: ignore[attr-defined]  # not a test for
 # --- files --------------------------------------------------------------------------------
 
 
-def save_params(
-    path: str | os.PathLike[str], W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray
-) -> Path:
+def save_params(path: str | os.PathLike[str], W1: Array, b1: Array, W2: Array, b2: Array) -> Path:
     """Write the tutorial's pickle, ``pickle.dump((W1, b1, W2, b2), f)``, atomically.
 
     The file is exactly the tutorial's, so its ``W1, b1, W2, b2 = pickle.load(f)`` reads it;
@@ -501,7 +504,7 @@ def load_params(path: str | os.PathLike[str]) -> Params:
     return _checked(tuple(obj), path)
 
 
-def _checked(params: tuple, path: str | os.PathLike[str]) -> Params:
+def _checked(params: tuple[Any, ...], path: str | os.PathLike[str]) -> Params:
     """Check W1 (h, d), b1 (h, 1), W2 (k, h), b2 (k, 1): one float dtype, finite values.
 
     (h,) bias vectors, which some copies of the tutorial save, become (h, 1) columns (views).
@@ -542,10 +545,10 @@ class TwoLayerClassifier:
 
     def __init__(
         self,
-        W1: NDArray,
-        b1: NDArray,
-        W2: NDArray,
-        b2: NDArray,
+        W1: Array,
+        b1: Array,
+        W2: Array,
+        b2: Array,
         *,
         source: str | os.PathLike[str] = "parameters",
     ) -> None:
@@ -571,28 +574,30 @@ class TwoLayerClassifier:
         """Number of hidden units h."""
         return int(self.params["W1"].shape[0])
 
-    def predict_proba(self, x: ArrayLike) -> NDArray:
+    def predict_proba(self, x: ArrayLike) -> Array:
         """Images (n, ...) -> probabilities (n, 10) float32, one row per image."""
         X = _as_rows(x, self.params["W1"].dtype).T  # (784, n): a view, no copy
         _, _, _, A2 = forward_propagation(X, *self.params.values())
         return np.ascontiguousarray(A2.T, dtype=np.float32)
 
-    def predict(self, x: ArrayLike) -> NDArray:
+    def predict(self, x: ArrayLike) -> Array:
         """Images (n, ...) -> predicted digits (n,) int64."""
-        return self.predict_proba(x).argmax(axis=1).astype(np.int64)
+        digits: Array = self.predict_proba(x).argmax(axis=1).astype(np.int64)
+        return digits
 
     def __repr__(self) -> str:
         return f"TwoLayerClassifier(hidden={self.hidden}, dtype={self.params['W1'].dtype})"
 
 
-def _as_rows(x: ArrayLike, dtype: DTypeLike) -> NDArray:
+def _as_rows(x: ArrayLike, dtype: DTypeLike) -> Array:
     """(n, 28, 28), (n, 784) or (n, 1, 28, 28), uint8 or float -> (n, 784) in [0, 1]."""
     x = np.asarray(x)
     if x.ndim < 2 or np.prod(x.shape[1:]) != 784:
         raise ValueError(f"expected images of 784 pixels as (n, 28, 28) or (n, 784), got {x.shape}")
     x = x.reshape(len(x), 784)
     if x.dtype == np.uint8:
-        return x.astype(dtype) * np.asarray(1 / 255, dtype=dtype)
+        scaled: Array = x.astype(dtype) * np.asarray(1 / 255, dtype=dtype)
+        return scaled
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"expected uint8 or float images, got {x.dtype}")
     return x.astype(dtype, copy=False)
