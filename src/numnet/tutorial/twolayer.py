@@ -1,4 +1,4 @@
-"""The classic two-layer network, function for function and call for call as the tutorial.
+"""The classic two-layer network, function for function and call for call as the tutorial has it.
 
 A drop-in for the tutorial
 --------------------------
@@ -17,7 +17,7 @@ The problem
 -----------
 An MNIST image is 28 x 28 = 784 grey levels, scaled to [0, 1].  We want a function from those
 784 numbers to the digit they show.  We build it from two layers of "neurons", and rather than
-choosing its 7,950 numbers by hand we let the data choose them.
+choosing its 7,960 numbers by hand we let the data choose them.
 
 The tutorial stacks the m images as the *columns* of one matrix ``X`` of shape (784, m):
 column i is image i.  (``numnet.nn`` puts images in rows instead; this module keeps the
@@ -66,9 +66,9 @@ and gradient descent moves every parameter a small step ``alpha`` downhill::
 Repeat a few hundred times on all 60,000 training images at once and about 90% of the test
 images are read correctly.  ``examples/classic_tutorial.ipynb`` walks through it in Jupyter.
 
-The mathematics is written out here, where the learner reads it.  Arithmetic runs in float32
-by default (twice as fast as float64 and as accurate as this network needs); ``dtype=np.float64``
-is there for gradient checks.
+The mathematics is written out here, where the learner reads it.  Training runs in float32 by
+default (half the memory of float64, and all the precision this network needs);
+``dtype=np.float64`` is there for gradient checks.
 """
 
 from __future__ import annotations
