@@ -6,7 +6,10 @@ import argparse
 import ipaddress
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numnet.serve import App
 
 
 def _port(text: str) -> int:
@@ -43,20 +46,41 @@ def add_parser(sub: Any) -> None:
         default=8000,
         help="port to listen on (default 8000; 0 picks a free one)",
     )
+    p.add_argument(
+        "--cors",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="let pages from ORIGIN (e.g. http://localhost:3000) call the API from a browser; "
+        "repeat for more origins (default: none)",
+    )
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def load_api(path: str) -> App:
+    """The model file at ``path`` -> the API that answers with it (the one place models load)."""
     from numnet.io import load
-    from numnet.serve import App, DigitServer
+    from numnet.serve import App
 
-    model = load(args.model)
+    return App(load(path), name=Path(path).name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from numnet.serve import AllowedHosts, Limits, bind, create_app
+    from numnet.serve import run as serve
+
+    api = load_api(args.model)
+    limits = Limits()
+    sock = bind(args.host, args.port, limits.backlog)
+    port = sock.getsockname()[1]
+    app = create_app(api, hosts=AllowedHosts.for_server(args.host, port), cors=args.cors,
+                     limits=limits)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    with DigitServer(App(model, name=Path(args.model).name), args.host, args.port) as server:
-        if not _is_loopback(args.host):
-            print(f"numnet serve: listening on {args.host}: other computers can reach this page")
-        print(f"numnet serve: {server.url}  (Ctrl-C to stop)", flush=True)
-        server.serve_forever()
+    if not _is_loopback(args.host):
+        print(f"numnet serve: listening on {args.host}: other computers can reach this page")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"numnet serve: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    serve(app, sock, limits)
     return 0
 
 

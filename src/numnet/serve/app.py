@@ -12,9 +12,10 @@ and answers ``{"label", "confidence", "probabilities" (10 floats), "pixels" (28x
 the network saw)}``. ``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
 
 Every way a request can be wrong raises :class:`ApiError` with an HTTP status and one
-sentence for the client; the HTTP layer (``numnet.serve.server``) turns it into
+sentence for the client; the web layer (``numnet.serve.web``) turns it into
 ``{"error": "..."}``. Keeping parsing free of sockets lets the tests throw random bytes at
-it (``tests/test_serve_fuzz.py``).
+it (``tests/test_serve_fuzz.py``). :meth:`App.predict` is the one function that turns a
+request body into an answer; the web layer runs it in a worker thread of a bounded pool.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from numpy.typing import NDArray
 from numnet import __version__
 from numnet.errors import NumnetError
 
-#: requests larger than this are refused with 413 before a byte of the body is read
-MAX_BODY_BYTES = 1 << 20
 #: largest picture decoded, in pixels. The page sends ~300x300; a 1 MiB PNG of one colour can
 #: claim 50 megapixels, which would cost hundreds of MB per request thread to decode.
 MAX_IMAGE_PIXELS = 2048 * 2048
@@ -166,10 +165,12 @@ class App:
         self.name = name
         # Layers keep their forward caches on themselves, so one model must not run in two
         # threads at once. One 28x28 prediction takes well under a millisecond: a lock is
-        # simpler than a model per thread and costs nothing measurable.
+        # simpler than a model per thread and costs nothing measurable. Decoding a picture,
+        # the slow part, runs outside the lock, in as many threads as the pool has workers.
         self._lock = threading.Lock()
 
     def predict(self, body: bytes) -> dict[str, Any]:
+        """The body of ``POST /api/predict`` -> its JSON answer. ApiError for a bad request."""
         pixels = parse_predict_request(body)
         with self._lock:
             probs = np.asarray(self.model.predict_proba(pixels[None]))[0]
