@@ -143,12 +143,15 @@ async def slowloris(port: int, attackers: int, seconds: float) -> dict[str, obje
 
 
 def big_png() -> bytes:
-    """A 16-bit 2048x2048 grayscale PNG of a dark stroke on a smooth paper gradient."""
+    """A 16-bit 2048x2048 grayscale PNG of a dark stroke on a smooth paper gradient, with a
+    patch of noise that makes the request body nearly as large as the limit (1 MiB)."""
     from PIL import Image
 
     y, x = np.mgrid[0:2048, 0:2048]
     paper = (50000 + 4 * x + 2 * y).astype(np.uint16)
     paper[400:1650, 900:1100] = 3000
+    noise = np.random.default_rng(0).integers(40000, 65535, (590, 590), dtype=np.uint16)
+    paper[1400:1990, 1400:1990] = noise
     buf = io.BytesIO()
     Image.fromarray(paper).save(buf, format="PNG")  # mode I;16
     return buf.getvalue()

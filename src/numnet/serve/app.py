@@ -45,7 +45,7 @@ _BASE64_MARK = ";base64,"
 class Model(Protocol):
     """Anything that maps images (n, 28, 28) float32 in [0, 1] to probabilities (n, 10)."""
 
-    def predict_proba(self, x: NDArray[np.float32]) -> NDArray: ...
+    def predict_proba(self, x: NDArray[np.float32]) -> NDArray[Any]: ...
 
 
 class ApiError(Exception):
@@ -141,7 +141,7 @@ def parse_predict_request(body: bytes) -> NDArray[np.float32]:
     return pixels_from_image(decode_data_url(data["image"]))
 
 
-def prediction(probs: NDArray, pixels: NDArray[np.float32]) -> dict[str, Any]:
+def prediction(probs: NDArray[Any], pixels: NDArray[np.float32]) -> dict[str, Any]:
     """Probabilities (10,) and the digit (28, 28) -> the JSON answer of ``/api/predict``."""
     label = int(np.argmax(probs))
     return {

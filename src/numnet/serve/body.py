@@ -34,20 +34,26 @@ def check_length(request: Request, limit: int) -> None:
         raise ApiError(413, f"the body is {n} bytes; the limit is {limit}")
 
 
-async def read_body(request: Request, limit: int, deadline: float) -> bytes:
+async def read_body(request: Request, limit: int, deadline: float, *, keep: bool = True
+                    ) -> bytes:
     """The body, at most ``limit`` bytes, all of it received by ``deadline``.
 
     ``deadline`` is a time on the event loop's clock (``anyio.current_time()``); call
-    :func:`check_length` first. ApiError: 413 when the bytes received pass ``limit``; 408
-    when the deadline passes; 400 when the client hangs up before the end of its body.
+    :func:`check_length` first. ``keep=False`` reads the body to its end and drops it
+    (returns ``b""``), so that a client still sending hears the answer instead of a reset.
+    ApiError: 413 when the bytes received pass ``limit``; 408 when the deadline passes; 400
+    when the client hangs up before the end of its body.
     """
     body = bytearray()
+    size = 0
     try:
         with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
             async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
+                size += len(chunk)
+                if size > limit:
                     raise ApiError(413, f"the body is over the limit of {limit} bytes")
+                if keep:
+                    body += chunk
     except TimeoutError:
         raise ApiError(408, "the request body came too slowly") from None
     except ClientDisconnect:

@@ -30,7 +30,10 @@ class Limits:
     head_timeout: float = 10.0
     body_timeout: float = 10.0
     keep_alive: int = 5  # seconds an idle kept-alive connection stays open
-    workers: int = 2  # requests decoded and predicted at the same time
+    # Requests decoded and predicted at the same time. Decoding holds the GIL part of the
+    # time only, so a few more threads than cores keep the cores busy; each costs up to
+    # ~50 MB while it decodes the largest picture.
+    workers: int = 4
     queue: int = 32  # more requests that may hold their body and wait for a worker
     queue_wait: float = 5.0  # seconds a request may wait for a place before 503
     max_connections: int = 1024  # open connections; the next one gets 503

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -35,7 +36,7 @@ _LOGGED_ERROR_BYTES = 600
 
 
 def error_response(status: int, message: str, *, close: bool = False,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     """``{"error": message}`` with ``status``; ``close``: the body was not read, hang up after."""
     extra = dict(headers or {})
     if close:

@@ -18,6 +18,7 @@ turns a request body into an answer) runs in a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from importlib import resources
@@ -102,6 +103,9 @@ def create_app(api: App, *, hosts: AllowedHosts | None = None, cors: Sequence[st
                 body = await read_body(request, limits.max_body, deadline)
                 return JSONResponse(await pool.run(api.predict, body))
         except ApiError as e:
+            if e.status == 503:  # the body's size was checked: read it and drop it
+                with contextlib.suppress(ApiError):
+                    await read_body(request, limits.max_body, deadline, keep=False)
             return error_response(e.status, e.message, close=body is None)
         except Exception:  # a bug, not the client's fault: log it whole, keep serving
             log.exception("error while answering POST %s", request.url.path)
