@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import numpy as np
 import uvicorn
 
-from numnet.serve import AllowedHosts, App, Limits, bind, create_app
-from numnet.serve.server import config
+from numnet.app.serve import AllowedHosts, App, Limits, bind, create_app
+from numnet.app.serve.server import config
 
 
 class InkShapeModel:

@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from numnet.serve import AllowedHosts, App, Limits, create_app
-from numnet.serve.limits import MAX_BODY_BYTES
+from numnet.app.serve import AllowedHosts, App, Limits, create_app
+from numnet.app.serve.limits import MAX_BODY_BYTES
 from serving import InkShapeModel, Running, bar_digit, raw, running, status_of
 
 QUICK = Limits(head_timeout=1.0, body_timeout=1.0, keep_alive=5, queue_wait=1.0)
@@ -101,7 +101,7 @@ def test_predict_pixels(server):
 
 
 def test_predict_png_data_url_goes_through_imaging(server):
-    from numnet.imaging import prepare
+    from numnet.data.imaging import prepare
 
     url = png_data_url(canvas_one())
     status, body = post(server, {"image": url})
@@ -533,7 +533,7 @@ def test_the_listen_backlog_is_at_least_128():
 
 
 def test_a_model_that_raises_gives_500_and_the_server_lives_on(caplog):
-    with running(App(BrokenModel())) as s, caplog.at_level("ERROR", logger="numnet.serve"):
+    with running(App(BrokenModel())) as s, caplog.at_level("ERROR", logger="numnet.app.serve"):
         status, body = post(s, {"pixels": bar_digit().tolist()})
         assert status == 500 and body == {"error": "internal error"}
         status, _ = request(s, "GET", "/api/health")
@@ -542,7 +542,7 @@ def test_a_model_that_raises_gives_500_and_the_server_lives_on(caplog):
 
 
 def test_bad_requests_are_logged_as_one_line_without_traceback(server, caplog):
-    with caplog.at_level("INFO", logger="numnet.serve"):
+    with caplog.at_level("INFO", logger="numnet.app.serve"):
         request(server, "POST", "/api/predict", b"{oops")
     lines = [r for r in caplog.records if "not valid JSON" in r.getMessage()]
     assert len(lines) == 1 and not any(r.exc_info for r in caplog.records)
@@ -561,7 +561,7 @@ def test_still_serving_after_everything(server):
 
 
 def test_cli_refuses_a_bad_port(capsys):
-    from numnet.cli import main
+    from numnet.app.cli import main
 
     with pytest.raises(SystemExit) as e:
         main(["serve", "model.npz", "--port", "99999"])
@@ -570,7 +570,7 @@ def test_cli_refuses_a_bad_port(capsys):
 
 
 def test_cli_missing_model_is_one_line(tmp_path, capsys):
-    from numnet.cli import main
+    from numnet.app.cli import main
 
     assert main(["serve", str(tmp_path / "missing.npz")]) == 2
     err = capsys.readouterr().err
@@ -578,8 +578,8 @@ def test_cli_missing_model_is_one_line(tmp_path, capsys):
 
 
 def test_cli_port_in_use_is_one_line(tmp_path, capsys):
-    from numnet.cli import main
-    from numnet.io import save
+    from numnet.app.cli import main
+    from numnet.files.model_file import save
     from numnet.nn import Dense, Sequential
 
     model = save(Sequential([Dense(10)], input_shape=(784,), seed=0), tmp_path / "m.npz")

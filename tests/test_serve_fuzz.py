@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from numnet.serve import AllowedHosts, App, Limits, create_app
-from numnet.serve.app import ApiError, parse_predict_request
+from numnet.app.serve import AllowedHosts, App, Limits, create_app
+from numnet.app.serve.app import ApiError, parse_predict_request
 from serving import running
 
 EXAMPLES = int(os.environ.get("NUMNET_FUZZ_EXAMPLES", "200"))
