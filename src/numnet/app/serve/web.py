@@ -103,7 +103,8 @@ def create_app(api: App, *, hosts: AllowedHosts | None = None, cors: Sequence[st
                 body = await read_body(request, limits.max_body, deadline)
                 return JSONResponse(await pool.run(api.predict, body))
         except ApiError as e:
-            if e.status == 503:  # the body's size was checked: read it and drop it
+            if e.status == 503:  # the size was checked: read the body and drop it, so a
+                # client still sending hears the 503 rather than a reset connection
                 with contextlib.suppress(ApiError):
                     await read_body(request, limits.max_body, deadline, keep=False)
             return error_response(e.status, e.message, close=body is None)
