@@ -578,17 +578,3 @@ def test_cli_missing_model_is_one_line(tmp_path, capsys):
     assert main(["serve", str(tmp_path / "missing.npz")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("numnet: error:") and err.count("\n") == 1
-
-
-def test_cli_port_in_use_is_one_line(tmp_path, capsys):
-    from numnet.app.cli import main
-    from numnet.files.model_file import save
-    from numnet.nn import Dense, Sequential
-
-    model = save(Sequential([Dense(10)], input_shape=(784,), seed=0), tmp_path / "m.npz")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        assert main(["serve", str(model), "--port", str(taken.getsockname()[1])]) == 2
-    err = capsys.readouterr().err
-    assert "in use" in err and err.count("\n") == 1

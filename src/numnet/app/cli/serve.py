@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from numnet.core.errors import NumnetError
 
 if TYPE_CHECKING:
     from numnet.app.serve import App
@@ -66,12 +70,12 @@ def load_api(path: str) -> App:
 
 
 def run(args: argparse.Namespace) -> int:
-    from numnet.app.serve import AllowedHosts, Limits, bind, create_app
+    from numnet.app.serve import AllowedHosts, Limits, create_app
     from numnet.app.serve import run as serve
 
     api = load_api(args.model)
     limits = Limits()
-    sock = bind(args.host, args.port, limits.backlog)
+    sock = listen(args.host, args.port, limits.backlog)
     port = sock.getsockname()[1]
     app = create_app(api, hosts=AllowedHosts.for_server(args.host, port), cors=args.cors,
                      limits=limits)
@@ -82,6 +86,27 @@ def run(args: argparse.Namespace) -> int:
     print(f"numnet serve: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     serve(app, sock, limits)
     return 0
+
+
+def listen(host: str, port: int, backlog: int) -> socket.socket:
+    """The server's listening socket, or one line naming the address and ``--port``.
+
+    It binds with SO_REUSEADDR, so a port left in TIME_WAIT by a server that just stopped
+    is free, and a port another program holds is refused here, before anything is served.
+    """
+    from numnet.app.serve import bind
+
+    try:
+        return bind(host, port, backlog)
+    except socket.gaierror as e:
+        raise NumnetError(f"--host {host}: no such address ({e.strerror})") from None
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise NumnetError(
+                f"port {port} on {host} is already in use (another numnet serve?); "
+                "choose another with --port N, or --port 0 for any free one"
+            ) from None
+        raise NumnetError(f"cannot listen on {host} port {port}: {e.strerror}") from None
 
 
 def _is_loopback(host: str) -> bool:
