@@ -78,7 +78,7 @@ def test_evaluate_an_ensemble(tmp_path, capsys, data_dir, test_set) -> None:
         argv = ["train", "--limit", "500", "--epochs", "1", "--seed", str(seed), "--out", str(path)]
         assert main([*argv, "--data", data_dir]) == 0
         paths.append(str(path))
-    paths.append(str(twolayer.save_params(twolayer.init_params(hidden=10), tmp_path / "t.pkl")))
+    paths.append(str(twolayer.save_params(tmp_path / "t.pkl", *twolayer.init_params(hidden=10))))
     capsys.readouterr()
     png = tmp_path / "ensemble.confusion.png"
     argv = ["evaluate", *paths, "--confusion", "--out-dir", str(tmp_path), "--data", data_dir]

@@ -112,7 +112,7 @@ def test_every_layer_kind_converts(data: Data) -> None:
 def test_classic_twolayer_exports(data: Data) -> None:
     from numnet.tutorial.twolayer import TwoLayerClassifier, init_params
 
-    model = TwoLayerClassifier(init_params(hidden=32, seed=0))
+    model = TwoLayerClassifier(*init_params(hidden=32, seed=0))
     diff, same = agreement(model, data[1][0][:1000])
     assert diff <= 1e-5 and same == 1.0
 

@@ -110,8 +110,7 @@ def test_save_refuses_broken_weights(tmp_path: Path) -> None:
 def test_twolayer_pickle_loads(tmp_path: Path) -> None:
     from numnet import twolayer
 
-    params = twolayer.init_params(hidden=10, seed=0)
-    path = twolayer.save_params(params, tmp_path / "p.pkl")
+    path = twolayer.save_params(tmp_path / "p.pkl", *twolayer.init_params(hidden=10, seed=0))
     model = io.load(path)
     assert isinstance(model, twolayer.TwoLayerClassifier)
     assert model.predict_proba(images()).shape == (20, 10)
@@ -526,8 +525,8 @@ def test_the_tutorials_pickles_load_as_models_under_every_protocol(tmp_path, pro
 
     from numnet import twolayer
 
-    params = twolayer.init_params(hidden=6)
+    W1, b1, W2, b2 = twolayer.init_params(hidden=6)
     path = tmp_path / "tutorial.pkl"
     with open(path, "wb") as f:
-        pickle.dump(tuple(params[k] for k in twolayer.PARAM_NAMES), f, protocol=protocol)
+        pickle.dump((W1, b1, W2, b2), f, protocol=protocol)
     assert io.load(path).predict_proba(images()).shape == (20, 10)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from numnet.app.serve.server import STATIC
+from numnet.app.serve.web import STATIC
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -29,9 +29,8 @@ class Payload:
 
 def params_with(payload):
     """A genuine-looking parameter dict with a payload hidden among the arrays."""
-    params = twolayer.init_params(hidden=3)
-    params["b2"] = payload
-    return params
+    W1, b1, W2, _ = twolayer.init_params(hidden=3)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": payload}
 
 
 @pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
@@ -113,7 +112,7 @@ def test_garbage_is_refused_with_one_line(tmp_path, data):
 
 
 def test_truncated_parameter_file_is_refused(tmp_path):
-    path = twolayer.save_params(twolayer.init_params(hidden=4), tmp_path / "p.pkl")
+    path = twolayer.save_params(tmp_path / "p.pkl", *twolayer.init_params(hidden=4))
     path.write_bytes(path.read_bytes()[:-40])
     with pytest.raises(ModelFileError, match="truncated or corrupt"):
         twolayer.load_params(path)
@@ -208,14 +207,13 @@ def test_array_pieces_are_validated(state):
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_the_tutorials_tuple_loads_under_every_protocol(tmp_path, protocol):
-    params = twolayer.init_params(hidden=5)
+    W1, b1, W2, b2 = twolayer.init_params(hidden=5)
     path = tmp_path / "p.pkl"
     with open(path, "wb") as f:  # the tutorial's own line
-        pickle.dump(tuple(params[k] for k in twolayer.PARAM_NAMES), f, protocol=protocol)
-    loaded = twolayer.load_params(path)
-    for k in twolayer.PARAM_NAMES:
-        np.testing.assert_array_equal(loaded[k], params[k])
-        assert loaded[k].flags.writeable and loaded[k].flags.c_contiguous
+        pickle.dump((W1, b1, W2, b2), f, protocol=protocol)
+    for loaded, saved in zip(twolayer.load_params(path), (W1, b1, W2, b2), strict=True):
+        np.testing.assert_array_equal(loaded, saved)
+        assert loaded.flags.writeable and loaded.flags.c_contiguous
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,12 @@ HOW_TO_POINT = (
 )
 
 
+#: Keras' default argument: the name of the file in its cache, not a file in this folder
+KERAS_NAME = "mnist.npz"
+
+
 def load_data(
-    path: str | os.PathLike[str] | None = None,
+    path: str | os.PathLike[str] | None = KERAS_NAME,
     *,
     download: bool = True,
     progress: bool = True,
@@ -59,13 +63,15 @@ def load_data(
     x_test  : (10000, 28, 28) uint8    y_test  : (10000,) uint8
 
     path     : a folder of IDX files, a folder holding mnist.npz, or an .npz file; if
-               given, it is the only place looked at
+               given, it is the only place looked at.  The string ``"mnist.npz"`` (the
+               default, as in Keras, where it names the file in Keras' cache) or None
+               means: search, steps 2-5 of the order above; ``Path("mnist.npz")`` is the file here.
     download : fetch from the mirrors when no local copy is found
     progress : show a progress bar while downloading
 
     Raises ``DataError`` (one line, naming the file or the places looked at).
     """
-    if path is not None:
+    if path is not None and path != KERAS_NAME:
         arrays = read_source(Path(path))
     elif os.environ.get("NUMNET_DATA"):
         arrays = read_source(Path(os.environ["NUMNET_DATA"]), origin="$NUMNET_DATA")

@@ -8,6 +8,7 @@ Commands import from here, never from each other.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +24,8 @@ def load_mnist(path: str | None) -> Data:
     from numnet.datasets import mnist
 
     start = time.perf_counter()
-    data = mnist.load_data(path)
+    # A Path, so that --data mnist.npz is that file here (the string alone means Keras' cache)
+    data = mnist.load_data(None if path is None else Path(path))
     print(f"loaded MNIST in {time.perf_counter() - start:.1f} s")
     return data
 

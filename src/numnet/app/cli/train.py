@@ -149,7 +149,6 @@ def per_arch(field: str) -> str:
     return "default: " + ", ".join(f"{k} {say(getattr(v, field))}" for k, v in PRESETS.items())
 
 
-
 def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
     from tqdm import tqdm
@@ -175,11 +174,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
 
         start = time.perf_counter()
         with blas_threads(args.threads or None):
-            params, _ = twolayer.gradient_descent(
+            params = twolayer.gradient_descent(
                 X_train,
                 y_train,
-                alpha=args.alpha,
-                iterations=args.iterations,
+                args.alpha,
+                args.iterations,
                 hidden=args.hidden,
                 seed=args.seed,
                 print_every=args.print_every,
@@ -187,11 +186,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
                 callback=report,
             )
         seconds = time.perf_counter() - start
-    predictions = twolayer.make_predictions(X_test, **params)
+    predictions = twolayer.make_predictions(X_test, *params)
     right = int((predictions == y_test).sum())
     print(f"trained in {seconds:.1f} s")
     print(f"test accuracy {right / len(y_test):.4f} ({right}/{len(y_test)} images)")
-    print(f"saved {twolayer.save_params(params, out)}")
+    print(f"saved {twolayer.save_params(out, *params)}")
     return 0
 
 
