@@ -19,21 +19,18 @@ Not collected by pytest.
 
 from __future__ import annotations
 
-import argparse
-import collections
+import functools
 import json
 import random
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from fuzz_model_loader import random_json
+from tally import Tally, arguments
 
-from numnet.core.errors import ModelFileError
 from numnet.files import checkpoint
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
@@ -126,60 +123,24 @@ def renamed(rng: random.Random, good: bytes, arrays: dict, meta: dict, path: Pat
     path.write_bytes(good)
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("n", nargs="?", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
+    n, rng = arguments(__doc__)
     kinds = {"bytes": bytes_damage, "description": description_damage,
              "arrays": array_damage, "renamed": renamed}  # fmt: skip
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    failures: list[str] = []
-    slowest = (0.0, "")
     with tempfile.TemporaryDirectory() as tmp:
         good_path = good_checkpoint(Path(tmp) / "good")
         good = good_path.read_bytes()
         checkpoint.load(good_path)  # the undamaged one loads
-        start, base = time.perf_counter(), peak_mb()
-        for i in range(args.n):
+        tally = Tally(list(kinds))
+        for i in range(n):
             kind = list(kinds)[i % len(kinds)]
             run = checkpoint.new_run_id() if kind == "renamed" else good_path.name[-12:-4]
             path = Path(tmp) / f"step-000000003-{run}.npz"
             arrays, meta = parts(good_path)
             kinds[kind](rng, good, arrays, meta, path)
-            t = time.perf_counter()
-            try:
-                checkpoint.load(path)
-                counts[kind]["loaded"] += 1
-            except ModelFileError as e:
-                counts[kind]["refused"] += 1
-                if "\n" in str(e):
-                    counts[kind]["MULTI-LINE"] += 1
-                    failures.append(f"{kind} #{i}: multi-line message {str(e)!r}")
-            except Exception as e:  # noqa: BLE001 - that is what we are looking for
-                counts[kind]["CRASH"] += 1
-                failures.append(f"{kind} #{i}: {type(e).__name__}: {e}")
-            slowest = max(slowest, (time.perf_counter() - t, f"{kind} #{i}"))
+            tally.run(kind, i, functools.partial(checkpoint.load, path))
             path.unlink(missing_ok=True)
-    print(f"{'kind':<12} {'cases':>7} {'loaded':>7} {'refused':>8} {'other':>6}")
-    for kind in kinds:
-        c = counts[kind]
-        cases = c["loaded"] + c["refused"] + c["CRASH"]
-        other = c["CRASH"] + c["MULTI-LINE"]
-        print(f"{kind:<12} {cases:>7} {c['loaded']:>7} {c['refused']:>8} {other:>6}")
-    print(
-        f"{args.n} cases in {time.perf_counter() - start:.1f} s; {len(failures)} failures; "
-        f"slowest load {slowest[0] * 1e3:.0f} ms ({slowest[1]}); peak memory {peak_mb():.0f} MB "
-        f"({peak_mb() - base:.0f} MB above the start)"
-    )
-    for line in failures[:20]:
-        print("  ", line)
-    return 1 if failures else 0
+    return tally.report()
 
 
 if __name__ == "__main__":

@@ -22,22 +22,18 @@ Not collected by pytest.
 
 from __future__ import annotations
 
-import argparse
-import collections
 import json
 import random
-import resource
 import sys
 import tempfile
-import time
 import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from fuzz_safe_pickle import damaged, program, real_pickles
+from tally import Tally, arguments
 
-from numnet.core.errors import ModelFileError
 from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
@@ -185,25 +181,18 @@ def crafted_members(rng: random.Random, model: Sequential, path: Path) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("n", nargs="?", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
+    n, rng = arguments(__doc__)
     model = Sequential(
         [Dense(16), BatchNorm(), ReLU(), Dropout(0.1), Dense(10)], input_shape=(784,), seed=0
     )
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    failures: list[str] = []
     kinds = ["random_bytes", "overwrite", "truncate", "random_npz", "random_description",
              "crafted_members", "pickle"]  # fmt: skip
     pickles = real_pickles()
-    slowest = grown = (0.0, "")
-    start, base = time.perf_counter(), peak_mb()
+    tally = Tally(kinds)
     with tempfile.TemporaryDirectory() as tmp:
         good = io.save(model, Path(tmp) / "good.npz").read_bytes()
         path = Path(tmp) / "case.npz"
-        for i in range(args.n):
+        for i in range(n):
             kind = kinds[i % len(kinds)]
             if kind == "random_npz":
                 random_npz(rng, good, path)
@@ -215,40 +204,8 @@ def main() -> int:
                 path.write_bytes(rng.choice([program, damaged])(rng, pickles))
             else:
                 path.write_bytes(globals()[kind](rng, good))
-            t, before = time.perf_counter(), peak_mb()
-            try:
-                io.load(path)
-                counts[kind]["loaded"] += 1
-            except ModelFileError as e:
-                counts[kind]["refused"] += 1
-                if "\n" in str(e):
-                    counts[kind]["MULTI-LINE"] += 1
-                    failures.append(f"{kind} #{i}: multi-line message {str(e)!r}")
-            except Exception as e:  # noqa: BLE001 - that is what we are looking for
-                counts[kind]["CRASH"] += 1
-                failures.append(f"{kind} #{i}: {type(e).__name__}: {e}")
-            slowest = max(slowest, (time.perf_counter() - t, f"{kind} #{i}"))
-            grown = max(grown, (peak_mb() - before, f"{kind} #{i}"))
-    total = sum(sum(c.values()) - c["MULTI-LINE"] for c in counts.values())
-    print(f"{'kind':<20} {'cases':>7} {'loaded':>7} {'refused':>8} {'other':>6}")
-    for kind in kinds:
-        c = counts[kind]
-        cases = c["loaded"] + c["refused"] + c["CRASH"]
-        other = c["CRASH"] + c["MULTI-LINE"]
-        print(f"{kind:<20} {cases:>7} {c['loaded']:>7} {c['refused']:>8} {other:>6}")
-    print(
-        f"{total} cases in {time.perf_counter() - start:.1f} s; {len(failures)} failures; "
-        f"slowest load {slowest[0] * 1e3:.0f} ms ({slowest[1]}); peak memory {peak_mb():.0f} MB "
-        f"({peak_mb() - base:.0f} MB above the start); the most one load raised the peak: "
-        f"{grown[0]:.1f} MB ({grown[1]})"
-    )
-    for line in failures[:20]:
-        print("  ", line)
-    return 1 if failures else 0
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            tally.run(kind, i, lambda: io.load(path))
+    return tally.report()
 
 
 if __name__ == "__main__":

@@ -21,18 +21,15 @@ Not collected by pytest.
 
 from __future__ import annotations
 
-import argparse
-import collections
+import functools
 import pickle
 import random
-import resource
 import struct
 import sys
-import time
 
 import numpy as np
+from tally import Tally, arguments
 
-from numnet.core.errors import ModelFileError
 from numnet.tutorial import safe_pickle
 
 GLOBALS = [
@@ -247,54 +244,18 @@ def real_pickles() -> list[bytes]:
     ]
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("n", nargs="?", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
+    n, rng = arguments(__doc__)
     goods = real_pickles()
     for data in goods:  # the real ones must load
         safe_pickle.loads(data)
     kinds = {"program": program, "damaged": damaged, "cut": cut}
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    failures: list[str] = []
-    slowest = (0.0, "")
-    start, base = time.perf_counter(), peak_mb()
-    for i in range(args.n):
+    tally = Tally(list(kinds))
+    for i in range(n):
         kind = list(kinds)[i % len(kinds)]
         data = kinds[kind](rng, goods)
-        t = time.perf_counter()
-        try:
-            safe_pickle.loads(data, "case.pkl")
-            counts[kind]["loaded"] += 1
-        except ModelFileError as e:
-            counts[kind]["refused"] += 1
-            if "\n" in str(e):
-                counts[kind]["MULTI-LINE"] += 1
-                failures.append(f"{kind} #{i}: multi-line message {str(e)!r}")
-        except Exception as e:  # noqa: BLE001 - that is what we are looking for
-            counts[kind]["CRASH"] += 1
-            failures.append(f"{kind} #{i}: {type(e).__name__}: {e} <- {data[:80]!r}")
-        slowest = max(slowest, (time.perf_counter() - t, f"{kind} #{i}"))
-    print(f"{'kind':<10} {'cases':>7} {'loaded':>7} {'refused':>8} {'other':>6}")
-    for kind in kinds:
-        c = counts[kind]
-        cases = c["loaded"] + c["refused"] + c["CRASH"]
-        other = c["CRASH"] + c["MULTI-LINE"]
-        print(f"{kind:<10} {cases:>7} {c['loaded']:>7} {c['refused']:>8} {other:>6}")
-    print(
-        f"{args.n} cases in {time.perf_counter() - start:.1f} s; {len(failures)} failures; "
-        f"slowest {slowest[0] * 1e3:.1f} ms ({slowest[1]}); peak memory {peak_mb():.0f} MB "
-        f"({peak_mb() - base:.0f} MB above the start)"
-    )
-    for line in failures[:20]:
-        print("  ", line)
-    return 1 if failures else 0
+        tally.run(kind, i, functools.partial(safe_pickle.loads, data, "case.pkl"), data[:80])
+    return tally.report()
 
 
 if __name__ == "__main__":
