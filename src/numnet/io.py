@@ -12,7 +12,8 @@ The description says what the numbers mean::
      "architecture": model.get_config(),            # layer types and their arguments
      "preprocessing": {"input": "pixels / 255, in [0, 1]", "input_shape": [784]},
      "arrays": {"params": {"shape": [P], "dtype": "float32"}, "buffers": {...}},
-     "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...}}
+     "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...},
+     "temperature": 1.0}                            # predict_proba's calibration, T
 
 Loading opens the file with ``allow_pickle=False`` and believes nothing it has not checked:
 the file must be a zip of plain numeric ``.npy`` arrays (object arrays are refused before a
@@ -249,6 +250,8 @@ def description(model: Any, record: Mapping[str, Any] | None = None) -> dict[str
             for name, a in (("params", model.bound.params), ("buffers", model.bound.buffers))
         },
         "training": dict(record or {}),
+        # predict_proba's softmax(z / T) (numnet.nn.calibration); 1 = uncalibrated
+        "temperature": float(getattr(model, "temperature", 1.0)),
     }
 
 
@@ -346,6 +349,10 @@ def load(path: str | os.PathLike[str]) -> Any:
             )
     model = build_model(path, meta.get("architecture"), arrays)
     model.description = meta
+    temperature = meta.get("temperature", 1.0)  # files from before calibration: 1
+    if not (isinstance(temperature, (int, float)) and 0 < temperature < math.inf):
+        raise file_error(path, f"temperature {temperature!r} is not a positive number")
+    model.temperature = float(temperature)
     return model
 
 

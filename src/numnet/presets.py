@@ -5,6 +5,8 @@
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
     cnn       three convolutions with batch norm, affine augmentation
               (``numnet.nn.cnn_presets``: ``build_cnn`` and its ``Recipe``)
+    digits    the model numnet ships: the cnn network, longer, with augmentation for real
+              handwriting (slant, scale, elastic distortion, stroke thickness)
 
 A preset is data: ``build(seed)`` makes a fresh ``Sequential``; the other fields are the
 defaults the command line starts from (``--epochs``, ``--batch-size``, ``--lr``,
@@ -71,16 +73,21 @@ class Preset:
         )
         return opt
 
-    def augmenter(self, elastic: float | None = None) -> Callable[..., Any]:
+    def augmenter(
+        self, elastic: float | None = None, thickness: float | None = None
+    ) -> Callable[..., Any]:
         """The batch transformation of ``--augment``: ``augmenter(images, rng) -> images``.
 
-        ``elastic`` > 0 adds Simard's elastic distortion of that strength (alpha).
+        ``elastic`` > 0 sets Simard's elastic distortion of that strength (alpha);
+        ``thickness`` the stroke-thickness change (``numnet.augment``); None: the preset's.
         """
         from numnet.augment import Augmenter
 
         kwargs = dict(self.augmentation)
         if elastic is not None:
             kwargs["elastic_alpha"] = elastic
+        if thickness is not None:
+            kwargs["thickness"] = thickness
         try:
             return Augmenter(**kwargs)
         except ValueError as e:
@@ -121,5 +128,25 @@ def _cnn() -> Preset:
     )
 
 
+def _digits() -> Preset:
+    """The model numnet ships (``numnet/models/digits.npz``): the cnn preset trained longer,
+    with augmentation for real handwriting (``numnet.augment.handwriting``)."""
+    from numnet.augment import handwriting
+
+    cnn = _cnn()
+    return Preset(
+        name="digits",
+        summary="the cnn preset with slant, scale, elastic and stroke-thickness changes",
+        build=cnn.build,
+        epochs=20,
+        batch_size=cnn.batch_size,
+        lr=cnn.lr,
+        warmup_epochs=cnn.warmup_epochs,
+        floor=cnn.floor,
+        augment=True,
+        augmentation=handwriting(),
+    )
+
+
 #: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.cli.train)
-PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": _cnn()}
+PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": _cnn(), "digits": _digits()}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -100,6 +101,12 @@ def add_parser(subparsers: Any) -> None:
         type=non_negative_float,
         metavar="ALPHA",
         help="with --augment: elastic distortion of strength ALPHA (Simard et al.: 34)",
+    )
+    nn.add_argument(
+        "--thickness",
+        type=non_negative_float,
+        metavar="K",
+        help="with --augment: thicken or thin strokes by up to K of a 3x3 dilation (K <= 1)",
     )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
@@ -193,6 +200,7 @@ RUN_SETTINGS = (
     "validation_split",
     "augment",
     "elastic",
+    "thickness",
     "limit",
     "out",
 )
@@ -211,9 +219,25 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "validation_split": args.validation_split,
         "augment": preset.augment if args.augment is None else args.augment,
         "elastic": args.elastic,
+        "thickness": args.thickness,
         "limit": args.limit,
         "out": args.out or f"{args.arch}.npz",
     }
+
+
+def command_line(settings: dict[str, Any]) -> str:
+    """The ``numnet train`` command that trains with ``settings``, every setting spelled out
+    (but ``--out``, which does not change the model)."""
+    words = ["numnet", "train"]
+    for key, value in settings.items():
+        if key == "out":
+            continue
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else "--no-" + flag[2:])
+        elif value is not None:
+            words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    return shlex.join(words)
 
 
 def sound_settings(s: dict[str, Any]) -> bool:
@@ -238,6 +262,7 @@ def sound_settings(s: dict[str, Any]) -> bool:
         and 0 <= s["validation_split"] < 1
         and isinstance(s["augment"], bool)
         and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+        and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
         and (s["limit"] is None or count(s["limit"]))
         and isinstance(s["out"], str)
     )
@@ -249,6 +274,31 @@ def check_output_file(path: Path, flag: str) -> None:
         raise NumnetError(
             f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
         )
+
+
+def calibrate(
+    model: Any, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+) -> dict[str, Any] | None:
+    """Fit the model's temperature on the validation images (``numnet.nn.calibration``)
+    and print the expected calibration error on the test images before and after; None
+    (and the model left as it is) without a validation split."""
+    if len(x_val) == 0:
+        print("not calibrated: no validation images (--validation-split 0)")
+        return None
+    from numnet.nn import calibration
+
+    report: dict[str, Any] = {
+        "fitted_on": f"the last {len(x_val)} training images (validation split)",
+        **calibration.calibrate(model, x_val, y_val),
+    }
+    z_test = model.logits(x_test)
+    for key, t in (("test_ece_before", 1.0), ("test_ece_after", model.temperature)):
+        report[key] = calibration.ece_at(z_test, y_test, t)
+    print(
+        f"calibrated on {len(x_val)} validation images: temperature {report['temperature']:.3f}"
+        f", test ECE {report['test_ece_before']:.2%} -> {report['test_ece_after']:.2%}"
+    )
+    return report
 
 
 def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
@@ -268,6 +318,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     if args.resume and resumed is None:
         print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
     settings = dict(resumed.args) if resumed else run_settings(args)
+    settings.setdefault("thickness", None)  # checkpoints from before --thickness
     if resumed and not sound_settings(settings):
         raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
     if args.out:
@@ -321,7 +372,11 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 loss=SoftmaxCrossEntropy(label_smoothing=preset.label_smoothing),
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
-                augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
+                augment=(
+                    preset.augmenter(settings["elastic"], settings["thickness"])
+                    if settings["augment"]
+                    else None
+                ),
                 callbacks=[saver],
                 initial_state=state,
                 threads=args.threads or None,
@@ -338,11 +393,14 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         ) from None
     seconds = time.perf_counter() - start
 
+    calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], x_test, y_test)
     test_loss, test_acc = model.evaluate(x_test, y_test)
     record = {
+        "command": command_line(settings),
         **{k: v for k, v in settings.items() if k != "out"},
         "train_images": n_fit,
         "seconds": round(seconds, 2),
+        "calibration": calibration,
         "final": {
             "test_accuracy": test_acc,
             "test_loss": test_loss,
