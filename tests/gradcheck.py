@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet.nn.parameters import bind
+from numnet.nn.engine.buffers import bind
 
 
 def _sample(size: int, rng: np.random.Generator, max_entries: int | None) -> np.ndarray:

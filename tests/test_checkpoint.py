@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import checkpoint, io
-from numnet.cli import main
-from numnet.errors import ModelFileError
+from numnet.app.cli import main
+from numnet.core.errors import ModelFileError
+from numnet.files import checkpoint
+from numnet.files import model_file as io
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.nn.schedules import Cosine
+from numnet.nn.optim.schedules import Cosine
 from realdata import mnist_dir
 
 EPOCHS, BATCH = 3, 32

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from numnet import io
-from numnet.cli import main
+from numnet.app.cli import main
 from numnet.datasets import mnist
+from numnet.files import model_file as io
 from realdata import mnist_dir
 
 pytestmark = pytest.mark.slow

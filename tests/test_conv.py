@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from gradcheck import check_layer_gradients
-from numnet.nn.batchnorm import BatchNorm
-from numnet.nn.conv import Conv2D
-from numnet.nn.im2col import col2im, im2col
-from numnet.nn.parameters import bind
+from numnet.nn.engine.buffers import bind
+from numnet.nn.layers.batchnorm import BatchNorm
+from numnet.nn.layers.conv import Conv2D
+from numnet.nn.layers.im2col import col2im, im2col
 
 
 def naive_conv(x, W, b, stride, padding):

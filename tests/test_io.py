@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from numnet import io
-from numnet.errors import ModelFileError
+from numnet.core.errors import ModelFileError
+from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
 FIXTURE = [HealthCheck.function_scoped_fixture]

@@ -1,11 +1,12 @@
-"""The single-sample inference path (``numnet.nn.fastpath``) answers as the batched path does."""
+"""The single-sample inference path (``nn.engine.fastpath``) answers as the batched path does."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numnet.nn import BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sequential, fastpath
+from numnet.nn import BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sequential
+from numnet.nn.engine import fastpath
 
 
 def mlp(seed: int = 0) -> Sequential:

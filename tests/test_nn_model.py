@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numnet import twolayer
-from numnet.errors import DataError, DivergenceError
+from numnet.core.errors import DataError, DivergenceError
 from numnet.nn import (
     SGD,
     Adam,
@@ -67,7 +67,7 @@ def test_same_seed_gives_bit_identical_weights():
 
 
 class StopAt(Callback):
-    """Interrupt at (epoch, step) and keep a checkpoint: what numnet.checkpoint saves."""
+    """Interrupt at (epoch, step) and keep a checkpoint: what numnet.files.checkpoint saves."""
 
     def __init__(self, epoch, step):
         self.at, self.saved = (epoch, step), None

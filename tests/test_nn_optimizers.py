@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from numnet.nn import Dense
-from numnet.nn.optimizers import SGD, Adam, AdamW, get_optimizer
-from numnet.nn.parameters import bind
-from numnet.nn.schedules import Cosine, StepDecay, Warmup, warmup_cosine
+from numnet.nn.engine.buffers import bind
+from numnet.nn.optim.optimizers import SGD, Adam, AdamW, get_optimizer
+from numnet.nn.optim.schedules import Cosine, StepDecay, Warmup, warmup_cosine
 
 
 def setup(dtype=np.float64):

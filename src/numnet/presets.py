@@ -1,7 +1,7 @@
 """The networks ``numnet train --arch`` knows: a model builder plus its training defaults.
 
     twolayer  the classic tutorial, 784 -> 10 -> 10, full-batch gradient descent
-              (``numnet.twolayer``; its own flags live in ``numnet.cli.train``)
+              (``numnet.tutorial.twolayer``; its own flags live in ``numnet.app.cli.train``)
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
     cnn       three convolutions with batch norm, affine augmentation
               (``numnet.nn.cnn_presets``: ``build_cnn`` and its ``Recipe``)
@@ -36,11 +36,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from numnet.augment import mild_affine
-from numnet.errors import NumnetError
+from numnet.core.errors import NumnetError
+from numnet.data.augment import mild_affine
 from numnet.nn import Dense, ReLU, Sequential
-from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.schedules import Cosine, warmup_cosine
+from numnet.nn.optim.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim.schedules import Cosine, warmup_cosine
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Preset:
     floor: float = 0.0  # the schedule ends at floor * lr
     label_smoothing: float = 0.0
     augment: bool = False  # whether --augment is on by default
-    #: ``numnet.augment.Augmenter`` arguments used by --augment
+    #: ``numnet.data.augment.Augmenter`` arguments used by --augment
     augmentation: dict[str, float] = field(default_factory=mild_affine)
 
     def make_optimizer(
@@ -79,9 +79,9 @@ class Preset:
         """The batch transformation of ``--augment``: ``augmenter(images, rng) -> images``.
 
         ``elastic`` > 0 sets Simard's elastic distortion of that strength (alpha);
-        ``thickness`` the stroke-thickness change (``numnet.augment``); None: the preset's.
+        ``thickness`` the stroke-thickness change (``numnet.data.augment``); None: the preset's.
         """
-        from numnet.augment import Augmenter
+        from numnet.data.augment import Augmenter
 
         kwargs = dict(self.augmentation)
         if elastic is not None:
@@ -130,8 +130,8 @@ def _cnn() -> Preset:
 
 def _digits() -> Preset:
     """The model numnet ships (``numnet/models/digits.npz``): the cnn preset trained longer,
-    with augmentation for real handwriting (``numnet.augment.handwriting``)."""
-    from numnet.augment import handwriting
+    with augmentation for real handwriting (``numnet.data.augment.handwriting``)."""
+    from numnet.data.augment import handwriting
 
     cnn = _cnn()
     return Preset(
@@ -148,5 +148,5 @@ def _digits() -> Preset:
     )
 
 
-#: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.cli.train)
+#: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.app.cli.train)
 PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": _cnn(), "digits": _digits()}

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet import checkpoint, io
+from numnet.files import checkpoint
+from numnet.files import model_file as io
 
 DATA = os.environ.get("NUMNET_DATA", str(Path(__file__).resolve().parents[3] / "shared/data/mnist"))
 

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.functional import log_softmax, softmax
+from numnet.nn.functional import log_softmax, softmax
 
 #: the search interval of b = 1 / T: temperatures 1/20 to 20
 _B_RANGE = (0.05, 20.0)

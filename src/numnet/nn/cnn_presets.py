@@ -18,7 +18,7 @@ holds how to train it (Adam with a warm-up and a cosine decay, mild affine augme
 ``numnet train --arch cnn`` (``numnet.presets``) trains with it.  Runs were judged on a
 validation split of the training set (its last 5,000 images), never on the test set: 15
 epochs with augmentation reached 99.52-99.60% validation accuracy (99.55-99.58% test),
-6 epochs 99.42-99.56%.  Since augmentation is seeded per batch (``numnet.nn.batches``),
+6 epochs 99.42-99.56%.  Since augmentation is seeded per batch (``numnet.nn.engine.batches``),
 ``numnet train --arch cnn --seed 0`` to ``5`` gave 99.54-99.64% test accuracy.
 """
 
@@ -26,15 +26,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from numnet.augment import mild_affine
-from numnet.nn.activations import ReLU
-from numnet.nn.batchnorm import BatchNorm
-from numnet.nn.conv import Conv2D
-from numnet.nn.dense import Dense
-from numnet.nn.dropout import Dropout
-from numnet.nn.flatten import Flatten
+from numnet.data.augment import mild_affine
+from numnet.nn.layers.activations import ReLU
+from numnet.nn.layers.batchnorm import BatchNorm
+from numnet.nn.layers.conv import Conv2D
+from numnet.nn.layers.dense import Dense
+from numnet.nn.layers.dropout import Dropout
+from numnet.nn.layers.flatten import Flatten
+from numnet.nn.layers.pooling import MaxPool2D
 from numnet.nn.model import Sequential
-from numnet.nn.pooling import MaxPool2D
 
 MNIST_SHAPE = (1, 28, 28)
 
@@ -74,7 +74,7 @@ def build_cnn(
 class Recipe:
     """How to train the preset: Adam, linear warm-up then cosine decay to ``floor * lr``.
 
-    augment : keyword arguments of ``numnet.augment.Augmenter``, or None for no augmentation
+    augment : keyword arguments of ``numnet.data.augment.Augmenter``, or None for no augmentation
     """
 
     epochs: int = 15

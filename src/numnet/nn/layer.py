@@ -10,7 +10,7 @@ A layer is a small object with two methods that mirror each other:
 Shapes are row-major: a batch is ``(n, features)`` or ``(n, channels, height, width)``.
 
 Parameters are not allocated by the layer.  The layer *declares* them (``param_shapes``)
-and says how to initialise them (``init_params``); ``numnet.nn.parameters.bind`` then
+and says how to initialise them (``init_params``); ``numnet.nn.engine.buffers.bind`` then
 allocates one flat float32 buffer for all parameters of a model and one for all
 gradients, and sets each parameter as an attribute (``layer.W``) and its gradient with a
 ``d`` prefix (``layer.dW``).  Both are ordinary arrays (views into the flat buffers), so:

@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.errors import DataError, ModelFileError
-from numnet.functional import accuracy
-from numnet.nn import fastpath
+from numnet.core.errors import DataError, ModelFileError
+from numnet.nn.engine import fastpath
+from numnet.nn.engine.buffers import bind
+from numnet.nn.functional import accuracy
 from numnet.nn.layer import Layer, Shape
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
-from numnet.nn.parameters import bind
 from numnet.nn.training import History, _correct, fit
 
 
@@ -88,7 +88,7 @@ class Sequential:
         shuffle [True], seed [None: the model's seed], callbacks [()], verbose [1: a tqdm
         bar per epoch on a terminal; 2: always; 0: silent], augment [None: a function
         (batch, rng) -> batch], initial_state [a TrainState to resume from], threads [1:
-        BLAS threads while training, see ``numnet.nn.threads``; None: as the BLAS is set].
+        BLAS threads while training, see ``numnet.nn.engine.threads``; None: as the BLAS is set].
         See ``numnet.nn.training`` for the loop and the checkpoint contract.
         """
         return fit(self, x, y, **kwargs)
@@ -206,7 +206,7 @@ class Sequential:
     @classmethod
     def from_config(cls, config: dict[str, Any], seed: int = 0) -> Sequential:
         """Rebuild the architecture of ``get_config()`` (freshly initialised weights)."""
-        from numnet.nn import LAYERS
+        from numnet.nn.layers import LAYERS
 
         layers = []
         for spec in config["layers"]:

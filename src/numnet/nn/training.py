@@ -6,13 +6,13 @@ One epoch:
     for step in range(state.step, steps_per_epoch):
         batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
         batch   = augment(batch, rng(seed, epoch, step))    (optional, prepared one batch
-                                                   ahead in a thread: numnet.nn.batches)
+                                                   ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
-Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
+Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restores):
 
 - The shuffle of epoch e depends only on ``(seed, e)``, and the augmentation of step s in
   it only on ``(seed, e, s)``, never on earlier draws.
@@ -42,12 +42,12 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from numnet.errors import DivergenceError
-from numnet.nn.batches import epoch_batches
+from numnet.core.errors import DivergenceError
 from numnet.nn.callbacks import Callback
+from numnet.nn.engine.batches import epoch_batches
+from numnet.nn.engine.threads import blas_thread_count, blas_threads
 from numnet.nn.losses import Loss, get_loss
-from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.threads import blas_thread_count, blas_threads
+from numnet.nn.optim.optimizers import Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -143,7 +143,7 @@ def fit(
 ) -> History:
     """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``.
 
-    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.threads``: one is
+    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.engine.threads``: one is
     the safe choice on a shared machine); None leaves the BLAS as it is.
     """
     if epochs < 1 or batch_size < 1:
@@ -165,7 +165,7 @@ def fit(
 
     steps = math.ceil(len(x) / batch_size)
     with blas_threads(threads):
-        background = blas_thread_count() == 1  # see numnet.nn.batches
+        background = blas_thread_count() == 1  # see numnet.nn.engine.batches
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
