@@ -319,6 +319,22 @@ def _expected_sizes(path: Path, layers: list, input_shape: tuple[int, ...]) -> t
     return n_params, n_buffers
 
 
+#: the model numnet ships (``numnet train --arch digits``, see the README), package data
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits.npz"
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> Any:
+    """``load(path)``; with no path, the model that ships with numnet (``SHIPPED_MODEL``)."""
+    if path is not None:
+        return load(path)
+    if not SHIPPED_MODEL.is_file():
+        raise ModelFileError(
+            f"this numnet was installed without its model ({SHIPPED_MODEL} is missing); "
+            "give a model file (--model FILE), e.g. one made by 'numnet train'"
+        )
+    return load(SHIPPED_MODEL)
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a model: ``.npz`` -> ``nn.Sequential``; tutorial pickle -> ``TwoLayerClassifier``.
 
@@ -350,7 +366,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     model = build_model(path, meta.get("architecture"), arrays)
     model.description = meta
     temperature = meta.get("temperature", 1.0)  # files from before calibration: 1
-    if not (isinstance(temperature, (int, float)) and 0 < temperature < math.inf):
+    number = isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+    if not (number and 0 < temperature < math.inf):
         raise file_error(path, f"temperature {temperature!r} is not a positive number")
     model.temperature = float(temperature)
     return model

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from numnet.app.cli.model_option import add_model_option, display_name
 from numnet.app.cli.train import check_output_file, load_mnist
 
 
@@ -34,11 +35,13 @@ def add_parser(subparsers: Any) -> None:
         description="Report the accuracy of a saved model on the 10,000 MNIST test images.",
     )
     p.add_argument(
-        "model",
+        "files",
         metavar="FILE",
-        nargs="+",
-        help="model file (.npz, or a twolayer .pkl); several: each and their ensemble",
+        nargs="*",
+        help="model file (.npz, or a twolayer .pkl); several: each and their ensemble "
+        "(default: the model that ships with numnet)",
     )
+    add_model_option(p, action="append", default=[])
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument(
         "--confusion",
@@ -64,19 +67,20 @@ def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:
 
 def run(args: argparse.Namespace) -> int:
     from numnet import plots
-    from numnet.files.model_file import load
+    from numnet.files.model_file import load_model
 
+    paths = [*args.files, *args.model] or [None]  # None: the shipped model
     out = args.confusion or (
-        Path(args.model[0]).with_suffix(".confusion.png")
-        if len(args.model) == 1
+        Path(paths[0] or "digits").with_suffix(".confusion.png")
+        if len(paths) == 1
         else Path("ensemble.confusion.png")
     )
     check_output_file(out, "--confusion")
-    models = [load(path) for path in args.model]
+    models = [load_model(path) for path in paths]
     _, (x_test, y_test) = load_mnist(args.data)
     probs = [model.predict_proba(x_test) for model in models]
-    for path, p in zip(args.model, probs, strict=True):
-        predicted = report(path, p, y_test)
+    for path, p in zip(paths, probs, strict=True):
+        predicted = report(display_name(path), p, y_test)
     if len(models) > 1:
         predicted = report(f"ensemble of {len(models)}", np.mean(probs, axis=0), y_test)
     cm = confusion_counts(y_test, predicted)

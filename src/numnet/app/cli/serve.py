@@ -1,4 +1,4 @@
-"""``numnet serve MODEL``: the draw-a-digit page and its JSON API on http://127.0.0.1:8000/."""
+"""``numnet serve [--model FILE]``: the draw-a-digit page and its JSON API on http://127.0.0.1:8000/."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import ipaddress
 import logging
 from pathlib import Path
 from typing import Any
+
+from numnet.app.cli.model_option import add_model_option, pick
 
 
 def _port(text: str) -> int:
@@ -31,7 +33,13 @@ def add_parser(sub: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a model file saved by numnet (.npz or .pkl)")
+    p.add_argument(
+        "file",
+        metavar="MODEL",
+        nargs="?",
+        help="a model file saved by numnet (.npz or .pkl); the same as --model MODEL",
+    )
+    add_model_option(p)
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -48,11 +56,13 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from numnet.app.serve import App, DigitServer
-    from numnet.files.model_file import load
+    from numnet.files.model_file import SHIPPED_MODEL, load_model
 
-    model = load(args.model)
+    path = pick(args.file, args.model)
+    model = load_model(path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    with DigitServer(App(model, name=Path(args.model).name), args.host, args.port) as server:
+    name = Path(path or SHIPPED_MODEL).name
+    with DigitServer(App(model, name=name), args.host, args.port) as server:
         if not _is_loopback(args.host):
             print(f"numnet serve: listening on {args.host}: other computers can reach this page")
         print(f"numnet serve: {server.url}  (Ctrl-C to stop)", flush=True)
