@@ -10,7 +10,7 @@ threadpoolctl: one by default, as ``Sequential.fit`` trains (``numnet.nn.engine.
 ``--threads 0`` leaves the BLAS as the environment set it.
 
 Rows: MLP 784-128-10, MLP 784-512-256-10, the reference CNN and the CNN preset
-(``numnet.nn.cnn_presets``), each trained with Adam, batch 128, float32, no augmentation
+(``numnet.presets``), each trained with Adam, batch 128, float32, no augmentation
 (but for one column), on the MNIST training set (random images of the same shape if MNIST
 is not found, or with ``--synthetic``: the timings do not depend on pixel values).
 
@@ -67,8 +67,7 @@ import numpy as np
 from numnet.core.atomic import write_text
 from numnet.nn import Conv2D, Dense, ReLU, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.nn.cnn_presets import build_cnn, build_reference_cnn
-from numnet.presets import PRESETS
+from numnet.presets import PRESETS, build_cnn, build_reference_cnn
 
 BATCH, N_TRAIN, N_TEST = 128, 60_000, 10_000
 

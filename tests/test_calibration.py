@@ -105,7 +105,7 @@ def test_a_file_with_a_bad_temperature_is_refused_in_one_line(tmp_path, bad):
     model = _model()
     meta = model_file.description(model)
     meta["temperature"] = bad
-    b = model.bound
+    b = model.flat
     path = model_file.write_archive(
         tmp_path / "m.npz", {"params": b.params, "buffers": b.buffers}, meta
     )
@@ -118,7 +118,7 @@ def test_a_file_without_a_temperature_loads_uncalibrated(tmp_path):
     model = _model()
     meta = model_file.description(model)
     del meta["temperature"]
-    b = model.bound
+    b = model.flat
     path = model_file.write_archive(
         tmp_path / "m.npz", {"params": b.params, "buffers": b.buffers}, meta
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradcheck import check_layer_gradients
-from numnet.nn.engine.buffers import bind
+from numnet.nn.layer import bind_layers as bind
 from numnet.nn.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 import numnet
 from numnet.app.cli import build_parser
-from numnet.app.cli.train import run_settings
+from numnet.app.cli.train import RunSettings
 from numnet.files.model_file import SHIPPED_MODEL
 from realdata import mnist_dir
 
@@ -22,7 +23,7 @@ def _settings(command: str) -> dict:
     """The run settings of a ``numnet train ...`` command line, as numnet parses it."""
     words = shlex.split(command)
     assert words[:2] == ["numnet", "train"]
-    settings = run_settings(build_parser().parse_args(words[1:]))
+    settings = asdict(RunSettings.from_args(build_parser().parse_args(words[1:])))
     del settings["out"]  # where the file goes does not change the model
     return settings
 
@@ -65,7 +66,7 @@ def test_load_model_with_a_path_loads_that_file(tmp_path):
 
     model = Sequential([Dense(10)], input_shape=(784,), seed=1)
     loaded = numnet.load_model(save(model, tmp_path / "m.npz"))
-    np.testing.assert_array_equal(loaded.bound.params, model.bound.params)
+    np.testing.assert_array_equal(loaded.flat.params, model.flat.params)
 
 
 def test_a_missing_shipped_model_is_one_line(monkeypatch):

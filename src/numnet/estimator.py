@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from numnet.nn import Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from numnet.nn.functional import accuracy
-from numnet.nn.optim.optimizers import OPTIMIZERS
+from numnet.nn.optim import OPTIMIZERS
 
 # activation name (scikit-learn's where it has one) -> (layer class, weight initialisation)
 ACTIVATIONS = {

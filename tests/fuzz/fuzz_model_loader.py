@@ -106,7 +106,7 @@ def random_description(rng: random.Random, model: Sequential, path: Path) -> Non
             pass
     blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with open(path, "wb") as f:
-        np.savez(f, params=model.bound.params, buffers=model.bound.buffers, meta=blob)
+        np.savez(f, params=model.flat.params, buffers=model.flat.buffers, meta=blob)
 
 
 def main() -> int:

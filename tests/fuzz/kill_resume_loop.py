@@ -77,7 +77,7 @@ def kill_during_write(proc: subprocess.Popen, folder: Path, rng: random.Random) 
 
 def weights(path: Path) -> np.ndarray:
     model = io.load(path)
-    return np.concatenate([model.bound.params, model.bound.buffers])
+    return np.concatenate([model.flat.params, model.flat.buffers])
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ A checkpoint is one numnet archive (``model_file.write_archive``, written atomic
 ``Sequential.fit`` depends on:
 
     params, buffers     the model's flat parameter and state buffers
-    opt_<slot>          the optimizer's per-parameter state (Adam: m, v; SGD: velocity)
+    opt_<slot>          the optimizer's per-parameter state (Adam: M, V; SGD: velocity)
     meta (JSON)         format "numnet-checkpoint" and version; the architecture; the
                         optimizer's step count; ``model.rng``'s bit-generator state (Dropout
                         masks draw from it); the ``TrainState`` (epoch,
@@ -41,7 +41,7 @@ from numnet import __version__
 from numnet.core.errors import ModelFileError
 from numnet.files import model_file as io
 from numnet.nn.callbacks import Callback
-from numnet.nn.optim.optimizers import Optimizer
+from numnet.nn.optim import Optimizer
 from numnet.nn.training import METRICS, TrainState
 
 FORMAT = "numnet-checkpoint"
@@ -86,7 +86,7 @@ def save(
         "state": state.to_dict(),
         "args": dict(args),
     }
-    arrays = {"params": model.bound.params, "buffers": model.bound.buffers}
+    arrays = {"params": model.flat.params, "buffers": model.flat.buffers}
     arrays.update({f"opt_{k}": v for k, v in slots.items()})
     return io.write_archive(path, arrays, meta)
 
@@ -104,7 +104,7 @@ class Checkpoint:
     def restore_optimizer(self, optimizer: Optimizer) -> Optimizer:
         """Load the saved step count and moments into ``optimizer`` (built as the run built it)."""
         saved = sorted(k for k in self.optimizer_state if k != "iterations")
-        if saved != sorted(optimizer.slots):
+        if saved != sorted(optimizer.state_names):
             raise io.file_error(
                 self.path,
                 f"optimizer state {saved} does not fit the {type(optimizer).__name__} optimizer",
@@ -148,7 +148,7 @@ def load(path: str | os.PathLike[str]) -> Checkpoint:
     optimizer_state: dict[str, Any] = {"iterations": opt["iterations"]}
     for name, a in arrays.items():
         if name.startswith("opt_"):
-            if a.shape != model.bound.params.shape or a.dtype != np.float32:
+            if a.shape != model.flat.params.shape or a.dtype != np.float32:
                 raise io.file_error(path, f"optimizer array {name!r} does not fit the model")
             optimizer_state[name[len("opt_") :]] = a
     try:

@@ -2,7 +2,7 @@
 
 A model file is an uncompressed ``.npz`` (a zip of ``.npy`` arrays) holding exactly:
 
-    params  : (P,) float32   the model's flat parameter buffer  (``model.bound.params``)
+    params  : (P,) float32   the model's flat parameter buffer  (``model.flat.params``)
     buffers : (B,) float32   non-trained state, e.g. BatchNorm running statistics
     meta    : (K,) uint8     UTF-8 JSON: the description below
 
@@ -247,7 +247,7 @@ def description(model: Any, record: Mapping[str, Any] | None = None) -> dict[str
         "preprocessing": {**PREPROCESSING, "input_shape": list(config["input_shape"])},
         "arrays": {
             name: {"shape": list(a.shape), "dtype": a.dtype.name}
-            for name, a in (("params", model.bound.params), ("buffers", model.bound.buffers))
+            for name, a in (("params", model.flat.params), ("buffers", model.flat.buffers))
         },
         "training": dict(record or {}),
         # predict_proba's softmax(z / T) (numnet.nn.calibration); 1 = uncalibrated
@@ -267,56 +267,12 @@ def save(model: Any, path: str | os.PathLike[str], record: Mapping[str, Any] | N
 
     if isinstance(model, TwoLayerClassifier):
         return Path(model.save(path))
-    b = model.bound
+    b = model.flat
     if not (np.isfinite(b.params).all() and np.isfinite(b.buffers).all()):
         raise file_error(path, "not saved, the model's weights hold NaN or Inf")
     return write_archive(
         path, {"params": b.params, "buffers": b.buffers}, description(model, record)
     )
-
-
-def _check_architecture(path: Path, arch: Any) -> tuple[list, tuple[int, ...]]:
-    """The layers a description names (registry types only), and the input shape."""
-    from numnet.nn.layers import LAYERS
-
-    if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
-        raise file_error(path, "description has no architecture (layers list)")
-    shape = arch.get("input_shape")
-    if (
-        not isinstance(shape, list)
-        or not shape
-        or not all(
-            isinstance(s, int) and not isinstance(s, bool) and 0 < s < 1 << 24 for s in shape
-        )
-    ):
-        raise file_error(path, f"invalid input shape {shape!r}")
-    layers = []
-    for spec in arch["layers"]:
-        if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
-            raise file_error(path, "invalid layer description")
-        kind = spec.get("type")
-        if not isinstance(kind, str) or kind not in LAYERS:
-            known = ", ".join(sorted(LAYERS))
-            raise file_error(path, f"unknown layer type {kind!r} (known: {known})")
-        try:
-            layers.append(LAYERS[kind](**spec.get("config", {})))
-        except Exception as e:  # the layer's own argument checks, on values from the file
-            raise file_error(path, f"invalid {kind} layer ({one_line(e)})") from None
-    return layers, tuple(shape)
-
-
-def _expected_sizes(path: Path, layers: list, input_shape: tuple[int, ...]) -> tuple[int, int]:
-    """Number of parameters and buffer values the layers need, computed without allocating."""
-    shape = input_shape
-    n_params = n_buffers = 0
-    try:
-        for layer in layers:
-            shape = layer.build(shape)
-            n_params += sum(math.prod(s) for s in layer.param_shapes().values())
-            n_buffers += sum(math.prod(s) for s in layer.buffer_shapes().values())
-    except Exception as e:  # shapes that do not fit together
-        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
-    return n_params, n_buffers
 
 
 #: the model numnet ships (``numnet train --arch digits``, see the README), package data
@@ -390,26 +346,18 @@ def build_model(
             raise file_error(
                 path, f"array {name!r} is {a.dtype}{list(a.shape)}, expected flat float32"
             )
-    layers, input_shape = _check_architecture(path, architecture)
-    n_params, n_buffers = _expected_sizes(path, layers, input_shape)
-    for name, n in (("params", n_params), ("buffers", n_buffers)):
-        if arrays[name].size != n:
-            raise file_error(
-                path,
-                f"array {name!r} holds {arrays[name].size} values but the architecture needs {n}; "
-                "the file was altered or is damaged",
-            )
     if not (np.isfinite(arrays["params"]).all() and np.isfinite(arrays["buffers"]).all()):
         raise file_error(path, "weights hold NaN or Inf; the model is broken")
 
     from numnet.nn import Sequential
 
+    sizes = (arrays["params"].size, arrays["buffers"].size)
     try:
-        model = Sequential(layers, input_shape=input_shape)
-    except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
-        raise file_error(path, f"architecture does not build ({one_line(e)})") from None
-    model.bound.params[...] = arrays["params"]
-    model.bound.buffers[...] = arrays["buffers"]
+        model = Sequential.from_config(architecture, initialise=False, sizes=sizes)
+    except ModelFileError as e:
+        raise file_error(path, str(e)) from None
+    model.flat.params[...] = arrays["params"]
+    model.flat.buffers[...] = arrays["buffers"]
     return model
 
 

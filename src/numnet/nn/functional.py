@@ -75,3 +75,15 @@ def cross_entropy(probs: NDArray, targets: NDArray, axis: int = -1) -> float:
 def accuracy(predictions: ArrayLike, labels: ArrayLike) -> float:
     """Fraction of predictions equal to the labels."""
     return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
+
+
+def confusion_counts(labels: NDArray, predicted: NDArray, k: int = 10) -> NDArray:
+    """C (k, k) int64: C[i, j] = number of samples of class i predicted as j."""
+    return np.bincount(labels.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
+
+
+def count_correct(z: NDArray, y: NDArray) -> int:
+    """Number of rows of z (n, k) whose largest entry is the label y (n,) (or, for one-hot or
+    soft targets y (n, k), the target's largest entry)."""
+    labels = y if y.ndim == 1 else y.argmax(axis=1)
+    return int(np.count_nonzero(z.argmax(axis=1) == labels))

@@ -22,7 +22,7 @@ Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restore
   done in it), ``global_step``, ``seed``, ``history`` so far, the running sums of the
   epoch in progress, and the ``optimizer`` (``optimizer.state_dict()`` holds its step
   count and moments; its config is ``optimizer.get_config()``).
-- So a checkpoint = model parameters and buffers (``model.bound.params`` / ``.buffers``)
+- So a checkpoint = model parameters and buffers (``model.flat.params`` / ``.buffers``)
   + optimizer state + ``model.rng`` state + ``TrainState`` fields, taken in
   ``on_step_end`` or ``on_epoch_end``.  ``fit(..., initial_state=state)`` with the same
   data, batch size and epochs then continues at ``state.epoch`` / ``state.step`` and ends
@@ -46,8 +46,9 @@ from numnet.core.errors import DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
 from numnet.nn.engine.threads import blas_thread_count, blas_threads
+from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss, get_loss
-from numnet.nn.optim.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim import Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -89,12 +90,6 @@ class History:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
 
 
-def _correct(z: NDArray, y: NDArray) -> int:
-    """Number of rows whose largest output is the label (or the target's largest entry)."""
-    labels = y if y.ndim == 1 else y.argmax(axis=1)
-    return int(np.count_nonzero(z.argmax(axis=1) == labels))
-
-
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
           state: TrainState) -> None:
     """One optimizer step on the batch (xb, yb); counts it in ``state``.
@@ -103,7 +98,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     """
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
-    state.correct += _correct(z, yb)
+    state.correct += count_correct(z, yb)
     model.backward(loss_fn.backward())
     opt.step()
     state.step += 1
@@ -111,7 +106,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     state.loss_sum += batch_loss * len(yb)
     state.seen += len(yb)
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
-    params = model.bound.params
+    params = model.flat.params
     with np.errstate(over="ignore"):
         norm2 = float(np.dot(params, params))
     if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
@@ -161,7 +156,7 @@ def fit(
     state = initial_state or TrainState(seed=model.seed if seed is None else int(seed))
     if state.optimizer is None:
         state.optimizer = get_optimizer(optimizer, lr)
-    opt = state.optimizer.bind(model.bound)
+    opt = state.optimizer.attach(model.flat)
 
     steps = math.ceil(len(x) / batch_size)
     with blas_threads(threads):

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from numnet.app.cli.common import check_output_file, load_mnist
 from numnet.app.cli.model_option import add_model_option, display_name
-from numnet.app.cli.train import check_output_file, load_mnist
+from numnet.nn.functional import confusion_counts
 
 
 def add_parser(subparsers: Any) -> None:
@@ -51,10 +52,6 @@ def add_parser(subparsers: Any) -> None:
     )
     p.set_defaults(run=run)
 
-
-def confusion_counts(labels: NDArray, predicted: NDArray, k: int = 10) -> NDArray:
-    """C (k, k) int64: C[i, j] = number of samples of class i predicted as j."""
-    return np.bincount(labels.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
 
 
 def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:

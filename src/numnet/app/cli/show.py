@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from numnet.app.cli.evaluate import confusion_counts
+from numnet.app.cli.common import load_mnist
 from numnet.app.cli.model_option import add_model_option, display_name, pick
 from numnet.app.cli.numbers import non_negative_int
-from numnet.app.cli.train import load_mnist
 from numnet.core.errors import NumnetError
+from numnet.nn.functional import confusion_counts
 
 
 def add_parser(subparsers: Any) -> None:

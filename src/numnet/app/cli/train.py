@@ -26,12 +26,14 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from numnet.app.cli import HelpFormatter
+from numnet.app.cli.common import Data, check_output_file, load_mnist
 from numnet.app.cli.numbers import (
     fraction,
     non_negative_float,
@@ -42,10 +44,8 @@ from numnet.app.cli.numbers import (
 from numnet.core.errors import DivergenceError, NumnetError
 from numnet.nn.engine.threads import blas_threads
 from numnet.nn.losses import SoftmaxCrossEntropy
-from numnet.nn.optim.optimizers import OPTIMIZERS
+from numnet.nn.optim import OPTIMIZERS
 from numnet.presets import PRESETS
-
-Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -134,15 +134,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-def load_mnist(path: str | None) -> Data:
-    """MNIST as Keras returns it, from ``path`` or numnet's usual places; says how long."""
-    from numnet.datasets import mnist
-
-    start = time.perf_counter()
-    data = mnist.load_data(path)
-    print(f"loaded MNIST in {time.perf_counter() - start:.1f} s")
-    return data
-
 
 def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
@@ -189,91 +180,89 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     return 0
 
 
-#: what a checkpoint records of the command line: everything that shapes the trajectory
-RUN_SETTINGS = (
-    "arch",
-    "epochs",
-    "batch_size",
-    "lr",
-    "optimizer",
-    "seed",
-    "validation_split",
-    "augment",
-    "elastic",
-    "thickness",
-    "limit",
-    "out",
-)
+@dataclass(frozen=True)
+class RunSettings:
+    """What a checkpoint records of the command line: everything that shapes the trajectory.
 
+    One field per setting: ``from_args`` fills the flags not given from the preset;
+    ``from_record`` reads them back from a checkpoint and refuses anything ``from_args``
+    could not have produced.
+    """
 
-def run_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's settings: the flags given, the preset's defaults for the others."""
-    preset = PRESETS[args.arch]
-    return {
-        "arch": args.arch,
-        "epochs": args.epochs or preset.epochs,
-        "batch_size": args.batch_size or preset.batch_size,
-        "lr": args.lr or preset.lr,
-        "optimizer": args.optimizer or preset.optimizer,
-        "seed": args.seed,
-        "validation_split": args.validation_split,
-        "augment": preset.augment if args.augment is None else args.augment,
-        "elastic": args.elastic,
-        "thickness": args.thickness,
-        "limit": args.limit,
-        "out": args.out or f"{args.arch}.npz",
-    }
+    arch: str
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str
+    seed: int
+    validation_split: float
+    augment: bool
+    elastic: float | None
+    thickness: float | None
+    limit: int | None
+    out: str
 
-
-def command_line(settings: dict[str, Any]) -> str:
-    """The ``numnet train`` command that trains with ``settings``, every setting spelled out
-    (but ``--out``, which does not change the model)."""
-    words = ["numnet", "train"]
-    for key, value in settings.items():
-        if key == "out":
-            continue
-        flag = "--" + key.replace("_", "-")
-        if isinstance(value, bool):
-            words.append(flag if value else "--no-" + flag[2:])
-        elif value is not None:
-            words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    return shlex.join(words)
-
-
-def sound_settings(s: dict[str, Any]) -> bool:
-    """Whether settings read back from a checkpoint are what ``run_settings`` can produce."""
-
-    def count(v: Any, low: int = 1) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v >= low
-
-    def number(v: Any) -> bool:
-        return isinstance(v, float) and math.isfinite(v)
-
-    return (
-        set(s) == set(RUN_SETTINGS)
-        and s["arch"] in PRESETS
-        and s["optimizer"] in OPTIMIZERS
-        and count(s["epochs"])
-        and count(s["batch_size"])
-        and count(s["seed"], 0)
-        and number(s["lr"])
-        and s["lr"] > 0
-        and number(s["validation_split"])
-        and 0 <= s["validation_split"] < 1
-        and isinstance(s["augment"], bool)
-        and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
-        and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
-        and (s["limit"] is None or count(s["limit"]))
-        and isinstance(s["out"], str)
-    )
-
-
-def check_output_file(path: Path, flag: str) -> None:
-    """Refuse an output path that is a folder, before any work is done."""
-    if path.is_dir():
-        raise NumnetError(
-            f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunSettings:
+        preset = PRESETS[args.arch]
+        return cls(
+            arch=args.arch,
+            epochs=args.epochs or preset.epochs,
+            batch_size=args.batch_size or preset.batch_size,
+            lr=args.lr or preset.lr,
+            optimizer=args.optimizer or preset.optimizer,
+            seed=args.seed,
+            validation_split=args.validation_split,
+            augment=preset.augment if args.augment is None else args.augment,
+            elastic=args.elastic,
+            thickness=args.thickness,
+            limit=args.limit,
+            out=args.out or f"{args.arch}.npz",
         )
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> RunSettings | None:
+        """The settings of a checkpoint's record, or None if they are not sound."""
+
+        def count(v: Any, low: int = 1) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+        def number(v: Any) -> bool:
+            return isinstance(v, float) and math.isfinite(v)
+
+        s = {"thickness": None, **record}  # checkpoints from before --thickness
+        sound = (
+            set(s) == {f.name for f in fields(cls)}
+            and s["arch"] in PRESETS
+            and s["optimizer"] in OPTIMIZERS
+            and count(s["epochs"])
+            and count(s["batch_size"])
+            and count(s["seed"], 0)
+            and number(s["lr"])
+            and s["lr"] > 0
+            and number(s["validation_split"])
+            and 0 <= s["validation_split"] < 1
+            and isinstance(s["augment"], bool)
+            and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+            and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
+            and (s["limit"] is None or count(s["limit"]))
+            and isinstance(s["out"], str)
+        )
+        return cls(**s) if sound else None
+
+    def command(self) -> str:
+        """The ``numnet train`` command that trains with these settings, every setting
+        spelled out (but ``--out``, which does not change the model)."""
+        words = ["numnet", "train"]
+        for key, value in asdict(self).items():
+            flag = "--" + key.replace("_", "-")
+            if key == "out" or value is None:
+                continue
+            if isinstance(value, bool):
+                words.append(flag if value else "--no-" + flag[2:])
+            else:
+                words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+        return shlex.join(words)
 
 
 def calibrate(
@@ -319,15 +308,15 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     resumed = checkpoint.latest(ckdir) if args.resume else None
     if args.resume and resumed is None:
         print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
-    settings = dict(resumed.args) if resumed else run_settings(args)
-    settings.setdefault("thickness", None)  # checkpoints from before --thickness
-    if resumed and not sound_settings(settings):
+    chosen = RunSettings.from_record(dict(resumed.args)) if resumed else RunSettings.from_args(args)
+    if chosen is None:
         raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
     if args.out:
-        settings["out"] = args.out
-    out = Path(settings["out"])
+        chosen = replace(chosen, out=args.out)
+    settings = asdict(chosen)
+    out = Path(chosen.out)
     check_output_file(out, "--out")
-    preset = PRESETS[settings["arch"]]
+    preset = PRESETS[chosen.arch]
 
     (x_train, y_train), (x_test, y_test) = load()
     if settings["limit"]:
@@ -398,7 +387,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], x_test, y_test)
     test_loss, test_acc = model.evaluate(x_test, y_test)
     record = {
-        "command": command_line(settings),
+        "command": chosen.command(),
         **{k: v for k, v in settings.items() if k != "out"},
         "train_images": n_fit,
         "seconds": round(seconds, 2),

@@ -15,13 +15,10 @@ it, and the same after a resume from a checkpoint (there is no generator state t
 Augmentation is the one part of a step that does not need the model, so with
 ``background=True`` it is done in a thread one batch ahead: while the model works on batch
 t, batch t + 1 is gathered and augmented on the other core (NumPy releases the GIL inside
-its loops).  ``fit`` asks for that when the BLAS uses one thread, its default: MLP
-784-128-10 with affine augmentation then takes 0.61 s per epoch instead of 0.86 s in line
-(0.39 s without augmentation; medians of 3 epochs in one run).  With two BLAS threads the
-other core is already taken, the BLAS's idle threads spinning while they wait for the next
-product; there a background thread gained nothing (0.77 s against 0.73 s in line).
-Without augmentation the gather takes tens of microseconds, less than waking a thread
-(about 50 us on the machines numnet was built on), so it always stays in line.
+its loops).  ``fit`` asks for that when the BLAS uses one thread, its default.  With two
+BLAS threads the other core is already taken (the BLAS's idle threads spin while they wait
+for the next product), so augmentation stays in line.  Without augmentation the gather is
+cheaper than waking a thread, so it always stays in line.
 """
 
 from __future__ import annotations

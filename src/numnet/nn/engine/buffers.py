@@ -1,24 +1,26 @@
-"""One flat buffer for all parameters, one for all gradients, and views for each layer.
+"""One flat buffer for all parameters, one for all gradients, and where each array lives.
 
 Why: an optimizer step becomes a handful of vectorised operations over one array (no loop
 over layers), and saving a model is one array plus a description.  Each layer still sees
-ordinary named arrays (``layer.W``, ``layer.dW``), which are views into the flat buffers.
+ordinary named arrays (``layer.W``, ``layer.dW``): views into these buffers, handed to it
+by ``Layer.attach``.  This module knows shapes and names only, not layers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
-from numnet.nn.layer import Layer, Shape
+Shape = tuple[int, ...]
 
 
-@dataclass
-class Slot:
-    """Where one named array of one layer lives in a flat buffer."""
+@dataclass(frozen=True)
+class Span:
+    """Where one named array of one layer lives in a flat buffer: ``flat[start:stop]``."""
 
     layer: int
     name: str
@@ -27,8 +29,19 @@ class Slot:
     stop: int
 
 
+def spans(shapes: Sequence[Mapping[str, Shape]]) -> tuple[list[Span], int]:
+    """Lay out the named arrays of every layer one after the other; (spans, total size)."""
+    out, offset = [], 0
+    for i, named in enumerate(shapes):
+        for name, shape in named.items():
+            size = math.prod(shape)
+            out.append(Span(i, name, tuple(shape), offset, offset + size))
+            offset += size
+    return out, offset
+
+
 @dataclass
-class Bound:
+class FlatBuffers:
     """The flat buffers of a built model.
 
     params  : (P,) trainable parameters          grads : (P,) their gradients
@@ -40,54 +53,41 @@ class Bound:
     grads: NDArray
     decay: NDArray
     buffers: NDArray
-    param_slots: list[Slot]
-    buffer_slots: list[Slot]
+    param_spans: list[Span]
+    buffer_spans: list[Span]
 
+    @classmethod
+    def allocate(
+        cls,
+        param_spans: list[Span],
+        buffer_spans: list[Span],
+        decayed: Sequence[tuple[str, ...]],
+        dtype: DTypeLike = np.float32,
+    ) -> FlatBuffers:
+        """Zeroed buffers for the spans; ``decayed[i]`` names layer i's decayed parameters."""
+        n_params = param_spans[-1].stop if param_spans else 0
+        n_buffers = buffer_spans[-1].stop if buffer_spans else 0
+        flat = cls(
+            params=np.zeros(n_params, dtype),
+            grads=np.zeros(n_params, dtype),
+            decay=np.zeros(n_params, bool),
+            buffers=np.zeros(n_buffers, dtype),
+            param_spans=param_spans,
+            buffer_spans=buffer_spans,
+        )
+        for s in param_spans:
+            flat.decay[s.start : s.stop] = s.name in decayed[s.layer]
+        return flat
 
-def _layout(shapes: Sequence[dict[str, Shape]]) -> tuple[list[Slot], int]:
-    slots, offset = [], 0
-    for i, named in enumerate(shapes):
-        for name, shape in named.items():
-            size = int(np.prod(shape, dtype=np.int64))
-            slots.append(Slot(i, name, tuple(shape), offset, offset + size))
-            offset += size
-    return slots, offset
-
-
-def bind(
-    layers: Sequence[Layer],
-    input_shape: Shape,
-    rng: np.random.Generator | None = None,
-    dtype: type = np.float32,
-) -> tuple[Bound, Shape]:
-    """Build ``layers`` for one sample of ``input_shape``, allocate flat buffers, bind views.
-
-    Returns the buffers and the output shape of the last layer.  With ``rng`` the layers'
-    ``init_params`` fill the buffers; without it they are left at zero (for loading).
-    ``dtype=np.float64`` is for gradient checks.
-    """
-    shape = tuple(input_shape)
-    for layer in layers:
-        shape = layer.build(shape)
-    param_slots, n_params = _layout([layer.param_shapes() for layer in layers])
-    buffer_slots, n_buffers = _layout([layer.buffer_shapes() for layer in layers])
-    bound = Bound(
-        params=np.zeros(n_params, dtype),
-        grads=np.zeros(n_params, dtype),
-        decay=np.zeros(n_params, bool),
-        buffers=np.zeros(n_buffers, dtype),
-        param_slots=param_slots,
-        buffer_slots=buffer_slots,
-    )
-    initial = [layer.init_params(rng) if rng is not None else {} for layer in layers]
-    for slots, flat in ((param_slots, bound.params), (buffer_slots, bound.buffers)):
-        for s in slots:
-            view = flat[s.start : s.stop].reshape(s.shape)
-            if s.name in initial[s.layer]:
-                view[...] = initial[s.layer][s.name]
-            setattr(layers[s.layer], s.name, view)
-    for s in param_slots:
-        layer = layers[s.layer]
-        setattr(layer, "d" + s.name, bound.grads[s.start : s.stop].reshape(s.shape))
-        bound.decay[s.start : s.stop] = s.name in layer.decay
-    return bound, shape
+    def views(self, layer: int) -> dict[str, NDArray]:
+        """Layer ``layer``'s arrays as views: each parameter, its gradient ("d" + name), and
+        each buffer, shaped as declared."""
+        out = {}
+        for spans_, flat in ((self.param_spans, self.params), (self.buffer_spans, self.buffers)):
+            for s in spans_:
+                if s.layer == layer:
+                    out[s.name] = flat[s.start : s.stop].reshape(s.shape)
+        for s in self.param_spans:
+            if s.layer == layer:
+                out["d" + s.name] = self.grads[s.start : s.stop].reshape(s.shape)
+        return out

@@ -1,6 +1,6 @@
 """A lean inference path for one sample: the draw-a-digit page asks for one image at a time.
 
-For one image the products are small (784 x 128: about 5 us), and the batched path's Python
+For one image the products are small, and the batched path's Python
 work (input checks, a scratch look-up per layer, reductions over 2-D arrays) costs as much
 again.  At inference an MLP made of ``Dense``, ``ReLU``, ``Dropout`` and ``Flatten`` layers
 is a chain over one vector
@@ -8,7 +8,8 @@ is a chain over one vector
     v <- act(v W + b)        act = ReLU or the identity; Dropout and Flatten do nothing
 
 so ``plan(layers)`` turns it, once, into a tuple of steps ``(W, b, relu, out)`` with the
-output vectors preallocated, and ``run(steps, v)`` is three NumPy calls per layer.  W and b
+output vectors preallocated (each layer adds itself in ``Layer.inference_step``), and
+``run(steps, v)`` is three NumPy calls per layer.  W and b
 are the layers' own arrays (views into the model's flat buffer), so weights trained or
 loaded later are used as they are.  A model with any other layer (BatchNorm, convolutions)
 gets no plan and takes the batched path.  Like every layer's scratch arrays, the output
@@ -17,17 +18,11 @@ vectors are reused: one caller at a time (the web server holds a lock).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-
-from numnet.nn.layer import Layer
-from numnet.nn.layers.activations import ReLU
-from numnet.nn.layers.dense import Dense
-from numnet.nn.layers.dropout import Dropout
-from numnet.nn.layers.flatten import Flatten
 
 _ZERO = np.zeros((), np.float32)  # a 0-d array: the cheapest second operand of np.maximum
 
@@ -41,15 +36,15 @@ class Step(NamedTuple):
     out: NDArray
 
 
-def plan(layers: Sequence[Layer]) -> tuple[Step, ...]:
-    """The steps of an MLP made of Dense / ReLU / Dropout / Flatten; () for anything else."""
+class Steppable(Protocol):
+    def inference_step(self, steps: list[Step]) -> bool: ...
+
+
+def plan(layers: Iterable[Steppable]) -> tuple[Step, ...]:
+    """The steps of a chain of layers that all run on one vector; () if any cannot."""
     steps: list[Step] = []
     for layer in layers:
-        if isinstance(layer, Dense) and layer.W.dtype == np.float32:
-            steps.append(Step(layer.W, layer.b, False, np.empty(layer.units, np.float32)))
-        elif isinstance(layer, ReLU) and steps and not steps[-1].relu:
-            steps[-1] = steps[-1]._replace(relu=True)  # fused into the Dense before it
-        elif not isinstance(layer, (Dropout, Flatten)):  # identities at inference
+        if not layer.inference_step(steps):
             return ()
     return tuple(steps)
 

@@ -1,19 +1,12 @@
 """How many threads the BLAS (the library behind ``np.matmul``) may use while numnet trains.
 
 A training step is a handful of small matrix products.  A multi-threaded BLAS splits each
-one between its threads and makes them meet at the end of every product; when other programs
-keep the cores busy, a thread waits for a time slice at each meeting.  Measured on the
-2-core machine numnet was built on (``benchmarks/run.py``, OpenBLAS 0.3.31), epoch times
-with one BLAS thread and with two:
-
-                         idle machine          busy (load average 2.5 to 5)
-    MLP 784-128-10       0.38 s   0.29 s       0.39-0.40 s    7-15 s
-    MLP 784-512-256-10   1.98 s   1.34 s       3.1 s          8.5 s
-    reference CNN        20.7 s   14.7 s       22-25 s        820-845 s (from 20 batches)
-
-Two threads win 1.3x to 1.5x on an idle machine and lose 3x to 40x as soon as anything else
-runs, so ``fit`` uses one thread unless told otherwise: ``fit(..., threads=2)`` on a machine
-you have to yourself, or ``threads=None`` to leave the BLAS as it is.
+one between its threads and makes them meet at the end of every product; when other
+programs keep the cores busy, a thread waits for a time slice at each meeting.  Two threads
+are somewhat faster on an idle machine and many times slower as soon as anything else runs
+(the figures are in the README's speed section, measured by ``benchmarks/run.py``), so
+``fit`` uses one thread unless told otherwise: ``fit(..., threads=2)`` on a machine you have
+to yourself, or ``threads=None`` to leave the BLAS as it is.
 
 The limit is set with ``threadpoolctl`` (a small pure-Python package) when it is installed
 and restored when training ends; without it nothing changes.

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch_like
+from numnet.nn.engine.fastpath import Step
 from numnet.nn.functional import sigmoid
 from numnet.nn.layer import Layer
 
@@ -31,6 +32,12 @@ class ReLU(Layer):
 
     def backward(self, grad: NDArray) -> NDArray:
         return np.multiply(grad, self.mask, out=grad)
+
+    def inference_step(self, steps: list[Step]) -> bool:
+        if not steps or steps[-1].relu:
+            return False
+        steps[-1] = steps[-1]._replace(relu=True)  # fused into the Dense before it
+        return True
 
 
 class LeakyReLU(Layer):

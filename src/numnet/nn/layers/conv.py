@@ -71,7 +71,6 @@ class Conv2D(Layer):
         self.kh, self.kw = _pair(kernel_size)
         self.stride, self.padding, self.init = int(stride), int(padding), init
         self.activation = activation
-        self.input_grad = True  # False skips dL/dx (a model's first layer needs none)
 
     def build(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 3:

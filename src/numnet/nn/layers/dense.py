@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch
+from numnet.nn.engine.fastpath import Step
 from numnet.nn.layer import Layer, Shape
 from numnet.nn.layers.initializers import init_weights
 
@@ -26,7 +27,6 @@ class Dense(Layer):
     """y = x W + b with ``units`` outputs; W initialised by ``init`` ("he", "xavier", "lecun")."""
 
     decay = ("W",)
-    input_grad = True
 
     def __init__(self, units: int, init: str = "he") -> None:
         self.units = int(units)
@@ -62,6 +62,12 @@ class Dense(Layer):
             return None
         dx = scratch(self, "dx", self.x.shape, self.W.dtype)
         return np.matmul(grad, self.W.T, out=dx)
+
+    def inference_step(self, steps: list[Step]) -> bool:
+        if self.W.dtype != np.float32:
+            return False
+        steps.append(Step(self.W, self.b, False, np.empty(self.units, np.float32)))
+        return True
 
     def get_config(self) -> dict[str, Any]:
         return {"units": self.units, "init": self.init}

@@ -16,13 +16,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch, scratch_like
+from numnet.nn.engine.fastpath import Step
 from numnet.nn.layer import Layer
 
 
 class Dropout(Layer):
     """Zero each input with probability ``rate`` while training; identity at inference."""
 
-    rng: np.random.Generator | None = None
+    uses_rng = True
 
     def __init__(self, rate: float = 0.5) -> None:
         if not 0 <= rate < 1:
@@ -45,6 +46,9 @@ class Dropout(Layer):
             np.multiply(grad, self.keep, out=grad)
             grad *= self.scale
         return grad
+
+    def inference_step(self, steps: list[Step]) -> bool:
+        return True  # the identity at inference
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

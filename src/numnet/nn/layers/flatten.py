@@ -6,6 +6,7 @@ import math
 
 from numpy.typing import NDArray
 
+from numnet.nn.engine.fastpath import Step
 from numnet.nn.layer import Layer, Shape
 
 
@@ -21,3 +22,6 @@ class Flatten(Layer):
 
     def backward(self, grad: NDArray) -> NDArray:
         return grad.reshape(grad.shape[0], *self.input_shape)
+
+    def inference_step(self, steps: list[Step]) -> bool:
+        return True  # one vector is already flat
