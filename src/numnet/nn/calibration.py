@@ -21,11 +21,15 @@ with the confidence of a sample its largest probability (Naeini et al., 2015; M 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numnet.nn.functional import log_softmax, softmax
+
+if TYPE_CHECKING:
+    from numnet.nn.model import Sequential
 
 #: the search interval of b = 1 / T: temperatures 1/20 to 20
 _B_RANGE = (0.05, 20.0)
@@ -76,16 +80,16 @@ def ece_at(z: NDArray, y: ArrayLike, temperature: float, bins: int = 15) -> floa
     return expected_calibration_error(softmax(z / np.float32(temperature), axis=1), y, bins)
 
 
-def calibrate(model: object, x: ArrayLike, y: ArrayLike) -> dict[str, float]:
+def calibrate(model: Sequential, x: ArrayLike, y: ArrayLike) -> dict[str, float]:
     """Fit ``model.temperature`` on held-out (x, y) and set it; returns what changed:
     {"temperature", "nll_before", "nll_after", "ece_before", "ece_after"} (at T = 1 and at
     the fitted T, on these samples)."""
-    z = model.logits(x)  # type: ignore[attr-defined]
+    z = model.logits(x)
     labels = np.asarray(y)
     t = fit_temperature(z, labels)
     report = {"temperature": t, "nll_before": nll(z, labels, 1.0), "nll_after": nll(z, labels, t)}
     for key, temp in (("ece_before", 1.0), ("ece_after", t)):
         report[key] = ece_at(z, labels, temp)
-    model.temperature = t  # type: ignore[attr-defined]
+    model.temperature = t
     return report
 

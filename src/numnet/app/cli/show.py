@@ -1,4 +1,4 @@
-"""``numnet show FILE --index I [--index J ...]``: pictures of a model's predictions.
+"""``numnet show [--model MODEL] --index I [--index J ...]``: pictures of a model's predictions.
 
 For each test image asked for, one PNG like the tutorial's ``show_prediction``: the digit,
 titled with the predicted and the actual label, beside the network's ten probabilities.
@@ -15,7 +15,7 @@ import numpy as np
 
 from numnet.app.cli.common import load_mnist
 from numnet.app.cli.model_option import add_model_option, display_name, pick
-from numnet.app.cli.numbers import non_negative_int
+from numnet.app.cli.numbers import non_negative_int, positive_int
 from numnet.core.errors import NumnetError
 from numnet.nn.functional import confusion_counts
 
@@ -31,9 +31,9 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "file",
-        metavar="FILE",
+        metavar="MODEL",
         nargs="?",
-        help="model file (.npz, or a twolayer .pkl); the same as --model FILE",
+        help="model file (.npz, or a twolayer .pkl); the same as --model MODEL",
     )
     add_model_option(p)
     p.add_argument(
@@ -46,7 +46,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--out-dir", type=Path, default=Path("."), metavar="DIR", help="default: .")
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     pics = p.add_argument_group("pictures of the whole test set (instead of --index)")
-    count = {"type": non_negative_int}
+    count = {"type": positive_int}  # --grid 0 is refused, not quietly ignored
     pics.add_argument("--grid", **count, metavar="N", help="grid.png: the first N predictions")
     pics.add_argument(
         "--mistakes", **count, metavar="K", help="mistakes.png: the K most confident mistakes"
