@@ -79,7 +79,9 @@ def mild_affine() -> dict[str, float]:
     return {"shift": 2.5, "rotation": 12.0, "scale": 0.1, "shear": 8.0}
 
 
-def grey_morphology(images: NDArray, op: np.ufunc, work: object | None = None) -> NDArray:
+def grey_morphology(
+    images: NDArray[np.float32], op: np.ufunc, work: object | None = None
+) -> NDArray[np.float32]:
     """Grey dilation (``op=np.maximum``) or erosion (``np.minimum``) of (n, h, w) images by
     a 3x3 square, zero beyond the border: out[y, x] = op of images[y-1:y+2, x-1:x+2].
 
@@ -101,8 +103,9 @@ def grey_morphology(images: NDArray, op: np.ufunc, work: object | None = None) -
 
 
 def change_thickness(
-    images: NDArray, rng: np.random.Generator, amount: float, work: object | None = None
-) -> NDArray:
+    images: NDArray[np.float32], rng: np.random.Generator, amount: float,
+    work: object | None = None,
+) -> NDArray[np.float32]:
     """Strokes of (n, h, w) images made thicker or thinner at random (module docstring):
     half the images move by k ~ U(0, amount) towards their dilation, the others towards their
     erosion, then scaled back to the input's largest value.  ``amount`` 1 is a whole 3x3

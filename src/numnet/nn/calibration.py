@@ -21,7 +21,7 @@ with the confidence of a sample its largest probability (Naeini et al., 2015; M 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 _B_RANGE = (0.05, 20.0)
 
 
-def nll(z: NDArray, y: NDArray, temperature: float) -> float:
+def nll(z: ArrayLike, y: NDArray[np.integer[Any]], temperature: float) -> float:
     """Mean negative log-likelihood of labels y (n,) under softmax(z / T), z (n, k), float64."""
     logp = log_softmax(np.asarray(z, dtype=np.float64) / temperature, axis=1)
     return float(-np.mean(logp[np.arange(len(logp)), y]))
@@ -75,7 +75,7 @@ def expected_calibration_error(probs: ArrayLike, y: ArrayLike, bins: int = 15) -
     return float(np.abs(gap).sum() / max(len(p), 1))
 
 
-def ece_at(z: NDArray, y: ArrayLike, temperature: float, bins: int = 15) -> float:
+def ece_at(z: NDArray[np.floating[Any]], y: ArrayLike, temperature: float, bins: int = 15) -> float:
     """The ECE of softmax(z / T) for outputs z (n, k) and labels y (n,)."""
     return expected_calibration_error(softmax(z / np.float32(temperature), axis=1), y, bins)
 
