@@ -81,7 +81,7 @@ def test_prints_label_and_confidence_per_image(files, capsys):
     [([], None), (["--model", "m.npz"], "m.npz"), (["other.pkl"], "other.pkl")],
 )
 def test_the_model_is_the_shipped_one_unless_given(files, monkeypatch, capsys, flags, model):
-    """No model: the shipped one (None); --model FILE, or the old positional form."""
+    """No model: the shipped one (None); --model MODEL, or the old positional form."""
     asked = []
     monkeypatch.setattr(
         cli_predict, "load_model", lambda path: asked.append(path) or TemplateModel()

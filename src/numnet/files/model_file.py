@@ -299,7 +299,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Any:
     if not SHIPPED_MODEL.is_file():
         raise ModelFileError(
             f"this numnet was installed without its model ({SHIPPED_MODEL} is missing); "
-            "give a model file (--model FILE), e.g. one made by 'numnet train'"
+            "give a model file (--model MODEL), e.g. one made by 'numnet train'"
         )
     return load(SHIPPED_MODEL)
 

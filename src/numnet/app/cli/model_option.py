@@ -1,4 +1,4 @@
-"""``--model FILE``: the model a command uses, by default the one that ships with numnet.
+"""``--model MODEL``: the model a command uses, by default the one that ships with numnet.
 
 Every command that reads a model (``predict``, ``evaluate``, ``show``, ``serve``) declares
 the option with ``add_model_option`` and loads with ``numnet.files.model_file.load_model``,
@@ -22,10 +22,10 @@ SHIPPED_NAME = "the model numnet ships (numnet/models/digits.npz)"
 
 
 def add_model_option(p: argparse.ArgumentParser, **kwargs: Any) -> None:
-    """Declare ``--model FILE`` on the subcommand ``p`` (extra ``add_argument`` arguments)."""
+    """Declare ``--model MODEL`` on the subcommand ``p`` (extra ``add_argument`` arguments)."""
     p.add_argument(
         "--model",
-        metavar="FILE",
+        metavar="MODEL",
         help="model file (.npz from 'numnet train', or a twolayer .pkl); "
         "default: the model that ships with numnet",
         **kwargs,

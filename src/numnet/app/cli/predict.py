@@ -1,4 +1,4 @@
-"""``numnet predict IMAGE... [--model FILE]``: read your own digits.
+"""``numnet predict IMAGE... [--model MODEL]``: read your own digits.
 
 The model is the one numnet ships unless ``--model`` names another (the older form
 ``numnet predict MODEL.npz IMAGE...`` works too).
