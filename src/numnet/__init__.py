@@ -25,6 +25,7 @@ _LAZY = {
     "load_data": "numnet.datasets.mnist",
     "save": "numnet.files.model_file",
     "load": "numnet.files.model_file",
+    "load_model": "numnet.files.model_file",
     "NumnetError": "numnet.core.errors",
 }
 

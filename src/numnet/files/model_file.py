@@ -17,7 +17,8 @@ that array without numnet)::
      "arrays": {"params": {"shape": [P], "dtype": "float32"}, "buffers": {...}},
      "layout": {"params": [{"layer": 0, "type": "Dense", "name": "W", "shape": [784, 256],
                             "start": 0, "stop": 200704}, ...], "buffers": [...]},
-     "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...}}
+     "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...},
+     "temperature": 1.0}                            # predict_proba's calibration, T
 
 Loading believes nothing it has not checked, in this order: the zip's directory (member
 names, compression, sizes: ``numnet.files.archive``); the description (this format, a
@@ -87,6 +88,8 @@ def description(model: Any, record: Mapping[str, Any] | None = None) -> dict[str
             )
         },
         "training": dict(record or {}),
+        # predict_proba's softmax(z / T) (numnet.nn.calibration); 1 = uncalibrated
+        "temperature": float(getattr(model, "temperature", 1.0)),
     }
 
 
@@ -144,6 +147,22 @@ def build_model(path: str | os.PathLike[str], architecture: Any, archive: Archiv
     return model
 
 
+#: the model numnet ships (``numnet train --arch digits``, see the README), package data
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "digits.npz"
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> Any:
+    """``load(path)``; with no path, the model that ships with numnet (``SHIPPED_MODEL``)."""
+    if path is not None:
+        return load(path)
+    if not SHIPPED_MODEL.is_file():
+        raise ModelFileError(
+            f"this numnet was installed without its model ({SHIPPED_MODEL} is missing); "
+            "give a model file (--model MODEL), e.g. one made by 'numnet train'"
+        )
+    return load(SHIPPED_MODEL)
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a model: ``.npz`` -> ``nn.Sequential``; tutorial pickle -> ``TwoLayerClassifier``.
 
@@ -176,6 +195,11 @@ def load(path: str | os.PathLike[str]) -> Any:
                 )
         model = build_model(path, meta.get("architecture"), archive)
     model.description = meta
+    temperature = meta.get("temperature", 1.0)  # files from before calibration: 1
+    number = isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+    if not (number and 0 < temperature < math.inf):
+        raise file_error(path, f"temperature {temperature!r} is not a positive number")
+    model.temperature = float(temperature)
     return model
 
 

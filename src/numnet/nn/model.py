@@ -56,6 +56,8 @@ class Sequential:
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
         self.loss: Loss = SoftmaxCrossEntropy()
+        #: predict_proba reports softmax(z / temperature) (``numnet.nn.calibration``)
+        self.temperature = 1.0
         self.flat, self.output_shape = bind_layers(
             self.layers, self.input_shape, self.rng if initialise else None, sizes=sizes
         )
@@ -140,15 +142,26 @@ class Sequential:
         for i in range(0, len(x), batch_size):
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
+    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """The outputs z (n, k) float32 before the softmax (batches as in ``predict_proba``)."""
+        x = self.prepare(x)
+        out = np.empty((len(x), *self.output_shape), np.float32)
+        for sl, z in self._batches(x, batch_size):
+            out[sl] = z
+        return out
+
     def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
-        """Class probabilities (n, k) float32: softmax of the outputs.
+        """Class probabilities (n, k) float32: softmax(z / T) of the outputs z, T the
+        calibrated ``temperature`` (1 unless fitted, see ``numnet.nn.calibration``).
 
         Computed ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000,
         or 128 for models with convolutions, which need far more work memory per image).
         """
+        inv_t = np.float32(1 / self.temperature)
         z = self._one(x)
         if z is not None:  # the softmax below, on one row
             p = np.subtract(z, z[z.argmax()])[None]
+            p *= inv_t
             np.exp(p, out=p)
             p /= np.add.reduce(p, axis=1)
             return p
@@ -157,6 +170,7 @@ class Sequential:
         for sl, z in self._batches(x, batch_size):
             p = out[sl]
             np.subtract(z, z.max(axis=1, keepdims=True), out=p)
+            p *= inv_t
             np.exp(p, out=p)
             p /= p.sum(axis=1, keepdims=True)
         return out

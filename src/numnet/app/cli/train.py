@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -111,6 +112,12 @@ def add_parser(subparsers: Any) -> None:
         type=non_negative_float,
         metavar="ALPHA",
         help="with --augment: elastic distortion of strength ALPHA (Simard et al.: 34)",
+    )
+    nn.add_argument(
+        "--thickness",
+        type=non_negative_float,
+        metavar="K",
+        help="with --augment: thicken or thin strokes by up to K of a 3x3 dilation (K <= 1)",
     )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
@@ -213,6 +220,7 @@ class RunSettings:
     validation_split: float
     augment: bool
     elastic: float | None
+    thickness: float | None
     limit: int | None
 
     @classmethod
@@ -228,6 +236,7 @@ class RunSettings:
             validation_split=args.validation_split,
             augment=preset.augment if args.augment is None else args.augment,
             elastic=args.elastic,
+            thickness=args.thickness,
             limit=args.limit,
         )
 
@@ -241,7 +250,7 @@ class RunSettings:
         def number(v: Any) -> bool:
             return isinstance(v, float) and math.isfinite(v)
 
-        s = record
+        s = {"thickness": None, **record}  # checkpoints from before --thickness
         sound = (
             set(s) == {f.name for f in fields(cls)}
             and s["arch"] in PRESETS
@@ -255,9 +264,49 @@ class RunSettings:
             and 0 <= s["validation_split"] < 1
             and isinstance(s["augment"], bool)
             and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+            and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
             and (s["limit"] is None or count(s["limit"]))
         )
         return cls(**s) if sound else None
+
+    def command(self) -> str:
+        """The ``numnet train`` command that trains with these settings, every setting
+        spelled out (``--out`` is not a setting: it does not change the model)."""
+        words = ["numnet", "train"]
+        for key, value in asdict(self).items():
+            flag = "--" + key.replace("_", "-")
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                words.append(flag if value else "--no-" + flag[2:])
+            else:
+                words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+        return shlex.join(words)
+
+
+def calibrate(
+    model: Any, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+) -> dict[str, Any] | None:
+    """Fit the model's temperature on the validation images (``numnet.nn.calibration``)
+    and print the expected calibration error on the test images before and after; None
+    (and the model left as it is) without a validation split."""
+    if len(x_val) == 0:
+        print("not calibrated: no validation images (--validation-split 0)")
+        return None
+    from numnet.nn import calibration
+
+    report: dict[str, Any] = {
+        "fitted_on": f"the last {len(x_val)} training images (validation split)",
+        **calibration.calibrate(model, x_val, y_val),
+    }
+    z_test = model.logits(x_test)
+    for key, t in (("test_ece_before", 1.0), ("test_ece_after", model.temperature)):
+        report[key] = calibration.ece_at(z_test, y_test, t)
+    print(
+        f"calibrated on {len(x_val)} validation images: temperature {report['temperature']:.3f}"
+        f", test ECE {report['test_ece_before']:.2%} -> {report['test_ece_after']:.2%}"
+    )
+    return report
 
 
 def output_paths(out: Path) -> tuple[Path, Path]:
@@ -340,7 +389,11 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 loss=SoftmaxCrossEntropy(label_smoothing=preset.label_smoothing),
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
-                augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
+                augment=(
+                    preset.augmenter(settings["elastic"], settings["thickness"])
+                    if settings["augment"]
+                    else None
+                ),
                 callbacks=[saver],
                 initial_state=state,
                 threads=args.threads or None,
@@ -357,11 +410,14 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         ) from None
     seconds = time.perf_counter() - start
 
+    calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], x_test, y_test)
     test_loss, test_acc = model.evaluate(x_test, y_test)
     record = {
+        "command": chosen.command(),
         **settings,
         "train_images": n_fit,
         "seconds": round(seconds, 2),
+        "calibration": calibration,
         "final": {
             "test_accuracy": test_acc,
             "test_loss": test_loss,
