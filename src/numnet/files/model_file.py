@@ -37,6 +37,7 @@ which builds NumPy arrays and plain containers only.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
