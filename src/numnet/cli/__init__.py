@@ -18,7 +18,7 @@ from numnet import __version__
 from numnet.errors import NumnetError
 
 #: the subcommands, each a module of numnet.cli, in the order --help lists them
-COMMANDS = ("train", "evaluate", "show", "predict", "serve")
+COMMANDS = ("train", "evaluate", "show", "predict", "read", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,7 +1,11 @@
 """``numnet predict MODEL IMAGE...``: read your own digits.
 
-Every image is prepared the way MNIST prepared its digits (``numnet.imaging.prepare``), all
-of them are classified in one batch, and each gets a line ``FILE: LABEL (CONFIDENCE)``.
+Every image is prepared the way MNIST prepared its digits (``numnet.imaging``: the paper's
+light removed, ruled lines and specks ignored, its largest digit cropped, scaled and
+centred), all of them are classified in one batch, and each gets a line
+``FILE: LABEL (CONFIDENCE)``, or ``FILE: no digit (REASON)`` for a blank page, a dot, a
+scribble (the rule of ``numnet.imaging.verdict``; ``"label": null`` and a ``"reason"`` in
+``--json``).
 ``--json`` prints the same for programs; ``--show DIR`` draws, for each image, the 28x28
 picture the network actually sees beside its probability bars.
 
@@ -15,12 +19,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from numnet.errors import NumnetError
 from numnet.io import load
+
+if TYPE_CHECKING:
+    from numnet.imaging import Reading
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,55 +56,70 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from numnet.imaging import prepare_many
+    from numnet.imaging import find_digits, read_pages
 
     if not 1 <= args.top <= 10:
         raise NumnetError(f"--top must be between 1 and 10, got {args.top}")
     if args.show is not None and args.show.exists() and not args.show.is_dir():
         raise NumnetError(f"--show {args.show} is a file; give a folder for the pictures")
-    images = prepare_many(args.images)  # (n, 28, 28) float32; first bad file raises
+    pages = [find_digits(path) for path in args.images]  # first bad file raises
     model = load(args.model)  # a numnet.nn.Sequential or the classic two-layer network
-    probs = np.asarray(model.predict_proba(images), dtype=np.float32)  # (n, 10)
-    results = [_result(name, p, args.top) for name, p in zip(args.images, probs, strict=True)]
+    readings = read_pages(pages, model)
+    results = [_result(r, args.top) for r in readings]
 
     if args.json:
         json.dump({"model": str(args.model), "predictions": results}, sys.stdout, indent=2)
         print()
     else:
         for r in results:
+            if r["label"] is None:
+                print(f"{r['file']}: no digit here: {r['reason']}")
+                continue
             guesses = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
             print(f"{r['file']}: {guesses}")
     if args.show is not None:
-        for path in _show(args.show, args.images, images, probs):
+        for path in _show(args.show, readings):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
-def _result(name: str, probs: np.ndarray, k: int) -> dict[str, Any]:
-    """One image's answer: label, confidence, the top k, all ten probabilities."""
+def _result(reading: Reading, k: int) -> dict[str, Any]:
+    """One image's answer: label, confidence, the top k, all ten probabilities; or label None
+    and the reason (with the network's guesses, if there was ink to guess from)."""
+    digit = (reading.digits or reading.ignored or [None])[0]
+    if digit is None:
+        return {"file": reading.name, "label": None, "reason": reading.reason}
+    probs = digit.probabilities
     order = np.argsort(-probs, kind="stable")[:k]
     return {
-        "file": name,
-        "label": int(order[0]),
+        "file": reading.name,
+        "label": digit.label,
+        **({"reason": digit.reason} if digit.label is None else {}),
         "confidence": round(float(probs[order[0]]), 6),
         "top": [{"label": int(i), "probability": round(float(probs[i]), 6)} for i in order],
         "probabilities": [round(float(q), 6) for q in probs],
     }
 
 
-def _show(folder: Path, names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
-    """Write one picture per image into ``folder``; names that clash get -2, -3 ..."""
+def _show(folder: Path, readings: list[Reading]) -> list[Path]:
+    """Write one picture per image with ink into ``folder``; names that clash get -2, -3 ..."""
     from numnet.plots import digit_prediction, save_figure
 
     written: list[Path] = []
     used: set[str] = set()
-    for name, image, p in zip(names, images, probs, strict=True):
+    for r in readings:
+        digit = (r.digits or r.ignored or [None])[0]
+        if digit is None:  # nothing the network saw
+            continue
+        name, image, p = r.name, digit.pixels, digit.probabilities
         stem, n = Path(name).stem, 1
         while (f"{stem}-{n}" if n > 1 else stem) in used:
             n += 1
         stem = f"{stem}-{n}" if n > 1 else stem
         used.add(stem)
         title = f"{Path(name).name}, as the network sees it"
+        if digit.label is None:
+            title += ": not a digit"
         fig = digit_prediction(image, int(p.argmax()), probs=p, title=title)
         written.append(save_figure(fig, folder / f"{stem}.png"))
     return written
