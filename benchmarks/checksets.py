@@ -89,7 +89,9 @@ def numbers(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         crops = [pr.ink_box(x[i]) for i in chosen]
         height = w * rng.uniform(0.06, 0.85 / (1.1 * n))
         sizes = [height * rng.uniform(0.85, 1.15) for _ in crops]
-        widths = [max(2, round(c.shape[1] / c.shape[0] * s)) for c, s in zip(crops, sizes)]
+        widths = [
+            max(2, round(c.shape[1] / c.shape[0] * s)) for c, s in zip(crops, sizes, strict=True)
+        ]
         gaps = [height * rng.uniform(-0.03, 0.35) for _ in crops[1:]]
         total = sum(widths) + sum(gaps)
         left = rng.uniform(0.05 * w, max(0.05 * w + 1, w - total - 0.05 * w))
@@ -139,7 +141,8 @@ def nondigits(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]
         elif kind == "dash":
             length = rng.uniform(0.1, 0.4) * w
             slope = rng.uniform(-0.15, 0.15) * length
-            _stroke(ink, np.array([[cx - length / 2, cy - slope], [cx + length / 2, cy + slope]]), pen)
+            ends = np.array([[cx - length / 2, cy - slope], [cx + length / 2, cy + slope]])
+            _stroke(ink, ends, pen)
         elif kind == "blot":
             _stroke(ink, np.array([[cx, cy], [cx + 0.03 * w, cy + 0.02 * w]]), 0.05 * w)
         ink *= rng.uniform(0.85, 1.0)

@@ -80,10 +80,12 @@ def ruling(rng: np.random.Generator, w: int, h: int, kind: str) -> Image.Image:
     width = max(1, round(rng.uniform(1, 3) * w / 1200))
     strength = round(255 * rng.uniform(0.35, 0.8))
     for y in np.arange(rng.uniform(0, spacing), h + w * abs(drift), spacing):
-        d.line([(0, y - w * max(drift, 0)), (w, y - w * max(drift, 0) + w * drift)], strength, width)
+        y0 = y - w * max(drift, 0)
+        d.line([(0, y0), (w, y0 + w * drift)], strength, width)
     if kind == "squared":
         for x in np.arange(rng.uniform(0, spacing), w + h * abs(drift), spacing):
-            d.line([(x - h * max(drift, 0), 0), (x - h * max(drift, 0) + h * drift, h)], strength, width)
+            x0 = x - h * max(drift, 0)
+            d.line([(x0, 0), (x0 + h * drift, h)], strength, width)
     return img
 
 

@@ -40,7 +40,8 @@ def main() -> None:
     with open(args.set / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     numbers = any(len(r["label"]) > 1 for r in rows)
-    answers = run("read" if numbers else "predict", args.model, [args.set / r["file"] for r in rows])
+    files = [args.set / r["file"] for r in rows]
+    answers = run("read" if numbers else "predict", args.model, files)
     right: dict[str, list[bool]] = defaultdict(list)
     refused: dict[str, list[bool]] = defaultdict(list)
     wrong = []

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _result(r: Reading) -> dict[str, Any]:
-    out: dict[str, Any] = {"file": r.name, "number": r.number, "digits": [_digit(d) for d in r.digits]}
+    digits = [_digit(d) for d in r.digits]
+    out: dict[str, Any] = {"file": r.name, "number": r.number, "digits": digits}
     if r.reason:
         out["reason"] = r.reason
     if r.ignored:

@@ -6,10 +6,14 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
 (``scipy.ndimage.label``) and then:
 
 1. *specks*: components with under ``SPECK`` of the largest one's area, or that never reach
-   the ``high`` ink threshold (see ``numnet.imaging.ink``), are dropped;
+   the ``high`` ink threshold (see ``numnet.imaging.ink``), are dropped, and so are those
+   touching the picture's edge that never reach ``EDGE_INK`` (the edge of the paper, a dark
+   margin, vignetting), and those whose mean strength is under ``MEAN_INK`` or under
+   ``FAINTER`` of the strongest component's (what is left of printed lines, shadows);
 2. *broken strokes*: components whose columns overlap by at least ``OVERLAP`` of the
    narrower one's width, and are at most ``GAP`` of the taller one's height apart
-   vertically, belong to the same digit (digits are written side by side, so pieces of
+   vertically, and whose mean strengths are within ``ALIKE`` of each other, belong to the
+   same digit (digits are written side by side, so pieces of
    one digit share columns and neighbours mostly do not);
 3. *touching digits* (reading a number only): a group wider than ``SPLIT_ASPECT`` times its
    height holds several digits; it is cut into ``round(aspect / DIGIT_ASPECT)`` pieces at
@@ -30,10 +34,18 @@ from numpy.typing import NDArray
 
 #: components below this share of the largest component's area are specks
 SPECK = 0.02
+#: least mean strength of a component's pixels (pen strokes: 0.4-0.8, printed lines less)
+MEAN_INK = 0.2
+#: components with a mean strength under this share of the strongest one's are dropped
+FAINTER = 0.5
+#: ink touching the picture's edge must reach this strength somewhere to count
+EDGE_INK = 0.35
 #: components sharing this share of the narrower one's columns are one digit
 OVERLAP = 0.5
 #: ... and whose rows are no further apart than this share of the taller one's height
 GAP = 0.3
+#: ... and whose mean ink strengths are within this ratio (one pen wrote them)
+ALIKE = 0.7
 #: a group wider than this many times its height is split into several digits
 SPLIT_ASPECT = 1.25
 #: the width of a typical digit, as a share of its height, for the number of pieces
@@ -73,6 +85,13 @@ def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Compo
     mass = np.bincount(labels.ravel(), weights=s.ravel(), minlength=n + 1)[1:]
     strong = np.bincount(labels[s >= high], minlength=n + 1)[1:] > 0
     keep = strong & (area >= max(4, SPECK * area.max()))
+    # printed lines' leftovers and shadows' edges are faint beside pen strokes
+    mean = mass / np.maximum(area, 1)
+    keep &= (mean >= MEAN_INK) & (mean >= FAINTER * mean[keep].max(initial=0))
+    # faint ink touching the edge of the picture is the paper's edge or a dark margin
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    faint = np.bincount(labels[s >= EDGE_INK], minlength=n + 1)[1:] == 0
+    keep[edge[edge > 0] - 1] &= ~faint[edge[edge > 0] - 1]
     # relabel the kept ones 1..k, the rest 0
     new = np.zeros(n + 1, np.int32)
     new[1:][keep] = np.arange(1, int(keep.sum()) + 1)
@@ -123,7 +142,7 @@ def _merge_overlapping(c: Components) -> list[Group]:
                 narrower = min(g.box[2] - g.box[0], h.box[2] - h.box[0])
                 gap = max(g.box[1], h.box[1]) - min(g.box[3], h.box[3])
                 taller = max(g.box[3] - g.box[1], h.box[3] - h.box[1])
-                if shared >= OVERLAP * narrower and gap <= GAP * taller:
+                if shared >= OVERLAP * narrower and gap <= GAP * taller and _alike(c, g, h):
                     out[k] = _union(h, g)
                     merged = True
                     break
@@ -131,6 +150,14 @@ def _merge_overlapping(c: Components) -> list[Group]:
                 out.append(g)
         found = out
     return found
+
+
+def _alike(c: Components, a: Group, b: Group) -> bool:
+    """Pieces of one digit are written with one pen: mean strengths within ``ALIKE``."""
+    ia, ib = [i - 1 for i in a.labels], [i - 1 for i in b.labels]
+    ma = c.mass[ia].sum() / c.area[ia].sum()
+    mb = c.mass[ib].sum() / c.area[ib].sum()
+    return bool(min(ma, mb) >= ALIKE * max(ma, mb))
 
 
 def _union(a: Group, b: Group) -> Group:
@@ -166,5 +193,6 @@ def _split_wide(c: Components, g: Group) -> list[Group]:
     for a, b in zip(cuts[:-1], cuts[1:], strict=False):
         rows = np.flatnonzero(member[:, a:b].any(axis=1))
         if rows.size:
-            pieces.append(Group((x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1), g.labels))
+            box = (x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1)
+            pieces.append(Group(box, g.labels))
     return pieces

@@ -9,9 +9,9 @@ direction (horizontal, then vertical for squared paper):
    of that length along the rows, both O(pixels)).  A tilted line is a staircase of such
    runs, joined at their corners; where a stroke crosses the line, only the line's rows are
    in a run.
-2. *lines*: connected sets of runs that together span at least ``SPAN`` of the page, are
-   thin (mean thickness at most ``THIN`` of the page, and at least 2 px allowed) and
-   straight (a fitted line within ``STRAIGHT`` px of the pixels near it); of such a set only
+2. *lines*: connected sets of runs that together span at least ``SPAN`` of the page (and
+   ``MIN_LENGTH`` px), are straight (a fitted line within ``STRAIGHT`` px of the pixels
+   near it) and thin (at most ``THIN`` of the page thick, 2 px allowed); of such a set only
    the pixels on the fitted line are the line's (a stroke touching it is not).
 
 ``paper_lines(mask)`` returns those pixels.  ``remove_lines(mask)`` takes them out of the
@@ -25,6 +25,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+#: least length of a line in px of the halved copy (a digit's stroke in a small picture
+#: is longer than a fifth of it)
+MIN_LENGTH = 60
 #: least run length, as a share of the page's side along the line
 SEGMENT = 0.08
 #: least length of a line, as a share of the page's side along it (a shadow can break a
@@ -92,26 +95,31 @@ def _mark_lines(mask: NDArray[np.bool_], axis: int, lines: NDArray[np.bool_]) ->
     if not runs.any():
         return
     labels, n = ndimage.label(runs, structure=np.ones((3, 3), bool))
-    area = np.bincount(labels.ravel(), minlength=n + 1)
     for i, box in enumerate(ndimage.find_objects(labels), start=1):  # a few dozen runs
         extent = box[axis].stop - box[axis].start
-        if extent >= SPAN * length and area[i] / extent <= max(2.0, THIN * across):
-            _mark_straight(labels[box] == i, axis, SPAN * length, box, lines)
+        span = max(SPAN * length, MIN_LENGTH)
+        if extent >= span:
+            _mark_straight(labels[box] == i, axis, span, max(2.0, THIN * across), box, lines)
 
 
 def _mark_straight(
-    pixels: NDArray[np.bool_], axis: int, span: float, box: tuple[slice, slice],
+    pixels: NDArray[np.bool_],
+    axis: int,
+    span: float,
+    thin: float,
+    box: tuple[slice, slice],
     lines: NDArray[np.bool_],
 ) -> None:
     """Mark the band of the straight line through ``pixels`` (the runs inside ``box``).
 
     A digit's stroke that touches a line and runs the same way is in the same set of runs;
     a straight line is fitted to the positions where the set is thin (least squares, then
-    again on the pixels within twice the median distance).  The set is a line only if the pixels kept are within ``STRAIGHT``
-    px of it (median) and still span ``span``: a long pen stroke is never that straight.  Then every
-    pixel of the box, widened by ``HALO`` px, within half the line's thickness + ``HALO``
-    of it is marked: the blurred fringe of a printed line is not in the runs but would
-    still join the digit to the rest of the line."""
+    again on the pixels within twice the median distance).  The set is a line only if the
+    pixels kept are within ``STRAIGHT`` px of it (median), still span ``span`` and are at
+    most ``thin`` thick: a long pen stroke is never that straight.  Then every pixel of the
+    box, widened by ``HALO`` px, within half the line's thickness + ``HALO`` of it is marked:
+    the blurred fringe of a printed line is not in the runs but would still join the digit
+    to the rest of the line."""
     rows, cols = np.nonzero(pixels)
     along, off = (cols, rows) if axis == 1 else (rows, cols)
     # positions along the line where the set is thin are the line alone; where a stroke
@@ -125,6 +133,8 @@ def _mark_straight(
     if np.median(distance[keep]) > STRAIGHT or np.ptp(along[keep]) < span:
         return
     half = keep.sum() / max(1, np.ptp(along[keep]) + 1) / 2
+    if 2 * half > thin:
+        return
     r0 = max(0, box[0].start - HALO)
     c0 = max(0, box[1].start - HALO)
     window = lines[r0 : box[0].stop + HALO, c0 : box[1].stop + HALO]

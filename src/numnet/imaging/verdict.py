@@ -20,11 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 #: a candidate covering more of its 20x20 box than this is a blot, not strokes
-MAX_FILL = 0.5
+MAX_FILL = 0.51
 #: a candidate wider than this many times its height is a dash or a smear
-MAX_ASPECT = 2.0
+MAX_ASPECT = 1.4
 #: below this confidence the network is guessing
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.85
 
 
 def judge(aspect: float, fill: float, probs: NDArray[np.floating]) -> str | None:
