@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     pages = [find_digits(path, number=True) for path in args.images]  # first bad file raises
     model = load(args.model)
-    readings = read_pages(pages, model)
+    readings = read_pages(pages, model, number=True)
     if args.json:
         out = {"model": str(args.model), "readings": [_result(r) for r in readings]}
         json.dump(out, sys.stdout, indent=2)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.imaging.find import Candidate, Page, find_digits
-from numnet.imaging.verdict import judge
+from numnet.imaging.verdict import MIN_CONFIDENCE, judge
 
 
 class Model(Protocol):
@@ -60,7 +60,7 @@ class Reading:
 
 def read_number(source: Any, model: Model, name: str | None = None) -> Reading:
     """Every digit of ``source`` (path, bytes, PIL image or array), read by ``model``."""
-    return read_pages([find_digits(source, name, number=True)], model)[0]
+    return read_pages([find_digits(source, name, number=True)], model, number=True)[0]
 
 
 def read_digit(source: Any, model: Model, name: str | None = None) -> Reading:
@@ -68,8 +68,11 @@ def read_digit(source: Any, model: Model, name: str | None = None) -> Reading:
     return read_pages([find_digits(source, name)], model)[0]
 
 
-def read_pages(pages: Sequence[Page], model: Model) -> list[Reading]:
-    """Classify the candidates of all ``pages`` in one batch; one ``Reading`` per page."""
+def read_pages(pages: Sequence[Page], model: Model, number: bool = False) -> list[Reading]:
+    """Classify the candidates of all ``pages`` in one batch; one ``Reading`` per page.
+
+    ``number``: pages of numbers; a candidate among several is judged by its ink alone
+    (see ``numnet.imaging.verdict``)."""
     candidates = [c for p in pages for c in p.candidates]
     if candidates:
         x = np.stack([c.pixels for c in candidates])
@@ -78,14 +81,15 @@ def read_pages(pages: Sequence[Page], model: Model) -> list[Reading]:
         probs = np.zeros((0, 10), np.float32)
     readings, k = [], 0
     for page in pages:
-        digits = [_digit(c, p) for c, p in zip(page.candidates, probs[k:], strict=False)]
+        floor = 0.0 if number and len(page.candidates) > 1 else MIN_CONFIDENCE
+        digits = [_digit(c, p, floor) for c, p in zip(page.candidates, probs[k:], strict=False)]
         k += len(page.candidates)
         readings.append(_reading(page, digits))
     return readings
 
 
-def _digit(c: Candidate, probs: NDArray[np.float32]) -> Digit:
-    reason = judge(c.aspect, c.fill, probs)
+def _digit(c: Candidate, probs: NDArray[np.float32], min_confidence: float) -> Digit:
+    reason = judge(c.aspect, c.fill, probs, min_confidence)
     best = int(np.argmax(probs))
     label = None if reason else best
     return Digit(label, float(probs[best]), c.box, probs, c.pixels, reason)

@@ -12,6 +12,9 @@ The thresholds were chosen on a validation set of generated photos (digits from 
 6,000 MNIST training images, the split ``numnet train`` holds out, and seeded non-digits:
 ``python benchmarks/choose_digit_rule.py``), never on the MNIST test set: the loosest values
 that reject every non-digit of that set, then the false rejections of real digits counted.
+
+In a number (``numnet read``), a candidate among two or more is judged by its ink alone: it
+already stands in a row of ink of the same height, and one refused digit spoils the number.
 """
 
 from __future__ import annotations
@@ -27,14 +30,18 @@ MAX_ASPECT = 1.4
 MIN_CONFIDENCE = 0.85
 
 
-def judge(aspect: float, fill: float, probs: NDArray[np.floating]) -> str | None:
+def judge(
+    aspect: float, fill: float, probs: NDArray[np.floating], min_confidence: float = MIN_CONFIDENCE
+) -> str | None:
     """None if a candidate with ``aspect``, ``fill`` and probabilities ``probs`` (10,) reads
-    as a digit; otherwise the reason, a phrase such as "the network is unsure (...)"."""
+    as a digit; otherwise the reason, a phrase such as "it does not look like a digit (...)".
+
+    ``min_confidence`` 0 judges by the ink alone (a digit among the digits of a number)."""
     if fill > MAX_FILL:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
     if aspect > MAX_ASPECT:
         return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
     best = int(np.argmax(probs))
-    if float(probs[best]) < MIN_CONFIDENCE:
+    if float(probs[best]) < min_confidence:
         return f"it does not look like a digit (best guess {best} at {float(probs[best]):.0%})"
     return None
