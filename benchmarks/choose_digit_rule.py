@@ -9,8 +9,9 @@ as a digit when ``fill <= MAX_FILL``, ``aspect <= MAX_ASPECT`` and ``confidence 
 MIN_CONFIDENCE``.  Over a grid of the three, the script keeps the combinations that accept
 no non-digit (or the fewest, if none does), and among them those that refuse the fewest
 real digits; of those, the tightest (the most margin against non-digits).  It prints the
-choice, the false rejections of real digits it costs, and the features of the hardest cases.  The digits must come from
-the validation split (``--split validation``), never from the MNIST test set.
+choice, the false rejections of real digits it costs, and the features of the hardest
+cases.  The digits must come from the validation split (``--split validation``), never
+from the MNIST test set.
 """
 
 from __future__ import annotations
