@@ -37,7 +37,7 @@ import numpy as np
 import photo_render as pr
 from PIL import Image, ImageChops
 
-from numnet.atomic import write_bytes, write_text
+from numnet.core.atomic import write_bytes, write_text
 from numnet.datasets.mnist import load_data
 
 #: the validation split ``numnet train`` holds out: the last 10% of the training images

@@ -1,10 +1,10 @@
-"""Choose the thresholds of the digit rule (``numnet.imaging.verdict``) on validation sets.
+"""Choose the thresholds of the digit rule (``numnet.data.imaging.verdict``) on validation sets.
 
     python benchmarks/checksets.py photos    val/photos    --split validation --seed 1
     python benchmarks/checksets.py nondigits val/nondigits --seed 1
     python benchmarks/choose_digit_rule.py MODEL val/photos val/nondigits
 
-Every file goes through ``numnet.imaging.find_digits`` and the model; a candidate is kept
+Every file goes through ``numnet.data.imaging.find_digits`` and the model; a candidate is kept
 as a digit when ``fill <= MAX_FILL``, ``aspect <= MAX_ASPECT`` and ``confidence >=
 MIN_CONFIDENCE``.  Over a grid of the three, the script keeps the combinations that accept
 no non-digit (or the fewest, if none does), and among them those that refuse the fewest
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet.imaging import find_digits
-from numnet.io import load
+from numnet.data.imaging import find_digits
+from numnet.files.model_file import load
 
 
 def features(model: object, folder: Path) -> tuple[np.ndarray, list[str]]:

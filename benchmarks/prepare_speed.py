@@ -1,4 +1,4 @@
-"""How long ``numnet.imaging.prepare`` takes on a 12 MP phone photo (JPEG), median of runs.
+"""How long ``numnet.data.imaging.prepare`` takes on a 12 MP phone photo (JPEG), median of runs.
 
     python benchmarks/prepare_speed.py [--runs 15] [--seed 0]
 
@@ -23,7 +23,7 @@ import numpy as np
 import photo_render as pr
 from PIL import Image
 
-from numnet.imaging import prepare
+from numnet.data.imaging import prepare
 
 
 def twelve_megapixel_photo(seed: int) -> bytes:

@@ -45,7 +45,7 @@ def test_a_clone_from_get_params_trains_to_the_same_weights():
     kw = dict(hidden_layer_sizes=(16,), epochs=2, batch_size=32, dropout=0.2, random_state=3)
     first = MLPClassifier(**kw).fit(x, y)
     clone = MLPClassifier(**first.get_params()).fit(x, y)
-    np.testing.assert_array_equal(first.model_.bound.params, clone.model_.bound.params)
+    np.testing.assert_array_equal(first.model_.flat.params, clone.model_.flat.params)
 
 
 def test_unfitted_and_bad_settings_fail_clearly():

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
-from numnet.errors import ImageError
-from numnet.imaging import prepare, prepare_many
+from numnet.core.errors import ImageError
+from numnet.data.imaging import prepare, prepare_many
 
 
 def _digit_four() -> np.ndarray:
@@ -315,13 +315,13 @@ def test_exif_orientation_is_applied(reference):
 
 
 def test_a_big_jpeg_is_decoded_reduced_and_boxes_map_back(reference):
-    from numnet.imaging.decode import WORK_SIDE, decode
+    from numnet.data.imaging.decode import WORK_SIDE, decode
 
     page = Image.fromarray(_photo(reference, "plain")).resize((3000, 4000)).convert("RGB")
     data = _encode(page, "JPEG", quality=85)
     pixels, scale = decode(data, "photo")
     assert max(pixels.shape) <= WORK_SIDE and scale == pytest.approx(4.0, rel=0.01)
-    from numnet.imaging import find_digits
+    from numnet.data.imaging import find_digits
 
     (c,) = find_digits(data).candidates
     rows, cols = np.nonzero(np.asarray(page.convert("L")) < 100)  # the ink, in photo pixels
@@ -339,14 +339,14 @@ def test_a_big_jpeg_is_decoded_reduced_and_boxes_map_back(reference):
     ids=["blank-page", "ruled-page"],
 )
 def test_pages_without_a_digit_say_why(page, words):
-    from numnet.errors import NoDigitError
+    from numnet.core.errors import NoDigitError
 
     with pytest.raises(NoDigitError, match=words):
         prepare(page, name="page.png")
 
 
 def test_too_faint_ink_says_so(reference):
-    from numnet.errors import NoDigitError
+    from numnet.core.errors import NoDigitError
 
     page = 230 - (_render(reference, 200).astype(np.float64) * 0.12)  # ink 13% darker
     with pytest.raises(NoDigitError, match="too faint"):
@@ -373,7 +373,7 @@ def test_a_thin_pen_stroke_is_thickened_to_mnist_width(reference):
 
 
 def test_the_digit_rule():
-    from numnet.imaging.verdict import MAX_ASPECT, MAX_FILL, MIN_CONFIDENCE, judge
+    from numnet.data.imaging.verdict import MAX_ASPECT, MAX_FILL, MIN_CONFIDENCE, judge
 
     sure = np.eye(10, dtype=np.float32)[3]
     assert judge(0.7, 0.25, sure) is None

@@ -1,4 +1,4 @@
-"""``numnet read`` and ``numnet.imaging.read_number``: whole numbers, boxes, no-number reasons.
+"""``numnet read`` and ``numnet.data.imaging.read_number``: whole numbers, boxes, no-number reasons.
 
 The model is the template stand-in of ``test_cli_predict`` (it knows 0, 1 and 4), so these
 tests exercise finding, splitting and ordering the digits and the command, not a network.
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from numnet.cli import main
-from numnet.cli import read as cli_read
-from numnet.imaging import find_digits, read_number
+from numnet.app.cli import main
+from numnet.app.cli import read as cli_read
+from numnet.data.imaging import find_digits, read_number
 from test_cli_predict import TemplateModel, _draw
 
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.functional import accuracy
 from numnet.nn import Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from numnet.nn.optimizers import OPTIMIZERS
+from numnet.nn.functional import accuracy
+from numnet.nn.optim import OPTIMIZERS
 
 # activation name (scikit-learn's where it has one) -> (layer class, weight initialisation)
 ACTIVATIONS = {

@@ -2,7 +2,7 @@
 
 Each function builds and returns a Matplotlib ``Figure``; nothing here reads data or
 decides what to draw beyond the arrays it is given.  ``save_figure`` writes a figure to a
-PNG atomically (through ``numnet.atomic``) and closes it, so long runs do not pile up open
+PNG atomically (through ``numnet.core.atomic``) and closes it, so long runs do not pile up open
 figures.  Matplotlib is imported here only, on first use, so ``import numnet`` stays light;
 without a display (a server, CI) the non-interactive Agg backend is chosen.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numnet.atomic import atomic_write
+from numnet.core.atomic import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

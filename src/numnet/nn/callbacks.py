@@ -65,8 +65,8 @@ class EarlyStopping(Callback):
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best_weights:
-                self.best_params = model.bound.params.copy()
-                self.best_buffers = model.bound.buffers.copy()
+                self.best_params = model.flat.params.copy()
+                self.best_buffers = model.flat.buffers.copy()
             return False
         self.wait += 1
         if self.wait >= self.patience:
@@ -76,5 +76,5 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, model, state) -> None:
         if self.best_params is not None:
-            np.copyto(model.bound.params, self.best_params)
-            np.copyto(model.bound.buffers, self.best_buffers)
+            np.copyto(model.flat.params, self.best_params)
+            np.copyto(model.flat.buffers, self.best_buffers)

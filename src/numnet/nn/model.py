@@ -7,7 +7,7 @@
     model.predict_proba(x_test[:5])  # softmax of the last layer's outputs (n, k) float32
 
 The model is built at construction: ``bind`` gives every layer views into one flat float32
-parameter buffer (``model.bound.params``) and one gradient buffer (``model.bound.grads``).
+parameter buffer (``model.flat.params``) and one gradient buffer (``model.flat.grads``).
 ``model.rng`` (seeded by ``seed``) initialises the weights and then draws the Dropout masks;
 the shuffles and augmentations are seeded by (seed, epoch, step), so one seed fixes a whole run.
 
@@ -25,38 +25,51 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.errors import DataError, ModelFileError
-from numnet.functional import accuracy
-from numnet.nn import fastpath
-from numnet.nn.layer import Layer, Shape
+from numnet.core.errors import DataError, ModelFileError
+from numnet.nn.engine import fastpath
+from numnet.nn.functional import accuracy, count_correct
+from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
-from numnet.nn.parameters import bind
-from numnet.nn.training import History, _correct, fit
+from numnet.nn.training import History, fit
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
 
 
 class Sequential:
     """Layers applied one after the other; see the module docstring."""
 
-    def __init__(self, layers: Sequence[Layer], input_shape: Shape = (784,), seed: int = 0):
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        input_shape: Shape = (784,),
+        seed: int = 0,
+        *,
+        initialise: bool = True,
+        sizes: tuple[int, int] | None = None,
+    ) -> None:
+        """``initialise=False`` leaves the weights at zero and draws nothing (for loading);
+        ``sizes`` = (parameters, buffer values) the caller holds, checked before allocating."""
         self.layers = list(layers)
         self.input_shape = tuple(int(d) for d in input_shape)
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
         self.loss: Loss = SoftmaxCrossEntropy()
-        self.output_shapes = []
-        shape = self.input_shape
+        self.flat, self.output_shape = bind_layers(
+            self.layers, self.input_shape, self.rng if initialise else None, sizes=sizes
+        )
+        self.output_shapes = [layer.output_shape for layer in self.layers]
         for layer in self.layers:
-            shape = layer.build(shape)
-            self.output_shapes.append(tuple(shape))
-        self.bound, self.output_shape = bind(self.layers, self.input_shape, self.rng)
-        for layer in self.layers:
-            if hasattr(layer, "rng"):
+            if layer.uses_rng:
                 layer.rng = self.rng
         # Backpropagation stops at the first layer that learns: nothing reads its input gradient.
         learns = [i for i, layer in enumerate(self.layers) if layer.param_shapes()]
         self._first = learns[0] if learns else len(self.layers)
-        if learns and hasattr(self.layers[self._first], "input_grad"):
+        if learns:
             self.layers[self._first].input_grad = False
+        #: the model file's description when the model was loaded from one (else empty)
+        self.description: dict[str, Any] = {}
         self._size = math.prod(self.input_shape)
         self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
         # Images per forward pass in predict/evaluate.  Convolutions copy every input pixel
@@ -86,7 +99,7 @@ class Sequential:
         shuffle [True], seed [None: the model's seed], callbacks [()], verbose [1: a tqdm
         bar per epoch on a terminal; 2: always; 0: silent], augment [None: a function
         (batch, rng) -> batch], initial_state [a TrainState to resume from], threads [1:
-        BLAS threads while training, see ``numnet.nn.threads``; None: as the BLAS is set].
+        BLAS threads while training, see ``numnet.nn.engine.threads``; None: as the BLAS is set].
         See ``numnet.nn.training`` for the loop and the checkpoint contract.
         """
         return fit(self, x, y, **kwargs)
@@ -171,7 +184,7 @@ class Sequential:
         for sl, z in self._batches(x, batch_size):
             yb = y[sl]
             total += loss_fn.forward(z, yb) * len(yb)
-            correct += _correct(z, yb)
+            correct += count_correct(z, yb)
         return total / max(len(x), 1), correct / max(len(x), 1)
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:
@@ -190,26 +203,57 @@ class Sequential:
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], seed: int = 0) -> Sequential:
-        """Rebuild the architecture of ``get_config()`` (freshly initialised weights)."""
-        from numnet.nn import LAYERS
+    def from_config(
+        cls,
+        config: Any,
+        seed: int = 0,
+        *,
+        initialise: bool = True,
+        sizes: tuple[int, int] | None = None,
+    ) -> Sequential:
+        """Rebuild the architecture of ``get_config()``: fresh weights, or zeros and no random
+        draws with ``initialise=False`` (for loading; ``sizes`` as in ``__init__``).
 
+        ``config`` may come from a hostile file: anything but known layer types with
+        arguments they accept and shapes that fit is a one-line ``ModelFileError``.
+        """
+        from numnet.nn.layers import LAYERS
+
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ModelFileError("description has no architecture (layers list)")
+        shape = config.get("input_shape")
+        if not (
+            isinstance(shape, list) and shape
+            and all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 1 << 24
+                    for s in shape)
+        ):
+            raise ModelFileError(f"invalid input shape {shape!r}")
         layers = []
         for spec in config["layers"]:
-            if spec["type"] not in LAYERS:
-                raise ModelFileError(
-                    f"unknown layer type {spec['type']!r}; this numnet knows {', '.join(LAYERS)}"
-                )
-            layers.append(LAYERS[spec["type"]](**spec.get("config", {})))
-        return cls(layers, input_shape=tuple(config["input_shape"]), seed=seed)
+            if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+                raise ModelFileError("invalid layer description")
+            kind = spec.get("type")
+            if not isinstance(kind, str) or kind not in LAYERS:
+                known = ", ".join(sorted(LAYERS))
+                raise ModelFileError(f"unknown layer type {kind!r} (known: {known})")
+            try:
+                layers.append(LAYERS[kind](**spec.get("config", {})))
+            except Exception as e:  # the layer's own argument checks, on values from a file
+                raise ModelFileError(f"invalid {kind} layer ({_one_line(e)})") from None
+        try:
+            return cls(layers, tuple(shape), seed, initialise=initialise, sizes=sizes)
+        except SizeMismatchError as e:
+            raise ModelFileError(f"{e}; the file was altered or is damaged") from None
+        except (ValueError, TypeError, KeyError) as e:  # shapes or sizes that do not fit
+            raise ModelFileError(f"architecture does not build ({_one_line(e)})") from None
 
     def count_params(self) -> int:
-        return int(self.bound.params.size)
+        return int(self.flat.params.size)
 
     def summary(self, print_fn=print) -> str:
         """A Keras-like table of layers, output shapes and parameter counts (printed, returned)."""
         per_layer = [0] * len(self.layers)
-        for s in self.bound.param_slots:
+        for s in self.flat.param_spans:
             per_layer[s.layer] += s.stop - s.start
         rows = [
             (type(layer).__name__, str((None, *shape)), f"{k:,}")
@@ -220,15 +264,23 @@ class Sequential:
         line = "".join(c.ljust(w[i]) for i, c in enumerate(head))
         rule = "=" * len(line)
         body = ["".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
-        n_buffers = self.bound.buffers.size
+        n_buffers = self.flat.buffers.size
         lines = [f'Model: "sequential" (input {self.input_shape})', rule, line, rule, *body, rule,
-                 f"Total params: {self.bound.params.size + n_buffers:,}",
-                 f"Trainable params: {self.bound.params.size:,}",
+                 f"Total params: {self.flat.params.size + n_buffers:,}",
+                 f"Trainable params: {self.flat.params.size:,}",
                  f"Non-trainable params: {n_buffers:,}", rule]
         text = "\n".join(line.rstrip() for line in lines)
         if print_fn is not None:
             print_fn(text)
         return text
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled (joblib, copy.deepcopy): the layers' arrays come back as copies, so
+        point them at the model's flat buffers again."""
+        self.__dict__.update(state)
+        for i, layer in enumerate(self.layers):
+            layer.attach(self.flat.views(i))
+        self._plan = fastpath.plan(self.layers)
 
     def __repr__(self) -> str:
         return f"Sequential({self.layers!r}, input_shape={self.input_shape})"

@@ -6,13 +6,13 @@ One epoch:
     for step in range(state.step, steps_per_epoch):
         batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
         batch   = augment(batch, rng(seed, epoch, step))    (optional, prepared one batch
-                                                   ahead in a thread: numnet.nn.batches)
+                                                   ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
-Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
+Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restores):
 
 - The shuffle of epoch e depends only on ``(seed, e)``, and the augmentation of step s in
   it only on ``(seed, e, s)``, never on earlier draws.
@@ -22,7 +22,7 @@ Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
   done in it), ``global_step``, ``seed``, ``history`` so far, the running sums of the
   epoch in progress, and the ``optimizer`` (``optimizer.state_dict()`` holds its step
   count and moments; its config is ``optimizer.get_config()``).
-- So a checkpoint = model parameters and buffers (``model.bound.params`` / ``.buffers``)
+- So a checkpoint = model parameters and buffers (``model.flat.params`` / ``.buffers``)
   + optimizer state + ``model.rng`` state + ``TrainState`` fields, taken in
   ``on_step_end`` or ``on_epoch_end``.  ``fit(..., initial_state=state)`` with the same
   data, batch size and epochs then continues at ``state.epoch`` / ``state.step`` and ends
@@ -34,6 +34,7 @@ Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,17 +43,23 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from numnet.errors import DivergenceError
-from numnet.nn.batches import epoch_batches
+from numnet.core.errors import DivergenceError
 from numnet.nn.callbacks import Callback
+from numnet.nn.engine.batches import epoch_batches
+from numnet.nn.engine.threads import blas_thread_count, blas_threads
+from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss, get_loss
-from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.threads import blas_thread_count, blas_threads
+from numnet.nn.optim import Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+#: the epoch's bar without the rate, so the bar keeps its width in an 80-column terminal;
+#: a finished epoch is one summary line instead (``_epoch_line``: about 75 characters)
+BAR_FORMAT = (
+    "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+)
 
 
 def _empty_history() -> dict[str, list[float]]:
@@ -89,10 +96,11 @@ class History:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
 
 
-def _correct(z: NDArray, y: NDArray) -> int:
-    """Number of rows whose largest output is the label (or the target's largest entry)."""
-    labels = y if y.ndim == 1 else y.argmax(axis=1)
-    return int(np.count_nonzero(z.argmax(axis=1) == labels))
+def _epoch_line(bar: tqdm, history: dict[str, list[float]]) -> str:
+    """'epoch 3/10  1.2 s  loss 0.2345  acc 0.9345  val_loss 0.1234  val_acc 0.9612'."""
+    names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
+    metrics = "".join(f"  {names[k]} {v[-1]:.4f}" for k, v in history.items() if v)
+    return f"{bar.desc}  {bar.format_dict['elapsed']:.1f} s{metrics}"
 
 
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
@@ -103,7 +111,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     """
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
-    state.correct += _correct(z, yb)
+    state.correct += count_correct(z, yb)
     model.backward(loss_fn.backward())
     opt.step()
     state.step += 1
@@ -111,7 +119,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     state.loss_sum += batch_loss * len(yb)
     state.seen += len(yb)
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
-    params = model.bound.params
+    params = model.flat.params
     with np.errstate(over="ignore"):
         norm2 = float(np.dot(params, params))
     if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
@@ -143,7 +151,7 @@ def fit(
 ) -> History:
     """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``.
 
-    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.threads``: one is
+    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.engine.threads``: one is
     the safe choice on a shared machine); None leaves the BLAS as it is.
     """
     if epochs < 1 or batch_size < 1:
@@ -161,11 +169,11 @@ def fit(
     state = initial_state or TrainState(seed=model.seed if seed is None else int(seed))
     if state.optimizer is None:
         state.optimizer = get_optimizer(optimizer, lr)
-    opt = state.optimizer.bind(model.bound)
+    opt = state.optimizer.attach(model.flat)
 
     steps = math.ceil(len(x) / batch_size)
     with blas_threads(threads):
-        background = blas_thread_count() == 1  # see numnet.nn.batches
+        background = blas_thread_count() == 1  # see numnet.nn.engine.batches
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
@@ -173,7 +181,8 @@ def fit(
             perm = (np.random.default_rng([state.seed, state.epoch]).permutation(len(x))
                     if shuffle else np.arange(len(x)))
             bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
-                       disable=None if verbose == 1 else verbose == 0, leave=True, unit="batch")
+                       disable=None if verbose == 1 else verbose == 0, leave=False, unit="batch",
+                       bar_format=BAR_FORMAT)
             with epoch_batches(x, y, perm, batch_size, state.step, augment,
                                seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
@@ -199,9 +208,10 @@ def fit(
                 val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
                 h["val_loss"].append(val_loss)
                 h["val_accuracy"].append(val_acc)
-                bar.set_postfix(loss=f"{h['loss'][-1]:.4f}", acc=f"{h['accuracy'][-1]:.4f}",
-                                val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
-            bar.close()
+            line = None if bar.disable else _epoch_line(bar, h)
+            bar.close()  # (closing sets bar.disable)
+            if line:
+                tqdm.write(line, file=sys.stderr)
             state.epoch, state.step = state.epoch + 1, 0
             state.loss_sum, state.correct, state.seen = 0.0, 0, 0
             # a stop asked on the epoch's last step must survive the epoch-end callbacks

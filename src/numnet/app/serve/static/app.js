@@ -1,0 +1,201 @@
+// The draw-a-digit page: pointer strokes on a canvas -> PNG -> POST /api/predict -> answer.
+// Requests are throttled (at most one in flight, one every THROTTLE_MS while drawing, one
+// more when the stroke ends), so the answer follows the pen without flooding the server.
+"use strict";
+
+const THROTTLE_MS = 100;
+const INK = "#111";
+const PAPER = "#fff";
+
+const pad = document.getElementById("pad");
+const ctx = pad.getContext("2d");
+const seen = document.getElementById("seen");
+const labelEl = document.getElementById("label");
+const confidenceEl = document.getElementById("confidence");
+const statusEl = document.getElementById("status");
+const bars = buildBars(document.getElementById("bars"));
+
+let drawing = false;   // a pointer is down on the pad
+let last = null;       // last point of the current stroke, in canvas pixels
+let hasInk = false;    // something has been drawn since the last Clear
+let dirty = false;     // the pad changed since the last request was sent
+let inFlight = false;  // a request is waiting for its answer
+let lastSent = 0;      // performance.now() of the last request
+let timer = null;      // pending throttled send
+let generation = 0;    // bumped by Clear: answers from before are dropped
+
+function setState(state, message) {
+  document.body.dataset.state = state;  // empty | waiting | ready | error (the browser test reads it)
+  statusEl.textContent = message;
+}
+
+// -- the probability bars ---------------------------------------------------------------
+
+function buildBars(list) {
+  const rows = [];
+  for (let d = 0; d < 10; d++) {
+    const li = document.createElement("li");
+    li.innerHTML =
+      `<span class="digit">${d}</span>` +
+      `<span class="track"><span class="fill"></span></span>` +
+      `<span class="pct">–</span>`;
+    list.appendChild(li);
+    rows.push({ li, fill: li.querySelector(".fill"), pct: li.querySelector(".pct") });
+  }
+  return rows;
+}
+
+function showBars(probs, label) {
+  bars.forEach((row, d) => {
+    const p = probs ? probs[d] : 0;
+    row.fill.style.width = `${(100 * p).toFixed(1)}%`;
+    row.pct.textContent = probs ? `${(100 * p).toFixed(1)}%` : "–";
+    row.li.classList.toggle("top", d === label);
+  });
+}
+
+// -- what the network sees: 28x28 drawn with nearest-neighbour scaling --------------------
+
+function showSeen(pixels) {
+  const out = seen.getContext("2d");
+  out.fillStyle = "#000";
+  out.fillRect(0, 0, seen.width, seen.height);
+  if (!pixels) return;
+  const small = document.createElement("canvas");
+  small.width = small.height = 28;
+  const sctx = small.getContext("2d");
+  const img = sctx.createImageData(28, 28);
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const v = Math.round(255 * pixels[y][x]);
+      const i = 4 * (28 * y + x);
+      img.data[i] = img.data[i + 1] = img.data[i + 2] = v;
+      img.data[i + 3] = 255;
+    }
+  }
+  sctx.putImageData(img, 0, 0);
+  out.imageSmoothingEnabled = false;  // nearest neighbour: every pixel stays a crisp square
+  out.drawImage(small, 0, 0, seen.width, seen.height);
+}
+
+// -- talking to the server ---------------------------------------------------------------
+
+function requestPrediction() {
+  dirty = true;
+  pump();
+}
+
+function pump() {
+  if (!dirty || inFlight || !hasInk) return;
+  const wait = THROTTLE_MS - (performance.now() - lastSent);
+  if (wait > 0) {
+    if (timer === null) timer = setTimeout(() => { timer = null; pump(); }, wait);
+    return;
+  }
+  dirty = false;
+  inFlight = true;
+  lastSent = performance.now();
+  const gen = generation;
+  fetch("api/predict", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ image: pad.toDataURL("image/png") }),
+  })
+    .then((r) => r.json().then((data) => ({ ok: r.ok, data })))
+    .then(({ ok, data }) => {
+      if (gen !== generation) return;
+      if (ok) showAnswer(data);
+      else setState("error", data.error || "the server could not read the drawing");
+    })
+    .catch(() => { if (gen === generation) setState("error", "the server cannot be reached"); })
+    .finally(() => {
+      inFlight = false;
+      if (dirty) pump();
+      else if (gen === generation && document.body.dataset.state === "waiting") setState("ready", "");
+    });
+  setState("waiting", "");  // no "reading…" text: it would flicker (and be announced) 10x a second
+}
+
+function showAnswer(data) {
+  labelEl.textContent = String(data.label);
+  confidenceEl.textContent = `${(100 * data.confidence).toFixed(1)}% sure`;
+  showBars(data.probabilities, data.label);
+  showSeen(data.pixels);
+  if (!dirty) setState("ready", "");
+}
+
+// -- drawing -----------------------------------------------------------------------------
+
+function clearPad() {
+  generation++;
+  dirty = false;
+  hasInk = false;
+  ctx.fillStyle = PAPER;
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  labelEl.textContent = "?";
+  confidenceEl.textContent = "waiting for a digit";
+  showBars(null, -1);
+  showSeen(null);
+  setState("empty", "Draw with your mouse or finger");
+}
+
+function point(e) {
+  // CSS pixels -> canvas pixels (the canvas is shown smaller or larger than 280 px)
+  const r = pad.getBoundingClientRect();
+  return { x: (e.clientX - r.left) * (pad.width / r.width),
+           y: (e.clientY - r.top) * (pad.height / r.height) };
+}
+
+function strokeTo(p) {
+  ctx.beginPath();
+  ctx.moveTo(last.x, last.y);
+  ctx.lineTo(p.x, p.y);
+  ctx.stroke();
+  last = p;
+}
+
+pad.addEventListener("pointerdown", (e) => {
+  if (e.button !== 0) return;
+  e.preventDefault();
+  pad.setPointerCapture(e.pointerId);
+  drawing = true;
+  hasInk = true;
+  last = point(e);
+  strokeTo(last);  // a tap leaves a dot
+  requestPrediction();
+});
+
+pad.addEventListener("pointermove", (e) => {
+  if (!drawing) return;
+  // coalesced events keep fast strokes smooth where the browser batches pointer moves
+  const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+  for (const ev of events.length ? events : [e]) strokeTo(point(ev));
+  requestPrediction();
+});
+
+function endStroke() {
+  if (!drawing) return;
+  drawing = false;
+  last = null;
+  requestPrediction();
+}
+pad.addEventListener("pointerup", endStroke);
+pad.addEventListener("pointercancel", endStroke);
+
+document.getElementById("clear").addEventListener("click", clearPad);
+
+// -- start -------------------------------------------------------------------------------
+
+ctx.lineWidth = 22;  // ~2.2 px after scaling the digit to 20 px: MNIST's stroke width
+ctx.lineCap = "round";
+ctx.lineJoin = "round";
+ctx.strokeStyle = INK;
+clearPad();
+
+fetch("api/health")
+  .then((r) => r.json())
+  .then((h) => {
+    document.getElementById("model").textContent = h.model;
+    document.getElementById("version").textContent = h.version;
+  })
+  .catch(() => setState("error", "the server cannot be reached"));
