@@ -222,5 +222,8 @@ def test_check_set_with_a_model_trained_on_mnist(tmp_path, monkeypatch):
     script = Path(__file__).parents[1] / "examples" / "make_checkset.py"
     cmd = [sys.executable, str(script), str(tmp_path / "set"), "--count", "120", "--model", path]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    share = float(re.search(r"all .* ([\d.]+)%", out).group(1))
-    assert share >= 93.0, out  # 2 epochs reach ~96-97% on MNIST's test set itself
+    # 2 epochs reach ~96-97% on MNIST's test set itself; the digit rule refuses the answers
+    # the network is unsure of ("no digit here"), and those it gives are right
+    found = re.search(r"refused (\d+); right of the \d+ answered: ([\d.]+)%", out)
+    refused, answered = found.groups()
+    assert float(answered) >= 97.0 and int(refused) <= 18, out
