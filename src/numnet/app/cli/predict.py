@@ -86,9 +86,10 @@ def run(args: argparse.Namespace) -> int:
 def _result(reading: Reading, k: int) -> dict[str, Any]:
     """One image's answer: label, confidence, the top k, all ten probabilities; or label None
     and the reason (with the network's guesses, if there was ink to guess from)."""
-    digit = (reading.digits or reading.ignored or [None])[0]
-    if digit is None:
+    found = reading.digits or reading.ignored
+    if not found:
         return {"file": reading.name, "label": None, "reason": reading.reason}
+    digit = found[0]
     probs = digit.probabilities
     order = np.argsort(-probs, kind="stable")[:k]
     return {
@@ -108,9 +109,10 @@ def _show(folder: Path, readings: list[Reading]) -> list[Path]:
     written: list[Path] = []
     used: set[str] = set()
     for r in readings:
-        digit = (r.digits or r.ignored or [None])[0]
-        if digit is None:  # nothing the network saw
+        found = r.digits or r.ignored
+        if not found:  # nothing the network saw
             continue
+        digit = found[0]
         name, image, p = r.name, digit.pixels, digit.probabilities
         stem, n = Path(name).stem, 1
         while (f"{stem}-{n}" if n > 1 else stem) in used:

@@ -130,7 +130,9 @@ def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:
 
 def _merge_overlapping(c: Components) -> list[Group]:
     """Join components whose columns overlap (pieces of one digit), until none do."""
-    found = [Group(tuple(int(v) for v in b), (i + 1,)) for i, b in enumerate(c.boxes)]
+    found = [
+        Group((int(b[0]), int(b[1]), int(b[2]), int(b[3])), (i + 1,)) for i, b in enumerate(c.boxes)
+    ]
     merged = True
     while merged:
         merged = False

@@ -101,7 +101,7 @@ def open_regular_file(path: str | os.PathLike[str], name: str) -> Any:
 
 
 def _decode_file(fp: Any, name: str) -> tuple[NDArray[Any], float]:
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         # Pillow warns (rather than fails) between 1x and 2x its own limit; we refuse.  The
@@ -110,8 +110,8 @@ def _decode_file(fp: Any, name: str) -> tuple[NDArray[Any], float]:
         with _OPEN_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
-                img = Image.open(fp, formats=FORMATS)
-            except Image.UnidentifiedImageError:
+                img: Any = Image.open(fp, formats=FORMATS)
+            except UnidentifiedImageError:
                 raise ImageError(
                     f"{name} is not an image numnet can read (use PNG or JPEG)"
                 ) from None

@@ -56,19 +56,23 @@ def _unit_range(a: NDArray[Any], name: str) -> NDArray[np.float32]:
     """Pixel values -> float32 in [0, 1] according to the dtype."""
     if a.dtype == np.bool_:
         return a.astype(np.float32)
-    if a.dtype == np.uint8:
-        return a.astype(np.float32) / 255
     if a.dtype == np.uint16:
-        return a.astype(np.float32) / 65535
+        return _scaled(a, 65535)
     if np.issubdtype(a.dtype, np.integer):
-        if a.min() < 0 or a.max() > 255:
+        if a.dtype != np.uint8 and (a.min() < 0 or a.max() > 255):
             raise ImageError(f"{name} has integer pixels outside 0..255")
-        return a.astype(np.float32) / 255
+        return _scaled(a, 255)
     if np.issubdtype(a.dtype, np.floating):
         if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
             raise ImageError(f"{name} has float pixels outside [0, 1] (or NaN); scale them first")
         return a.astype(np.float32)
     raise ImageError(f"{name} has pixels of type {a.dtype}; expected integers or floats")
+
+
+def _scaled(a: NDArray[Any], top: int) -> NDArray[np.float32]:
+    x = a.astype(np.float32)
+    x /= top
+    return x
 
 
 def _composite(gray: NDArray[np.float32], alpha: NDArray[np.float32]) -> NDArray[np.float32]:

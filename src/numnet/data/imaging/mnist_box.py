@@ -60,7 +60,8 @@ def _thicken(ink: NDArray[np.float32], member: NDArray[np.bool_]) -> NDArray[np.
     r = np.arange(size) - (size - 1) / 2
     disc = (r[:, None] ** 2 + r[None, :] ** 2) <= ((size - 1) / 2 + 0.5) ** 2
     padded = np.pad(ink, size)  # room for the strokes to grow outwards
-    return ndimage.grey_dilation(padded, footprint=disc)
+    out: NDArray[np.float32] = ndimage.grey_dilation(padded, footprint=disc)
+    return out
 
 
 def _scale(ink: NDArray[np.float32]) -> NDArray[np.float32]:
