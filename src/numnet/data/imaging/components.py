@@ -17,7 +17,8 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
    one digit share columns and neighbours mostly do not);
 3. *touching digits* (reading a number only): a group wider than ``SPLIT_ASPECT`` times its
    height holds several digits; it is cut into ``round(aspect / DIGIT_ASPECT)`` pieces at
-   the columns of least ink near the evenly spaced cuts;
+   the columns of least ink near the evenly spaced cuts, where those are a neck (at most
+   ``NECK`` of the median column's ink: two digits touch at a point, a wide 0 has none);
 4. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
    its height) are dropped, and the rest ordered by their left edge.
 
@@ -52,6 +53,8 @@ SPLIT_ASPECT = 1.25
 DIGIT_ASPECT = 0.7
 #: where to look for the cut around the even spacing, as a share of a piece's width
 CUT_WINDOW = 0.3
+#: a cut is made only where the column holds at most this share of the median column's ink
+NECK = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
 
@@ -184,12 +187,15 @@ def _split_wide(c: Components, g: Group) -> list[Group]:
     profile = np.convolve(profile, np.ones(3) / 3, mode="same")
     step = w / n
     window = max(1, round(CUT_WINDOW * step))
+    neck = NECK * float(np.median(profile[profile > 0]))
     cuts = [0]
     for k in range(1, n):
         lo = max(cuts[-1] + 1, round(k * step) - window)
         hi = min(w - 1, round(k * step) + window)
         if lo < hi:
-            cuts.append(lo + int(np.argmin(profile[lo:hi])))
+            cut = lo + int(np.argmin(profile[lo:hi]))
+            if profile[cut] <= neck:  # digits touch at a neck; a wide 0 has none
+                cuts.append(cut)
     cuts.append(w)
     pieces = []
     for a, b in zip(cuts[:-1], cuts[1:], strict=False):
