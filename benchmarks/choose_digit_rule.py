@@ -2,9 +2,10 @@
 
     python benchmarks/checksets.py photos    val/photos    --split validation --seed 1
     python benchmarks/checksets.py nondigits val/nondigits --seed 1
-    python benchmarks/choose_digit_rule.py MODEL val/photos val/nondigits
+    python benchmarks/choose_digit_rule.py val/photos val/nondigits [--model MODEL]
 
-Every file goes through ``numnet.data.imaging.find_digits`` and the model; a candidate is kept
+Every file goes through ``numnet.data.imaging.find_digits`` and the model (the one numnet
+ships unless ``--model`` names another); a candidate is kept
 as a digit when ``fill <= MAX_FILL``, ``aspect <= MAX_ASPECT`` and ``confidence >=
 MIN_CONFIDENCE``.  Over a grid of the three, the script keeps the combinations that accept
 no non-digit (or the fewest, if none does), and among them those that refuse the fewest
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from numnet.data.imaging import find_digits
-from numnet.files.model_file import load
+from numnet.files.model_file import load_model
 
 
 def features(model: object, folder: Path) -> tuple[np.ndarray, list[str]]:
@@ -47,18 +48,18 @@ def features(model: object, folder: Path) -> tuple[np.ndarray, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("model")
     parser.add_argument("digits", type=Path, help="a photos set of validation digits")
     parser.add_argument("nondigits", type=Path, help="a nondigits set")
+    parser.add_argument("--model", help="model file (default: the model numnet ships)")
     args = parser.parse_args()
-    model = load(args.model)
+    model = load_model(args.model)
     d, _ = features(model, args.digits)
     n, names = features(model, args.nondigits)
     d = d[~np.isnan(d[:, 0])]  # digits the imaging already lost cannot be won by the rule
     n = n[~np.isnan(n[:, 0])]
     fills = np.round(np.arange(0.30, 0.81, 0.01), 2)
     aspects = np.round(np.arange(1.2, 4.01, 0.1), 1)
-    confs = np.round(np.arange(0.0, 0.96, 0.01), 2)
+    confs = np.round(np.arange(0.0, 0.995, 0.01), 2)  # a calibrated model reaches 0.99
     F, A, C = np.meshgrid(fills, aspects, confs, indexing="ij")
 
     def accepted(x: np.ndarray) -> np.ndarray:  # (combos..., samples)

@@ -1,9 +1,10 @@
 """Measure the real commands on a check set of ``benchmarks/checksets.py``: accuracy per style.
 
-    python benchmarks/read_accuracy.py MODEL sets/photos [--wrong]
+    python benchmarks/read_accuracy.py sets/photos [--model MODEL] [--wrong]
 
-Digit sets (photos, foreign) run ``numnet predict MODEL FILES... --json``, numbers sets
-``numnet read MODEL FILES... --json``, non-digit sets ``numnet predict`` too.  Per style it
+Digit sets (photos, foreign) run ``numnet predict FILES... --json``, numbers sets
+``numnet read FILES... --json``, non-digit sets ``numnet predict`` too, with the model numnet
+ships unless ``--model`` names another.  Per style it
 prints how many were read right, how many real digits were refused ("no digit"), and for
 non-digits how many came back as a digit (which should be none).  ``--wrong`` lists the
 files read wrongly with what was read, for opening with ``numnet predict --show``.
@@ -20,10 +21,11 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def run(command: str, model: str, files: list[Path]) -> list[dict]:
-    """``numnet COMMAND MODEL FILES... --json`` -> its per-file answers."""
+def run(command: str, model: str | None, files: list[Path]) -> list[dict]:
+    """``numnet COMMAND FILES... --json [--model MODEL]`` -> its per-file answers."""
+    chosen = [] if model is None else ["--model", model]
     done = subprocess.run(
-        ["numnet", command, model, *map(str, files), "--json"], capture_output=True, text=True
+        ["numnet", command, *map(str, files), "--json", *chosen], capture_output=True, text=True
     )
     if done.returncode != 0:
         sys.exit(f"numnet {command} failed: {done.stderr.strip()}")
@@ -33,8 +35,8 @@ def run(command: str, model: str, files: list[Path]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("model")
     parser.add_argument("set", type=Path, help="a folder written by benchmarks/checksets.py")
+    parser.add_argument("--model", help="model file (default: the model numnet ships)")
     parser.add_argument("--wrong", action="store_true", help="list the files read wrongly")
     args = parser.parse_args()
     with open(args.set / "labels.csv", newline="") as f:

@@ -381,4 +381,10 @@ def test_the_digit_rule():
     assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, sure)
     unsure = np.full(10, 0.1, np.float32)
     assert "best guess 0 at 10%" in judge(0.7, 0.25, unsure)
-    assert MIN_CONFIDENCE > 0.1
+    assert judge(0.7, 0.25, unsure, min_confidence=0.0) is None  # ink alone (in a number)
+    edge = np.full(10, (1 - MIN_CONFIDENCE) / 9, np.float32)
+    edge[5] = MIN_CONFIDENCE + 0.005
+    assert judge(0.7, 0.25, edge) is None
+    edge[5] = MIN_CONFIDENCE - 0.005
+    assert "best guess 5" in judge(0.7, 0.25, edge)
+    assert judge(MAX_ASPECT, MAX_FILL, sure) is None  # the limits themselves pass
