@@ -1,8 +1,8 @@
 """``numnet train``: load MNIST, train a network, report its test accuracy, save it.
 
-``--arch`` picks a preset of ``numnet.presets``; the classic network trains its own way.  The flags common to all (``--data``, ``--out``,
-``--seed``, ``--threads``) are declared once; each way's own flags are declared in their own
-group of ``add_parser`` and ignored by the other.  A new network is a new entry of
+``--arch`` picks a preset of ``numnet.presets``; the classic network trains its own way.
+The flags common to all (``--data``, ``--out``, ``--seed``, ``--threads``) are declared
+once; each way's own flags are declared in their own group of ``add_parser``.  A new network is a new entry of
 ``numnet.presets.PRESETS``: it gets every preset flag, checkpoints included, for free.
 
 ``--arch twolayer`` is the classic tutorial: ``numnet.tutorial.twolayer.gradient_descent`` on all
