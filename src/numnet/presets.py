@@ -104,7 +104,7 @@ class Preset:
         """
         from numnet.data.augment import Augmenter
 
-        kwargs = dict(self.augmentation)
+        kwargs: dict[str, Any] = dict(self.augmentation)
         if elastic is not None:
             kwargs["elastic_alpha"] = elastic
         if thickness is not None:

@@ -2,8 +2,9 @@
 
 ``--arch`` picks a preset of ``numnet.presets``; the classic network trains its own way.
 The flags common to all (``--data``, ``--out``, ``--seed``, ``--threads``) are declared
-once; each way's own flags are declared in their own group of ``add_parser``.  A new network is a new entry of
-``numnet.presets.PRESETS``: it gets every preset flag, checkpoints included, for free.
+once; each way's own flags are declared in their own group of ``add_parser``.  A new
+network is a new entry of ``numnet.presets.PRESETS``: it gets every preset flag,
+checkpoints included, for free.
 
 ``--arch twolayer`` is the classic tutorial: ``numnet.tutorial.twolayer.gradient_descent`` on all
 60,000 training images at once, printing the training accuracy every ``--print-every``
@@ -162,8 +163,8 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
     from tqdm import tqdm
 
-    from numnet import twolayer
     from numnet.datasets.mnist import preprocess
+    from numnet.tutorial import twolayer
 
     preset = PRESETS["twolayer"]
     args.iterations = args.iterations or args.epochs or preset.epochs
@@ -336,12 +337,16 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         raise NumnetError(f"--checkpoint-dir {ckdir} is a file; give a folder")
     if args.resume and ckdir is None:
         raise NumnetError("--resume needs --checkpoint-dir DIR, the folder of the run to continue")
-    resumed = checkpoint.latest(ckdir) if args.resume else None
+    resumed = checkpoint.latest(ckdir) if args.resume and ckdir is not None else None
     if args.resume and resumed is None:
         print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
-    chosen = RunSettings.from_record(dict(resumed.args)) if resumed else RunSettings.from_args(args)
-    if chosen is None:
-        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
+    if resumed is None:
+        chosen: RunSettings | None = RunSettings.from_args(args)
+    else:
+        chosen = RunSettings.from_record(dict(resumed.args))
+        if chosen is None:
+            raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
+    assert chosen is not None
     settings = asdict(chosen)
     out = Path(args.out or f"{chosen.arch}.npz")
     inputs = [args.data or "", resumed.path if resumed else ""]
