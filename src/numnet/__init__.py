@@ -25,6 +25,7 @@ _LAZY = {
     "load_data": "numnet.datasets.mnist",
     "save": "numnet.io",
     "load": "numnet.io",
+    "load_model": "numnet.io",
     "NumnetError": "numnet.errors",
 }
 

@@ -381,7 +381,7 @@ def build_model(
     from numnet.nn import Sequential
 
     try:
-        model = Sequential(layers, input_shape=input_shape)
+        model = Sequential.from_config(architecture, layers=layers)
     except Exception as e:  # e.g. an initialiser name the layer only checks when it builds
         raise file_error(path, f"architecture does not build ({one_line(e)})") from None
     model.bound.params[...] = arrays["params"]
@@ -394,3 +394,8 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     _, meta = read_archive(path)
     check_format(path, meta, FORMAT, FORMAT_VERSION)
     return meta
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Keras' name for ``load``: the model in the file at ``path``."""
+    return load(path)

@@ -1,9 +1,13 @@
 """numnet.nn: a small layer library (row-major, float32) with a Keras-like ``Sequential``.
 
-    layers       Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, BatchNorm, Flatten
+    layers       Dense (activation=), ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Dropout,
+                 BatchNorm, Flatten; Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D
     losses       SoftmaxCrossEntropy (fused, label smoothing), MeanSquaredError
     optimizers   SGD (momentum, Nesterov), Adam, AdamW; schedules; clipping by global norm
-    model        Sequential: fit / evaluate / predict / predict_proba / score / summary
+    model        Sequential (Input): compile / fit / evaluate / predict / predict_classes /
+                 get_weights / set_weights / save / summary
+    callbacks    EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler,
+                 CSVLogger
 
 ``LAYERS`` maps a layer's type name to its class; model files store the name and rebuild
 the layer with ``LAYERS[name](**config)``.
@@ -11,27 +15,36 @@ the layer with ``LAYERS[name](**config)``.
 
 from __future__ import annotations
 
-from numnet.nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from numnet.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from numnet.nn.batchnorm import BatchNorm
-from numnet.nn.callbacks import Callback, EarlyStopping
+from numnet.nn.callbacks import (
+    CSVLogger,
+    Callback,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+)
 from numnet.nn.dense import Dense
 from numnet.nn.dropout import Dropout
 from numnet.nn.flatten import Flatten
 from numnet.nn.layer import Layer
 from numnet.nn.losses import MeanSquaredError, SoftmaxCrossEntropy
-from numnet.nn.model import Sequential
+from numnet.nn.model import Input, Sequential
 from numnet.nn.optimizers import SGD, Adam, AdamW, Optimizer
 from numnet.nn.schedules import Cosine, StepDecay, Warmup, warmup_cosine
 from numnet.nn.training import History, TrainState
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
-    for cls in (Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, BatchNorm, Flatten)
+    for cls in (Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Dropout, BatchNorm, Flatten)
 }
 
 __all__ = [
-    "LAYERS", "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
-    "BatchNorm", "Flatten", "Sequential", "History", "TrainState", "Callback", "EarlyStopping",
+    "LAYERS", "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "Dropout",
+    "BatchNorm", "Flatten", "Input", "Sequential", "History", "TrainState", "Callback",
+    "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
+    "CSVLogger",
     "SoftmaxCrossEntropy", "MeanSquaredError", "Optimizer", "SGD", "Adam", "AdamW",
     "Cosine", "StepDecay", "Warmup", "warmup_cosine",
 ]

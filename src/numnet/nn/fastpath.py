@@ -46,7 +46,10 @@ def plan(layers: Sequence[Layer]) -> tuple[Step, ...]:
     steps: list[Step] = []
     for layer in layers:
         if isinstance(layer, Dense) and layer.W.dtype == np.float32:
-            steps.append(Step(layer.W, layer.b, False, np.empty(layer.units, np.float32)))
+            act = None if layer.logits else layer.activation
+            if act not in (None, "relu"):
+                return ()
+            steps.append(Step(layer.W, layer.b, act == "relu", np.empty(layer.units, np.float32)))
         elif isinstance(layer, ReLU) and steps and not steps[-1].relu:
             steps[-1] = steps[-1]._replace(relu=True)  # fused into the Dense before it
         elif not isinstance(layer, (Dropout, Flatten)):  # identities at inference

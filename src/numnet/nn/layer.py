@@ -13,10 +13,11 @@ Parameters are not allocated by the layer.  The layer *declares* them (``param_s
 and says how to initialise them (``init_params``); ``numnet.nn.parameters.bind`` then
 allocates one flat float32 buffer for all parameters of a model and one for all
 gradients, and sets each parameter as an attribute (``layer.W``) and its gradient with a
-``d`` prefix (``layer.dW``).  Both are ordinary arrays (views into the flat buffers), so:
-
-    backward must write gradients in place: ``np.matmul(x.T, g, out=self.dW)`` or
-    ``self.dW[...] = ...``, never ``self.dW = ...`` (that would detach the view).
+``d`` prefix (``layer.dW``).  Both are ordinary arrays (views into the flat buffers), and
+they stay views: assigning ``layer.W = array`` copies the values into the buffer (an array
+of another shape is refused with a one-line ValueError), so a model saved or trained
+afterwards uses them.  Backward still writes gradients in place, ``np.matmul(x.T, g,
+out=self.dW)``: that costs no copy.
 
 Non-trained state, such as BatchNorm's running statistics, is declared the same way in
 ``buffer_shapes`` and bound as attributes (no gradient).
@@ -46,6 +47,26 @@ class Layer:
     #: names of parameters to which weight decay (L2 / AdamW) applies; biases and
     #: normalisation scales are usually left out.
     decay: tuple[str, ...] = ()
+
+    def bind_array(self, name: str, view: NDArray) -> None:
+        """Make ``self.<name>`` the view ``view`` of a model's flat buffer (``parameters.bind``)."""
+        self.__dict__[name] = view
+        self.__dict__["_bound_names"] = self.__dict__.get("_bound_names", frozenset()) | {name}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assignments to bound names copy into the buffer; other names are set as usual."""
+        if name not in self.__dict__.get("_bound_names", ()):
+            object.__setattr__(self, name, value)
+            return
+        view = self.__dict__[name]
+        if value is view:  # ``layer.W += 1`` assigns the view to itself
+            return
+        value = np.asarray(value)
+        if value.shape != view.shape:
+            raise ValueError(f"{type(self).__name__}.{name} is {view.shape}; an array of shape"
+                             f" {value.shape} cannot replace it (values are copied into the"
+                             " model's parameter buffer)")
+        np.copyto(view, value, casting="same_kind")
 
     def build(self, input_shape: Shape) -> Shape:
         """Fix the layer's shapes for one sample (no batch axis); return the output shape."""

@@ -85,9 +85,9 @@ def bind(
             view = flat[s.start : s.stop].reshape(s.shape)
             if s.name in initial[s.layer]:
                 view[...] = initial[s.layer][s.name]
-            setattr(layers[s.layer], s.name, view)
+            layers[s.layer].bind_array(s.name, view)
     for s in param_slots:
         layer = layers[s.layer]
-        setattr(layer, "d" + s.name, bound.grads[s.start : s.stop].reshape(s.shape))
+        layer.bind_array("d" + s.name, bound.grads[s.start : s.stop].reshape(s.shape))
         bound.decay[s.start : s.stop] = s.name in layer.decay
     return bound, shape
