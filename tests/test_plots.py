@@ -51,10 +51,13 @@ def test_every_picture_is_a_png_of_its_figure_size(name, tmp_path):
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
 
 
-def test_save_figure_closes_the_figure(tmp_path):
+def test_figures_are_not_left_open_in_pyplot(tmp_path):
+    """So a notebook shows each figure once, as the cell's value, and runs pile up nothing."""
     plt = plots._pyplot()
     before = len(plt.get_fignums())
-    plots.save_figure(plots.probability_bars(PROBS[0]), tmp_path / "p.png")
+    fig = plots.probability_bars(PROBS[0])
+    assert len(plt.get_fignums()) == before
+    plots.save_figure(fig, tmp_path / "p.png")
     assert len(plt.get_fignums()) == before
 
 
