@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 import pytest
-from gradcheck import check_layer_gradients
 
 import numnet
+from gradcheck import check_layer_gradients
 from numnet.nn import (
     SGD,
     CSVLogger,

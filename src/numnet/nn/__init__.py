@@ -18,8 +18,8 @@ from __future__ import annotations
 from numnet.nn.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from numnet.nn.batchnorm import BatchNorm
 from numnet.nn.callbacks import (
-    CSVLogger,
     Callback,
+    CSVLogger,
     EarlyStopping,
     LearningRateScheduler,
     ModelCheckpoint,

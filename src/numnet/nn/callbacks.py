@@ -223,7 +223,8 @@ class CSVLogger(Callback):
         self.path, self.separator, self.append = Path(filename), separator, bool(append)
 
     def on_train_begin(self, model: Sequential, state: TrainState) -> None:
-        old = self.path.read_text("utf-8").splitlines() if self.append and self.path.exists() else []
+        keep = self.append and self.path.exists()
+        old = self.path.read_text("utf-8").splitlines() if keep else []
         self.header: list[str] | None = old[0].split(self.separator) if old else None
         self.lines = old
 
