@@ -6,11 +6,11 @@
     python benchmarks/run.py --threads 2        # BLAS threads for the whole run [1]
 
 Everything (training, floor, inference) runs with ``--threads`` BLAS threads, set with
-threadpoolctl: one by default, as ``Sequential.fit`` trains (``numnet.nn.threads``);
+threadpoolctl: one by default, as ``Sequential.fit`` trains (``numnet.nn.engine.threads``);
 ``--threads 0`` leaves the BLAS as the environment set it.
 
 Rows: MLP 784-128-10, MLP 784-512-256-10, the reference CNN and the CNN preset
-(``numnet.nn.cnn_presets``), each trained with Adam, batch 128, float32, no augmentation
+(``numnet.presets``), each trained with Adam, batch 128, float32, no augmentation
 (but for one column), on the MNIST training set (random images of the same shape if MNIST
 is not found, or with ``--synthetic``: the timings do not depend on pixel values).
 
@@ -30,9 +30,9 @@ Columns:
   brackets the same ratio of this process's CPU times, which depends less on the
   neighbours (with one BLAS thread; with more, waiting threads spin and count).
 - ``aug ms``, ``epoch s augmented``: the affine augmentation of ``numnet train --augment``
-  (``numnet.augment.Augmenter``) on one batch alone, and the epoch time (measured as
+  (``numnet.data.augment.Augmenter``) on one batch alone, and the epoch time (measured as
   ``epoch s``) of training with it.  ``fit`` augments the next batch in a background thread
-  while the model works on this one (``numnet.nn.batches``): when the overlap works, the
+  while the model works on this one (``numnet.nn.engine.batches``): when the overlap works, the
   augmented epoch takes about the longer of the two, not their sum.
 - ``infer img/s``: ``model.predict`` on the test set in batches of 1,000.
 - ``1-image us``: latency of ``model.predict_classes(x[i:i+1])`` (float32 rows of the model's
@@ -64,11 +64,10 @@ from typing import Any
 
 import numpy as np
 
-from numnet.atomic import write_text
+from numnet.core.atomic import write_text
 from numnet.nn import Conv2D, Dense, ReLU, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.nn.cnn_presets import build_cnn, build_reference_cnn
-from numnet.presets import PRESETS
+from numnet.presets import PRESETS, build_cnn, build_reference_cnn
 
 BATCH, N_TRAIN, N_TEST = 128, 60_000, 10_000
 

@@ -4,7 +4,7 @@ Their plain two-layer network reached 99.3% on the MNIST test set once every tra
 was randomly distorted, each time it was seen, by a smooth random displacement field (elastic
 distortion, alpha 34, sigma 4), besides small affine changes.  This trains the same shape with
 numnet: the MLP preset's recipe (Adam 2e-3 with cosine decay, label smoothing 0.1, batch 128)
-and ``numnet.augment.Augmenter`` with the presets' mild affine changes plus the elastic field.
+and ``numnet.data.augment.Augmenter`` with the presets' mild affine changes plus the elastic field.
 
     python examples/elastic_mlp.py                 # 60 epochs
     python examples/elastic_mlp.py --epochs 5      # a quick look
@@ -19,9 +19,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from numnet import io
-from numnet.augment import Augmenter, mild_affine
+from numnet.data.augment import Augmenter, mild_affine
 from numnet.datasets import mnist
+from numnet.files import model_file as io
 from numnet.nn import Dense, ReLU, Sequential, SoftmaxCrossEntropy
 from numnet.presets import MLP
 

@@ -21,8 +21,8 @@ import numpy as np
 
 import numnet
 from numnet.datasets import mnist
-from numnet.functional import one_hot
 from numnet.nn import Conv2D, Dense, Dropout, Flatten, Input, MaxPool2D, Sequential
+from numnet.nn.functional import one_hot
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=15, help="passes over the training images")

@@ -3,7 +3,7 @@
 People do not hand numnet 28x28 arrays: they hand it a photo of paper, a canvas export
 with a transparent background, a JPEG, a digit drawn in a corner of a big page.  This
 script makes such files from MNIST's *test* digits (never seen in training), so that the
-whole path ``file -> numnet.imaging.prepare -> model`` can be measured on known labels:
+whole path ``file -> numnet.data.imaging.prepare -> model`` can be measured on known labels:
 
     python examples/make_checkset.py checkset/                  # 600 files
     python examples/make_checkset.py checkset/ --model mlp.npz  # ... and measure
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from numnet.atomic import write_bytes, write_text
+from numnet.core.atomic import write_bytes, write_text
 from numnet.datasets.mnist import load_data
 
 STYLES = ("paper", "canvas", "white-ink", "jpeg", "palette", "off-centre")

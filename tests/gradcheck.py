@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet.nn.parameters import bind
+from numnet.nn.layer import bind_layers as bind
 
 
 def _sample(size: int, rng: np.random.Generator, max_entries: int | None) -> np.ndarray:
@@ -68,10 +68,10 @@ def check_layer_gradients(
     loss()
     dx = np.array(layer.backward(C.copy()), dtype=np.float64)
     analytic = {"input": dx}
-    for s in bound.param_slots:
+    for s in bound.param_spans:
         analytic[s.name] = bound.grads[s.start : s.stop].copy()
     targets = {"input": x.reshape(-1)}
-    for s in bound.param_slots:
+    for s in bound.param_spans:
         targets[s.name] = bound.params[s.start : s.stop]  # a view: perturbing it moves the layer
 
     errors = {}

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from numnet.atomic import atomic_write, write_bytes
+from numnet.core.atomic import atomic_write, write_bytes
 
 
 def test_write_replaces_whole_file(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numnet.augment import Augmenter, bilinear_sample, elastic_fields, gaussian_matrix
+from numnet.data.augment import Augmenter, bilinear_sample, elastic_fields, gaussian_matrix
 
 
 @pytest.fixture

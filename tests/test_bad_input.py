@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import io
-from numnet.cli import main
+from numnet.app.cli import main
+from numnet.files import model_file as io
 from numnet.nn import Dense, ReLU, Sequential
 from realdata import mnist_dir
 
@@ -229,7 +229,7 @@ def test_bad_model_in_show_and_predict(folder, capsys) -> None:
 
 
 def test_checkpoint_with_damaged_settings(folder, capsys) -> None:
-    from numnet import checkpoint
+    from numnet.files import checkpoint
     from numnet.nn import TrainState
 
     model = Sequential([Dense(8), ReLU(), Dense(10)], seed=0)

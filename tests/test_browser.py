@@ -4,7 +4,7 @@ Debian's headless Chromium and chromedriver (``apt install chromium chromium-dri
 driven by Selenium. The server is the real command, ``numnet serve MODEL --port 0``, with a
 small MLP trained here on 20,000 MNIST digits (a few seconds, ~93% test accuracy). The
 assertions follow the page's whole pipeline: strokes -> canvas -> PNG data URL -> POST
-/api/predict -> numnet.imaging.prepare -> model -> the label and bars on the page. The label
+/api/predict -> numnet.data.imaging.prepare -> model -> the label and bars on the page. The label
 shown must be the model's own answer for the canvas as drawn, and a vertical stroke a "1".
 """
 
@@ -49,9 +49,9 @@ ZERO = [(int(55 * np.sin(t)), int(-95 * np.cos(t))) for t in np.linspace(0, 2 * 
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory) -> Path:
+    from numnet.core.errors import DataError
     from numnet.datasets.mnist import load_data
-    from numnet.errors import DataError
-    from numnet.io import save
+    from numnet.files.model_file import save
     from numnet.nn import Dense, ReLU, Sequential
 
     try:
@@ -135,8 +135,8 @@ def shown_label(driver) -> int:
 
 def model_answer(driver, model_file: Path) -> tuple[int, np.ndarray]:
     """What the model says about the canvas exactly as the page holds it."""
-    from numnet.imaging import prepare
-    from numnet.io import load
+    from numnet.data.imaging import prepare
+    from numnet.files.model_file import load
 
     url = driver.execute_script("return document.getElementById('pad').toDataURL('image/png')")
     digit = prepare(base64.b64decode(url.split(",", 1)[1]))

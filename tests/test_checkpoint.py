@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numnet import checkpoint, io
-from numnet.cli import main
-from numnet.errors import ModelFileError
+from numnet.app.cli import main
+from numnet.core.errors import ModelFileError
+from numnet.files import checkpoint
+from numnet.files import model_file as io
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.nn.schedules import Cosine
+from numnet.nn.optim.schedules import Cosine
 from realdata import mnist_dir
 
 EPOCHS, BATCH = 3, 32
@@ -72,8 +73,8 @@ def test_resume_is_bit_identical(tmp_path, reference, stop, every) -> None:
     saved.restore_optimizer(optimizer())
     history = fit(saved.model, optimizer=saved.state.optimizer, initial_state=saved.state)
     ref_model, ref_history = reference
-    np.testing.assert_array_equal(saved.model.bound.params, ref_model.bound.params)
-    np.testing.assert_array_equal(saved.model.bound.buffers, ref_model.bound.buffers)
+    np.testing.assert_array_equal(saved.model.flat.params, ref_model.flat.params)
+    np.testing.assert_array_equal(saved.model.flat.buffers, ref_model.flat.buffers)
     assert history == ref_history
     assert saved.args == {"run": 1}
 
@@ -154,7 +155,7 @@ def wait_for_checkpoint(folder: Path, proc: subprocess.Popen, timeout: float = 1
 def reference_run(tmp_path_factory) -> np.ndarray:
     folder = tmp_path_factory.mktemp("reference")
     assert main(train_args(folder)) == 0
-    return io.load(folder / "m.npz").bound.params.copy()
+    return io.load(folder / "m.npz").flat.params.copy()
 
 
 @pytest.mark.slow
@@ -165,7 +166,7 @@ def test_sigkill_then_resume(tmp_path, reference_run) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert main([*train_args(tmp_path), "--resume"]) == 0
-    np.testing.assert_array_equal(io.load(tmp_path / "m.npz").bound.params, reference_run)
+    np.testing.assert_array_equal(io.load(tmp_path / "m.npz").flat.params, reference_run)
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numnet import twolayer
-from numnet.cli import main
+from numnet.app.cli import main
 from realdata import mnist_dir
 
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from numnet.cli import main
-from numnet.cli import predict as cli_predict
-from numnet.imaging import prepare
+from numnet.app.cli import main
+from numnet.app.cli import predict as cli_predict
+from numnet.data.imaging import prepare
 from realdata import mnist_dir
 
 
@@ -149,8 +149,8 @@ def test_bad_input_table_images(files, tmp_path, capsys, kind):
 
 
 def test_a_real_model_file_end_to_end(tmp_path, capsys):
-    """A saved ``nn.Sequential`` through ``numnet.io``: the command's answer is the model's."""
-    from numnet.io import save
+    """A saved ``nn.Sequential`` through ``model_file``: the command's answer is the model's."""
+    from numnet.files.model_file import save
     from numnet.nn import Dense, ReLU, Sequential
 
     model = Sequential([Dense(16), ReLU(), Dense(10)], input_shape=(784,), seed=3)
@@ -173,7 +173,7 @@ def test_check_set_with_a_model_trained_on_mnist(tmp_path, monkeypatch):
     from pathlib import Path
 
     from numnet.datasets.mnist import load_data
-    from numnet.io import save
+    from numnet.files.model_file import save
     from numnet.nn import Dense, ReLU, Sequential
 
     monkeypatch.setenv("NUMNET_DATA", mnist_dir())

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from numnet import io
-from numnet.cli import main
+from numnet.app.cli import main
 from numnet.datasets import mnist
+from numnet.files import model_file as io
 from realdata import mnist_dir
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_same_seed_same_weights(tmp_path, data_dir) -> None:
         argv = ["train", "--limit", "500", "--epochs", "1", "--seed", "7"]
         assert main([*argv, "--out", str(tmp_path / f"{name}.npz"), "--data", data_dir]) == 0
     a, b = io.load(tmp_path / "a.npz"), io.load(tmp_path / "b.npz")
-    np.testing.assert_array_equal(a.bound.params, b.bound.params)
+    np.testing.assert_array_equal(a.flat.params, b.flat.params)
 
 
 def test_evaluate_an_ensemble(tmp_path, capsys, data_dir, test_set) -> None:

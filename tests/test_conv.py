@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from gradcheck import check_layer_gradients
-from numnet.nn.batchnorm import BatchNorm
-from numnet.nn.conv import Conv2D
-from numnet.nn.im2col import col2im, im2col
-from numnet.nn.parameters import bind
+from numnet.nn.layer import bind_layers as bind
+from numnet.nn.layers.batchnorm import BatchNorm
+from numnet.nn.layers.conv import Conv2D
+from numnet.nn.layers.im2col import col2im, im2col
 
 
 def naive_conv(x, W, b, stride, padding):
@@ -116,21 +116,21 @@ def test_batchnorm_over_conv_feature_maps_gradients_and_memory_order():
 
 def test_cnn_presets_rebuild_from_their_config_and_predict_alike():
     from numnet.nn import LAYERS, Sequential
-    from numnet.nn.cnn_presets import build_cnn, build_reference_cnn
+    from numnet.presets import build_cnn, build_reference_cnn
 
     assert {"Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"} <= set(LAYERS)
     x = np.random.default_rng(7).random((5, 28, 28), dtype=np.float32)
     for model in (build_reference_cnn(seed=1), build_cnn(seed=2)):
         copy = Sequential.from_config(model.get_config(), seed=9)
-        copy.bound.params[...] = model.bound.params
-        copy.bound.buffers[...] = model.bound.buffers
+        copy.flat.params[...] = model.flat.params
+        copy.flat.buffers[...] = model.flat.buffers
         p = model.predict_proba(x)
         assert p.shape == (5, 10) and p.dtype == np.float32
         np.testing.assert_array_equal(copy.predict_proba(x), p)
 
 
 def test_predicting_many_images_keeps_the_work_memory_of_one_batch():
-    from numnet.nn.cnn_presets import build_reference_cnn
+    from numnet.presets import build_reference_cnn
 
     def work_bytes(model):
         return sum(a.nbytes for layer in model.layers

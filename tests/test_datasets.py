@@ -21,9 +21,9 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
+from numnet.core.errors import DataError
 from numnet.datasets import checksums, download, load_data, preprocess
 from numnet.datasets.idx import idx_header
-from numnet.errors import DataError
 
 REAL = os.environ.get("NUMNET_DATA")
 REAL_FETCH = download.fetch  # kept for the one test that calls it, on a file:// URL

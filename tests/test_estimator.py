@@ -83,7 +83,7 @@ def test_fit_maps_any_labels_scores_and_exposes_scikit_learns_attributes():
     assert [b.shape for b in clf.intercepts_] == [(16,), (3,)]
     assert clf.n_iter_ == len(clf.loss_curve_) <= 200 and clf.best_loss_ == min(clf.loss_curve_)
     assert clf.t_ == clf.n_iter_ * 300 and clf.n_layers_ == 3 and clf.n_outputs_ == 3
-    assert np.shares_memory(clf.coefs_[0], clf.model_.bound.params)  # views, not copies
+    assert np.shares_memory(clf.coefs_[0], clf.model_.flat.params)  # views, not copies
 
 
 def test_stopping_follows_tol_and_n_iter_no_change():
@@ -171,7 +171,7 @@ def test_joblib_round_trip_through_a_read_only_memory_map(tmp_path):
     np.testing.assert_array_equal(back.predict_proba(x), expected)
     np.testing.assert_array_equal(back.predict(x), clf.predict(x))
     back.partial_fit(x, y)  # and it still trains: its optimizer's arrays are its own
-    assert np.shares_memory(back.coefs_[0], back.model_.bound.params)
+    assert np.shares_memory(back.coefs_[0], back.model_.flat.params)
 
 
 WITHOUT_SKLEARN = """

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from numnet.core.errors import DataError
 from numnet.datasets.idx import idx_header, parse_idx, read_idx
-from numnet.errors import DataError
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)

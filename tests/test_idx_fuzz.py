@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from numnet.core.errors import DataError
 from numnet.datasets.idx import DTYPES, idx_header, parse_idx
 from numnet.datasets.npz import read_npz
-from numnet.errors import DataError
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
-from numnet.errors import ImageError
-from numnet.imaging import prepare, prepare_many
+from numnet.core.errors import ImageError
+from numnet.data.imaging import prepare, prepare_many
 
 
 def _digit_four() -> np.ndarray:

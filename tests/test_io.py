@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from numnet import io
-from numnet.errors import ModelFileError
+from numnet.core.errors import ModelFileError
+from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
 FIXTURE = [HealthCheck.function_scoped_fixture]
@@ -33,7 +33,7 @@ def images(n: int = 20, seed: int = 1) -> np.ndarray:
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
     model = small_model()
-    model.bound.buffers[...] = np.random.default_rng(2).random(model.bound.buffers.size)
+    model.flat.buffers[...] = np.random.default_rng(2).random(model.flat.buffers.size)
     return io.save(model, tmp_path / "m.npz", record={"epochs": 3, "seed": 0})
 
 
@@ -78,13 +78,13 @@ def refused(path: Path, match: str) -> str:
 
 def test_save_load_same_predictions(saved: Path) -> None:
     model = small_model()
-    model.bound.buffers[...] = np.random.default_rng(2).random(model.bound.buffers.size)
+    model.flat.buffers[...] = np.random.default_rng(2).random(model.flat.buffers.size)
     loaded = io.load(saved)
     x = images()
     np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
     np.testing.assert_array_equal(loaded.predict_classes(x), model.predict_classes(x))
-    np.testing.assert_array_equal(loaded.bound.params, model.bound.params)
-    np.testing.assert_array_equal(loaded.bound.buffers, model.bound.buffers)
+    np.testing.assert_array_equal(loaded.flat.params, model.flat.params)
+    np.testing.assert_array_equal(loaded.flat.buffers, model.flat.buffers)
 
 
 def test_description(saved: Path) -> None:
@@ -99,7 +99,7 @@ def test_description(saved: Path) -> None:
 
 def test_save_refuses_broken_weights(tmp_path: Path) -> None:
     model = small_model()
-    model.bound.params[0] = np.nan
+    model.flat.params[0] = np.nan
     with pytest.raises(ModelFileError, match="NaN"):
         io.save(model, tmp_path / "m.npz")
     assert not list(tmp_path.iterdir())
@@ -322,7 +322,7 @@ def _base() -> tuple[dict, dict]:
     if _BASE is None:
         model = small_model()
         _BASE = (
-            {"params": model.bound.params, "buffers": model.bound.buffers},
+            {"params": model.flat.params, "buffers": model.flat.buffers},
             io.description(model),
         )
     return _BASE

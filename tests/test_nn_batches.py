@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from numnet.nn.batches import epoch_batches
+from numnet.nn.engine.batches import epoch_batches
 
 
 def data(n=10):

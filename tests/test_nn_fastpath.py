@@ -1,11 +1,12 @@
-"""The single-sample inference path (``numnet.nn.fastpath``) answers as the batched path does."""
+"""The single-sample inference path (``nn.engine.fastpath``) answers as the batched path does."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numnet.nn import BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sequential, fastpath
+from numnet.nn import BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sequential
+from numnet.nn.engine import fastpath
 
 
 def mlp(seed: int = 0) -> Sequential:
@@ -39,7 +40,7 @@ def test_no_plan_for_other_layers(layers) -> None:
 
 def test_single_sample_matches_batched_path(images: np.ndarray) -> None:
     model = mlp()
-    model.bound.params[:] = np.random.default_rng(2).normal(0, 0.2, model.bound.params.size)
+    model.flat.params[:] = np.random.default_rng(2).normal(0, 0.2, model.flat.params.size)
     batch_labels = model.predict_classes(images)
     batch_probs = model.predict_proba(images)
     floats = model.prepare(images)  # (n, 1, 28, 28) float32
@@ -58,7 +59,7 @@ def test_fast_path_sees_new_weights_and_returns_fresh_arrays(images: np.ndarray)
     model = mlp()
     one = images[:1]
     before = model.predict_proba(one)
-    model.bound.params *= 2  # e.g. training or loading writes the flat buffer in place
+    model.flat.params *= 2  # e.g. training or loading writes the flat buffer in place
     after = model.predict_proba(one)
     assert not np.allclose(before, after)  # `before` was not overwritten by the second call
     np.testing.assert_allclose(after[0], model.predict_proba(images)[0], rtol=1e-5, atol=1e-7)

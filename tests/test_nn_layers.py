@@ -5,7 +5,7 @@ import pytest
 
 from gradcheck import check_layer_gradients
 from numnet.nn import LAYERS, BatchNorm, Dense, Dropout, Flatten, LeakyReLU, ReLU, Sigmoid, Tanh
-from numnet.nn.parameters import bind
+from numnet.nn.layer import bind_layers as bind
 
 
 @pytest.mark.parametrize(

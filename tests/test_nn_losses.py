@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradcheck import rel_error
-from numnet.functional import cross_entropy, one_hot, softmax
+from numnet.nn.functional import cross_entropy, one_hot, softmax
 from numnet.nn.losses import MeanSquaredError, SoftmaxCrossEntropy, get_loss
 
 
@@ -70,7 +70,7 @@ def test_float32_in_float32_out():
 
 
 def test_functional_log_softmax_is_stable_and_writes_into_out():
-    from numnet.functional import log_softmax
+    from numnet.nn.functional import log_softmax
 
     z = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
     out = np.empty_like(z)

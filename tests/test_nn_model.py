@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numnet import twolayer
-from numnet.errors import DataError, DivergenceError
+from numnet.core.errors import DataError, DivergenceError
 from numnet.nn import (
     SGD,
     Adam,
@@ -59,15 +59,15 @@ def test_same_seed_gives_bit_identical_weights():
     for _ in range(2):
         model = mlp(seed=5)
         model.fit(x, y, epochs=2, batch_size=32, verbose=0)
-        runs.append(model.bound.params.copy())
+        runs.append(model.flat.params.copy())
     np.testing.assert_array_equal(*runs)
     other = mlp(seed=6)
     other.fit(x, y, epochs=2, batch_size=32, verbose=0)
-    assert not np.array_equal(runs[0], other.bound.params)
+    assert not np.array_equal(runs[0], other.flat.params)
 
 
 class StopAt(Callback):
-    """Interrupt at (epoch, step) and keep a checkpoint: what numnet.checkpoint saves."""
+    """Interrupt at (epoch, step) and keep a checkpoint: what numnet.files.checkpoint saves."""
 
     def __init__(self, epoch, step):
         self.at, self.saved = (epoch, step), None
@@ -77,8 +77,8 @@ class StopAt(Callback):
             return False
         opt = state.optimizer
         self.saved = {
-            "params": model.bound.params.copy(),
-            "buffers": model.bound.buffers.copy(),
+            "params": model.flat.params.copy(),
+            "buffers": model.flat.buffers.copy(),
             "rng": copy.deepcopy(model.rng.bit_generator.state),
             "optimizer": (type(opt), opt.get_config(), opt.state_dict()),
             "state": copy.deepcopy(state.to_dict()),
@@ -104,15 +104,15 @@ def test_interrupted_and_resumed_training_is_bit_identical(augment):
     mlp(seed=1).fit(x, y, optimizer=Adam(lr=0.01), callbacks=[stopper], **kw)
     saved = stopper.saved
     resumed = Sequential.from_config(straight.get_config(), seed=99)  # a fresh process
-    resumed.bound.params[:] = saved["params"]
-    resumed.bound.buffers[:] = saved["buffers"]
+    resumed.flat.params[:] = saved["params"]
+    resumed.flat.buffers[:] = saved["buffers"]
     resumed.rng.bit_generator.state = saved["rng"]
     cls, config, opt_state = saved["optimizer"]
     opt = cls(**config)
     opt.load_state_dict(opt_state)
     state = TrainState(**saved["state"], optimizer=opt)
     history = resumed.fit(x, y, initial_state=state, **kw).history
-    np.testing.assert_array_equal(resumed.bound.params, straight.bound.params)
+    np.testing.assert_array_equal(resumed.flat.params, straight.flat.params)
     assert history == expected
 
 
@@ -132,7 +132,7 @@ def test_early_stopping_restores_the_best_weights():
         params = []
 
         def on_epoch_end(self, model, state):
-            self.params.append(model.bound.params.copy())
+            self.params.append(model.flat.params.copy())
 
     snaps, stop = Snapshots(), EarlyStopping(patience=2)
     model = Sequential([Dense(64), ReLU(), Dense(4)])
@@ -140,7 +140,7 @@ def test_early_stopping_restores_the_best_weights():
                         validation_split=0.3, callbacks=[snaps, stop], verbose=0).history
     best = int(np.argmin(history["val_loss"]))
     assert len(history["val_loss"]) < 30 and best < len(history["val_loss"]) - 1
-    np.testing.assert_array_equal(model.bound.params, snaps.params[best])
+    np.testing.assert_array_equal(model.flat.params, snaps.params[best])
 
 
 def test_fit_learns_and_history_has_the_metrics():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from numnet.nn import Dense
-from numnet.nn.optimizers import SGD, Adam, AdamW, get_optimizer
-from numnet.nn.parameters import bind
-from numnet.nn.schedules import Cosine, StepDecay, Warmup, warmup_cosine
+from numnet.nn.layer import bind_layers as bind
+from numnet.nn.optim import SGD, Adam, AdamW, get_optimizer
+from numnet.nn.optim.schedules import Cosine, StepDecay, Warmup, warmup_cosine
 
 
 def setup(dtype=np.float64):
@@ -18,14 +18,14 @@ def setup(dtype=np.float64):
 
 def test_sgd_plain_and_l2():
     bound, p, g, mask = setup()
-    SGD(lr=0.1, weight_decay=0.01).bind(bound).step()
+    SGD(lr=0.1, weight_decay=0.01).attach(bound).step()
     np.testing.assert_allclose(bound.params, p - 0.1 * (g + 0.01 * mask * p))
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_sgd_momentum_two_steps(nesterov):
     bound, p, g, _ = setup()
-    opt = SGD(lr=0.1, momentum=0.9, nesterov=nesterov).bind(bound)
+    opt = SGD(lr=0.1, momentum=0.9, nesterov=nesterov).attach(bound)
     v = np.zeros_like(p)
     for _ in range(2):
         bound.grads[:] = g
@@ -39,7 +39,7 @@ def test_sgd_momentum_two_steps(nesterov):
 def test_adam_and_adamw_three_steps(cls):
     bound, p, g, mask = setup()
     lr, b1, b2, eps, wd = 0.01, 0.9, 0.999, 1e-8, 0.1
-    opt = cls(lr=lr, weight_decay=wd).bind(bound)
+    opt = cls(lr=lr, weight_decay=wd).attach(bound)
     m = v = np.zeros_like(p)
     for t in range(1, 4):
         bound.grads[:] = g * t
@@ -55,19 +55,19 @@ def test_adam_and_adamw_three_steps(cls):
 
 def test_clipping_by_global_norm():
     bound, p, g, _ = setup()
-    SGD(lr=1.0, clipnorm=0.5).bind(bound).step()
+    SGD(lr=1.0, clipnorm=0.5).attach(bound).step()
     np.testing.assert_allclose(bound.params, p - g * 0.5 / np.linalg.norm(g))
 
 
 def test_float32_step_stays_float32_and_state_round_trips():
     bound, _, g, _ = setup(np.float32)
-    opt = Adam().bind(bound)
+    opt = Adam().attach(bound)
     opt.step()
-    assert bound.params.dtype == np.float32 and opt.m.dtype == np.float32
+    assert bound.params.dtype == np.float32 and opt.M.dtype == np.float32
     state = opt.state_dict()
     twin_bound, _, _, _ = setup(np.float32)
     twin_bound.params[:] = bound.params
-    twin = Adam().bind(twin_bound)
+    twin = Adam().attach(twin_bound)
     twin.load_state_dict(state)
     for b in (bound, twin_bound):
         b.grads[:] = g
@@ -89,7 +89,7 @@ def test_schedules():
 
 def test_schedule_drives_the_step_size():
     bound, p, g, _ = setup()
-    SGD(lr=1.0, schedule=StepDecay(1, 0.1)).bind(bound).step()  # t = 0: lr = 1
+    SGD(lr=1.0, schedule=StepDecay(1, 0.1)).attach(bound).step()  # t = 0: lr = 1
     np.testing.assert_allclose(bound.params, p - g)
 
 

@@ -1,4 +1,4 @@
-"""fit limits the BLAS threads while it trains (numnet.nn.threads) and restores them after."""
+"""fit limits the BLAS threads while it trains (nn.engine.threads) and restores them after."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from numnet.nn import Dense, Sequential
 from numnet.nn.callbacks import Callback
-from numnet.nn.threads import blas_threads
+from numnet.nn.engine.threads import blas_threads
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -47,7 +47,7 @@ def test_none_changes_nothing() -> None:
 def test_augmentation_runs_ahead_in_a_thread_only_beside_a_one_thread_blas(threads: int) -> None:
     import threading
 
-    from numnet.nn.threads import blas_thread_count
+    from numnet.nn.engine.threads import blas_thread_count
 
     where = set()
 

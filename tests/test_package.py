@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import numnet
-from numnet.cli import main
+from numnet.app.cli import main
 
 
 def test_version_is_a_string():

@@ -102,7 +102,7 @@ def test_weights_reject_a_wrong_shape():
 
 
 def test_importing_plots_does_not_import_matplotlib():
-    code = "import sys, numnet.plots, numnet.imaging; print('matplotlib' in sys.modules)"
+    code = "import sys, numnet.plots, numnet.data.imaging; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -111,8 +111,8 @@ def test_importing_plots_does_not_import_matplotlib():
 def test_numnet_show_draws_test_set_pictures(tmp_path, capsys, monkeypatch):
     """``numnet show --grid --mistakes --confusion --weights --curves`` on the real test set."""
 
-    from numnet.cli import main
-    from numnet.io import save
+    from numnet.app.cli import main
+    from numnet.files.model_file import save
     from numnet.nn import Dense, ReLU, Sequential
 
     monkeypatch.setenv("NUMNET_DATA", mnist_dir())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gradcheck import check_layer_gradients
-from numnet.nn.parameters import bind
-from numnet.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from numnet.nn.layer import bind_layers as bind
+from numnet.nn.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 
 def naive_pool(x, k, s, reduce):

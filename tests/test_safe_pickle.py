@@ -11,8 +11,9 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from numnet import safe_pickle, twolayer
-from numnet.errors import ModelFileError
+from numnet import twolayer
+from numnet.core.errors import ModelFileError
+from numnet.tutorial import safe_pickle
 
 
 class Payload:

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from numnet.serve import App, DigitServer
-from numnet.serve.app import MAX_BODY_BYTES
+from numnet.app.serve import App, DigitServer
+from numnet.app.serve.app import MAX_BODY_BYTES
 
 
 class InkShapeModel:
@@ -138,7 +138,7 @@ def test_predict_pixels(server):
 
 
 def test_predict_png_data_url_goes_through_imaging(server):
-    from numnet.imaging import prepare
+    from numnet.data.imaging import prepare
 
     url = png_data_url(canvas_one())
     status, body = post(server, {"image": url})
@@ -336,7 +336,7 @@ def test_a_model_that_raises_gives_500_and_the_server_lives_on(caplog):
 
 
 def test_bad_requests_are_logged_as_one_line_without_traceback(server, caplog):
-    with caplog.at_level("INFO", logger="numnet.serve"):
+    with caplog.at_level("INFO", logger="numnet.app.serve"):
         request(server, "POST", "/api/predict", b"{oops")
     lines = [r for r in caplog.records if "400" in r.getMessage()]
     assert len(lines) == 1 and lines[0].exc_info is None
@@ -355,7 +355,7 @@ def test_still_serving_after_everything(server):
 
 
 def test_cli_refuses_a_bad_port(capsys):
-    from numnet.cli import main
+    from numnet.app.cli import main
 
     with pytest.raises(SystemExit) as e:
         main(["serve", "model.npz", "--port", "99999"])
@@ -364,7 +364,7 @@ def test_cli_refuses_a_bad_port(capsys):
 
 
 def test_cli_missing_model_is_one_line(tmp_path, capsys):
-    from numnet.cli import main
+    from numnet.app.cli import main
 
     assert main(["serve", str(tmp_path / "missing.npz")]) == 2
     err = capsys.readouterr().err

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numnet.serve import App, DigitServer
-from numnet.serve.app import ApiError, parse_predict_request
+from numnet.app.serve import App, DigitServer
+from numnet.app.serve.app import ApiError, parse_predict_request
 
 EXAMPLES = int(os.environ.get("NUMNET_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

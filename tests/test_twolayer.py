@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numnet import twolayer
-from numnet.errors import DivergenceError, ModelFileError
+from numnet.core.errors import DivergenceError, ModelFileError
 from realdata import mnist_dir
 
 

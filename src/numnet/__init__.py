@@ -2,11 +2,11 @@
 
 The package is layered so that a reader can stop at any depth:
 
-- ``numnet.functional``  the mathematics as pure functions (relu, softmax, cross-entropy ...)
-- ``numnet.twolayer``    the classic tutorial network, one function per step
+- ``numnet.nn.functional``  the mathematics as pure functions (relu, softmax, cross-entropy ...)
+- ``numnet.tutorial.twolayer``    the classic tutorial network, one function per step
 - ``numnet.nn``          a layer library: Dense, Conv2D, optimizers, ``Sequential``
 - ``numnet.datasets``    MNIST: ``load_data()`` as Keras returns it
-- ``numnet.io``          model files (safe formats only)
+- ``numnet.files.model_file``          model files (safe formats only)
 
 ``import numnet`` stays light: Matplotlib and Pillow are imported only where pictures or
 image files are needed.  The names below are loaded on first use.
@@ -23,10 +23,10 @@ _LAZY = {
     "Sequential": "numnet.nn",
     "MLPClassifier": "numnet.estimator",
     "load_data": "numnet.datasets.mnist",
-    "save": "numnet.io",
-    "load": "numnet.io",
-    "load_model": "numnet.io",
-    "NumnetError": "numnet.errors",
+    "save": "numnet.files.model_file",
+    "load": "numnet.files.model_file",
+    "load_model": "numnet.files.model_file",
+    "NumnetError": "numnet.core.errors",
 }
 
 __all__ = ["__version__", *_LAZY]

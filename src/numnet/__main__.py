@@ -2,6 +2,6 @@
 
 import sys
 
-from numnet.cli import main
+from numnet.app.cli import main
 
 sys.exit(main())

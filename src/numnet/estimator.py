@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.functional import accuracy
 from numnet.nn import (
     SGD,
     Adam,
@@ -55,6 +54,7 @@ from numnet.nn import (
     ReduceLROnPlateau,
     Sequential,
 )
+from numnet.nn.functional import accuracy
 from numnet.validation import NotFittedError, check_X, check_y
 
 try:

@@ -2,7 +2,7 @@
 
 Each function builds and returns a Matplotlib ``Figure``; nothing here reads data or
 decides what to draw beyond the arrays it is given.  ``save_figure`` writes a figure to a
-PNG atomically (through ``numnet.atomic``).  The figures are not left open in pyplot (its
+PNG atomically (through ``numnet.core.atomic``).  The figures are not left open in pyplot (its
 list of figures to show), so long runs do not pile them up, and in a notebook a figure
 shows once, as the cell's value: pyplot would show it a second time at the end of the
 cell.  ``plt.show()`` does not show them; display one with ``IPython.display.display(fig)``
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numnet.atomic import atomic_write
+from numnet.core.atomic import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from numnet.core.errors import DataError
 from numnet.datasets.idx import DTYPES, idx_header, parse_idx
 from numnet.datasets.npz import read_npz
-from numnet.errors import DataError
 
 GOOD = idx_header((3, 4, 5)) + bytes(range(60))
 GOOD_SHA = hashlib.sha256(GOOD).hexdigest()

@@ -1,4 +1,4 @@
-"""Fuzz ``numnet.imaging.prepare`` outside CI: N random and damaged images, count the answers.
+"""Fuzz ``numnet.data.imaging.prepare`` outside CI: N random and damaged images, count the answers.
 
     python tests/fuzz/fuzz_imaging.py [--cases 10000] [--seed 0]
 
@@ -30,8 +30,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from numnet.errors import ImageError
-from numnet.imaging import prepare
+from numnet.core.errors import ImageError
+from numnet.data.imaging import prepare
 
 
 def _good_files() -> list[bytes]:

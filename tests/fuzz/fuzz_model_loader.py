@@ -1,4 +1,4 @@
-"""Fuzz ``numnet.io.load`` outside CI: N random and damaged files, only ModelFileError allowed.
+"""Fuzz ``model_file.load`` outside CI: N random and damaged files, only ModelFileError allowed.
 
     python tests/fuzz/fuzz_model_loader.py [N=10000] [--seed S]
 
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet import io
-from numnet.errors import ModelFileError
+from numnet.core.errors import ModelFileError
+from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
 SIGNATURES = [b"", b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY\x01\x00", b"\x80\x04\x95", b"\x80\x02"]
@@ -106,7 +106,7 @@ def random_description(rng: random.Random, model: Sequential, path: Path) -> Non
             pass
     blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with open(path, "wb") as f:
-        np.savez(f, params=model.bound.params, buffers=model.bound.buffers, meta=blob)
+        np.savez(f, params=model.flat.params, buffers=model.flat.buffers, meta=blob)
 
 
 def main() -> int:

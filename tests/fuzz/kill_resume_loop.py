@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet import checkpoint, io
+from numnet.files import checkpoint
+from numnet.files import model_file as io
 
 DATA = os.environ.get("NUMNET_DATA", str(Path(__file__).resolve().parents[3] / "shared/data/mnist"))
 
@@ -76,7 +77,7 @@ def kill_during_write(proc: subprocess.Popen, folder: Path, rng: random.Random) 
 
 def weights(path: Path) -> np.ndarray:
     model = io.load(path)
-    return np.concatenate([model.bound.params, model.bound.buffers])
+    return np.concatenate([model.flat.params, model.flat.buffers])
 
 
 def main() -> int:

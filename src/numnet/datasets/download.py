@@ -15,9 +15,9 @@ import urllib.request
 
 import numpy as np
 
+from numnet.core.errors import DataError
 from numnet.datasets.checksums import MnistFile
 from numnet.datasets.idx import parse_idx
-from numnet.errors import DataError
 
 #: tried in order; each holds the four "<name>.gz" files
 MIRRORS: list[str] = [

@@ -37,7 +37,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from numnet.errors import DataError
+from numnet.core.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
 

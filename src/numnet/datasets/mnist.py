@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet.atomic import write_bytes
+from numnet.core.atomic import write_bytes
+from numnet.core.errors import DataError
 from numnet.datasets import checksums
 from numnet.datasets import download as _download
 from numnet.datasets.idx import read_idx
 from numnet.datasets.locations import cache_dir, find_idx_files, keras_npz
 from numnet.datasets.npz import read_npz
-from numnet.errors import DataError
 
 KerasTuple = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from numnet.core.errors import DataError
 from numnet.datasets import checksums
 from numnet.datasets.checksums import MnistFile
 from numnet.datasets.idx import idx_header, read_payload
-from numnet.errors import DataError
 
 ZIP_MAGIC = b"PK\x03\x04"
 

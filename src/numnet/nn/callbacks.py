@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from numnet.atomic import write_text
+from numnet.core.atomic import write_text
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -115,8 +115,8 @@ class EarlyStopping(Callback):
         if self.tracker.improved(state):
             self.best_epoch, self.wait = state.epoch, 0
             if self.restore_best_weights:
-                self.best_params = model.bound.params.copy()
-                self.best_buffers = model.bound.buffers.copy()
+                self.best_params = model.flat.params.copy()
+                self.best_buffers = model.flat.buffers.copy()
             return False
         self.wait += 1
         if self.wait >= self.patience:
@@ -126,8 +126,8 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, model: Sequential, state: TrainState) -> None:
         if self.best_params is not None and self.best_buffers is not None:
-            np.copyto(model.bound.params, self.best_params)
-            np.copyto(model.bound.buffers, self.best_buffers)
+            np.copyto(model.flat.params, self.best_params)
+            np.copyto(model.flat.buffers, self.best_buffers)
 
 
 def _logs(state: TrainState) -> dict[str, float]:

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.functional import log_softmax, one_hot
-from numnet.nn.scratch import scratch
+from numnet.core.scratch import scratch
+from numnet.nn.functional import log_softmax, one_hot
 
 
 class Loss:

@@ -18,7 +18,7 @@ and applies it here, whether the last layer is written ``Dense(10)`` or, as in K
 returns the last layer's outputs as they are.
 
 The model is built at construction: ``bind`` gives every layer views into one flat float32
-parameter buffer (``model.bound.params``) and one gradient buffer (``model.bound.grads``).
+parameter buffer (``model.flat.params``) and one gradient buffer (``model.flat.grads``).
 ``model.rng`` (seeded by ``seed``) initialises the weights and then draws the Dropout masks;
 the shuffles and augmentations are seeded by (seed, epoch, step), so one seed fixes a whole run.
 
@@ -41,16 +41,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.errors import DataError, ModelFileError
-from numnet.functional import accuracy
-from numnet.nn import fastpath
+from numnet.core.errors import DataError, ModelFileError
 from numnet.nn.callbacks import Callback
-from numnet.nn.dense import Dense
-from numnet.nn.layer import Layer, Shape
+from numnet.nn.engine import fastpath
+from numnet.nn.functional import accuracy, count_correct
+from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
+from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
-from numnet.nn.optimizers import Optimizer, get_optimizer
-from numnet.nn.parameters import bind
-from numnet.nn.training import History, TrainState, _correct, fit
+from numnet.nn.optim import Optimizer, get_optimizer
+from numnet.nn.training import History, TrainState, fit
 
 DATA_FORMATS = ("channels_first", "channels_last")
 #: names ``compile(metrics=...)`` accepts; all mean the accuracy numnet always records
@@ -84,6 +83,10 @@ def _inner_shape(shape: Shape, data_format: str | None) -> tuple[Shape, str]:
     return shape, data_format
 
 
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
 def _softmax_rows(z: NDArray, out: NDArray) -> NDArray:
     """out = softmax(z) along axis 1, z and out (n, k); out may be z."""
     np.subtract(z, z.max(axis=1, keepdims=True), out=out)
@@ -99,10 +102,13 @@ class Sequential:
     input_shape : one sample's shape (no batch axis): (784,), (1, 28, 28), (28, 28, 1) ...
     seed        : initialises the weights; fixes every random draw of training
     data_format : "channels_first", "channels_last" or None (decided from ``input_shape``)
+    initialise  : False leaves the weights at zero and draws nothing (for loading)
+    sizes       : (parameters, buffer values) the caller holds, checked before allocating
     """
 
     def __init__(self, layers: Sequence[Layer | Input], input_shape: Shape = (784,),
-                 seed: int = 0, data_format: str | None = None) -> None:
+                 seed: int = 0, data_format: str | None = None, *, initialise: bool = True,
+                 sizes: tuple[int, int] | None = None) -> None:
         layers = list(layers)
         if layers and isinstance(layers[0], Input):
             input_shape = layers.pop(0).shape
@@ -110,20 +116,20 @@ class Sequential:
         self.input_shape, self.data_format = _inner_shape(input_shape, data_format)
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
-        self.output_shapes: list[Shape] = []
-        shape = self.input_shape
+        self.flat, self.output_shape = bind_layers(
+            self.layers, self.input_shape, self.rng if initialise else None, sizes=sizes
+        )
+        self.output_shapes = [layer.output_shape for layer in self.layers]
         for layer in self.layers:
-            shape = layer.build(shape)
-            self.output_shapes.append(tuple(shape))
-        self.bound, self.output_shape = bind(self.layers, self.input_shape, self.rng)
-        for layer in self.layers:
-            if hasattr(layer, "rng"):
+            if layer.uses_rng:
                 layer.rng = self.rng
         # Backpropagation stops at the first layer that learns: nothing reads its input gradient.
         learns = [i for i, layer in enumerate(self.layers) if layer.param_shapes()]
         self._first = learns[0] if learns else len(self.layers)
-        if learns and hasattr(self.layers[self._first], "input_grad"):
+        if learns:
             self.layers[self._first].input_grad = False
+        #: the model file's description when the model was loaded from one (else empty)
+        self.description: dict[str, Any] = {}
         self._size = math.prod(self.input_shape)
         # Images per forward pass in predict/evaluate.  Convolutions copy every input pixel
         # kh*kw times (im2col): 1,000 images would need several hundred MB of work arrays,
@@ -178,7 +184,7 @@ class Sequential:
         return x
 
     def backward(self, grad: NDArray) -> None:
-        """Fill ``bound.grads`` from dL/d(outputs), layer by layer from the top."""
+        """Fill ``flat.grads`` from dL/d(outputs), layer by layer from the top."""
         for layer in reversed(self.layers[self._first :]):
             grad = layer.backward(grad)
 
@@ -339,7 +345,7 @@ class Sequential:
         for sl, z in self._batches(x, batch_size):
             yb = y[sl]
             total += loss_fn.forward(z, yb) * len(yb)
-            correct += _correct(z, yb)
+            correct += count_correct(z, yb)
         result = (total / max(len(x), 1), correct / max(len(x), 1))
         return dict(zip(("loss", "accuracy"), result, strict=True)) if return_dict else result
 
@@ -351,8 +357,8 @@ class Sequential:
     def _weight_views(self) -> list[NDArray]:
         """Every parameter and buffer, layer by layer (a layer's parameters, then its
         buffers: Keras' order, e.g. BatchNorm gamma, beta, moving mean, moving variance)."""
-        slots = [(s, self.bound.params) for s in self.bound.param_slots]
-        slots += [(s, self.bound.buffers) for s in self.bound.buffer_slots]
+        slots = [(s, self.flat.params) for s in self.flat.param_spans]
+        slots += [(s, self.flat.buffers) for s in self.flat.buffer_spans]
         slots.sort(key=lambda item: item[0].layer)  # stable: parameters before buffers
         return [flat[s.start : s.stop].reshape(s.shape) for s, flat in slots]
 
@@ -373,9 +379,9 @@ class Sequential:
             np.copyto(view, w, casting="same_kind")
 
     def save(self, path: Any, record: dict[str, Any] | None = None) -> Any:
-        """Save to a numnet model file (``numnet.io.save``: atomic); returns the path.
-        ``numnet.load_model(path)`` reads it back."""
-        from numnet.io import save  # model files sit above the layer library
+        """Save to a numnet model file (``numnet.files.model_file.save``: atomic); returns the
+        path.  ``numnet.load_model(path)`` reads it back."""
+        from numnet.files.model_file import save  # model files sit above the layer library
 
         return save(self, path, record)
 
@@ -386,8 +392,8 @@ class Sequential:
             "input_shape": self._edge_shape(self.input_shape),
             "data_format": self.data_format,
             "seed": self.seed,
-            "params": self.bound.params,
-            "buffers": self.bound.buffers,
+            "params": self.flat.params,
+            "buffers": self.flat.buffers,
             "rng": self.rng.bit_generator.state,
             "loss": (type(self.loss), self.loss.get_config()),
             "optimizer": self.optimizer,
@@ -398,19 +404,19 @@ class Sequential:
     def __setstate__(self, state: dict[str, Any]) -> None:
         layers = [kind(**config) for kind, config in state["layers"]]
         self.__init__(layers, state["input_shape"], state["seed"],  # type: ignore[misc]
-                      state["data_format"])
+                      state["data_format"], initialise=False)
         # copies: arrays read back from a read-only memory map stay untouched
-        np.copyto(self.bound.params, state["params"])
-        np.copyto(self.bound.buffers, state["buffers"])
+        np.copyto(self.flat.params, state["params"])
+        np.copyto(self.flat.buffers, state["buffers"])
         self.rng.bit_generator.state = state["rng"]
         kind, config = state["loss"]
         self.loss = kind(**config)
         self.optimizer = opt = state["optimizer"]
-        if opt is not None:  # rebound at the next fit; its arrays must be writable
+        if opt is not None:  # attached again at the next fit; its arrays must be writable
             for name, value in vars(opt).items():
                 if isinstance(value, np.ndarray) and not value.flags.writeable:
                     setattr(opt, name, value.copy())
-            opt.bound = None
+            opt.flat = None
         self.__dict__.update(state["extra"])
 
     # -- description -------------------------------------------------------------------
@@ -430,40 +436,71 @@ class Sequential:
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], seed: int = 0,
-                    layers: Sequence[Layer] | None = None) -> Sequential:
-        """Rebuild the architecture of ``get_config()`` (freshly initialised weights);
-        ``layers``: already rebuilt from ``config["layers"]`` (a model file's loader)."""
-        from numnet.nn import LAYERS
+    def from_config(
+        cls,
+        config: Any,
+        seed: int = 0,
+        *,
+        initialise: bool = True,
+        sizes: tuple[int, int] | None = None,
+    ) -> Sequential:
+        """Rebuild the architecture of ``get_config()``: fresh weights, or zeros and no random
+        draws with ``initialise=False`` (for loading; ``sizes`` as in ``__init__``).
 
-        if layers is None:
-            layers = []
-            for spec in config["layers"]:
-                if spec["type"] not in LAYERS:
-                    raise ModelFileError(f"unknown layer type {spec['type']!r}; this numnet"
-                                         f" knows {', '.join(LAYERS)}")
-                layers.append(LAYERS[spec["type"]](**spec.get("config", {})))
-        shape = tuple(config["input_shape"])
+        ``config`` may come from a hostile file: anything but known layer types with
+        arguments they accept and shapes that fit is a one-line ``ModelFileError``.
+        """
+        from numnet.nn.layers import LAYERS
+
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ModelFileError("description has no architecture (layers list)")
+        shape = config.get("input_shape")
+        if not (
+            isinstance(shape, list) and shape
+            and all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 1 << 24
+                    for s in shape)
+        ):
+            raise ModelFileError(f"invalid input shape {shape!r}")
         data_format = config.get("data_format", "channels_first")
-        if data_format == "channels_last" and len(shape) == 3:  # stored channels-first
-            shape = (shape[1], shape[2], shape[0])
-        return cls(layers, input_shape=shape, seed=seed, data_format=data_format)
+        if data_format not in DATA_FORMATS or (data_format == "channels_last" and len(shape) != 3):
+            raise ModelFileError(f"invalid data format {data_format!r} for input {shape}")
+        if data_format == "channels_last":  # stored channels-first, given as the data comes
+            shape = [shape[1], shape[2], shape[0]]
+        layers = []
+        for spec in config["layers"]:
+            if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+                raise ModelFileError("invalid layer description")
+            kind = spec.get("type")
+            if not isinstance(kind, str) or kind not in LAYERS:
+                known = ", ".join(sorted(LAYERS))
+                raise ModelFileError(f"unknown layer type {kind!r} (known: {known})")
+            try:
+                layers.append(LAYERS[kind](**spec.get("config", {})))
+            except Exception as e:  # the layer's own argument checks, on values from a file
+                raise ModelFileError(f"invalid {kind} layer ({_one_line(e)})") from None
+        try:
+            return cls(layers, tuple(shape), seed, data_format, initialise=initialise,
+                       sizes=sizes)
+        except SizeMismatchError as e:
+            raise ModelFileError(f"{e}; the file was altered or is damaged") from None
+        except (ValueError, TypeError, KeyError) as e:  # shapes or sizes that do not fit
+            raise ModelFileError(f"architecture does not build ({_one_line(e)})") from None
 
     def count_params(self) -> int:
-        return int(self.bound.params.size)
+        return int(self.flat.params.size)
 
     def _summary_rows(self) -> tuple[list[tuple[str, str, str]], list[str]]:
         """(layer rows (type, output shape, parameters), total lines) of ``summary``."""
         per_layer = [0] * len(self.layers)
-        for s in self.bound.param_slots:
+        for s in self.flat.param_spans:
             per_layer[s.layer] += s.stop - s.start
         rows = [
             (type(layer).__name__, str((None, *self._edge_shape(shape))), f"{k:,}")
             for layer, shape, k in zip(self.layers, self.output_shapes, per_layer, strict=True)
         ]
-        n_buffers = self.bound.buffers.size
-        totals = [f"Total params: {self.bound.params.size + n_buffers:,}",
-                  f"Trainable params: {self.bound.params.size:,}",
+        n_buffers = self.flat.buffers.size
+        totals = [f"Total params: {self.flat.params.size + n_buffers:,}",
+                  f"Trainable params: {self.flat.params.size:,}",
                   f"Non-trainable params: {n_buffers:,}"]
         return rows, totals
 

@@ -6,13 +6,13 @@ One epoch:
     for step in range(state.step, steps_per_epoch):
         batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
         batch   = augment(batch, rng(seed, epoch, step))    (optional, prepared one batch
-                                                   ahead in a thread: numnet.nn.batches)
+                                                   ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
-Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
+Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restores):
 
 - The shuffle of epoch e depends only on ``(seed, e)``, and the augmentation of step s in
   it only on ``(seed, e, s)``, never on earlier draws.
@@ -22,7 +22,7 @@ Checkpoint / resume contract (what ``numnet.checkpoint`` saves and restores):
   done in it), ``global_step``, ``seed``, ``history`` so far, the running sums of the
   epoch in progress, and the ``optimizer`` (``optimizer.state_dict()`` holds its step
   count and moments; its config is ``optimizer.get_config()``).
-- So a checkpoint = model parameters and buffers (``model.bound.params`` / ``.buffers``)
+- So a checkpoint = model parameters and buffers (``model.flat.params`` / ``.buffers``)
   + optimizer state + ``model.rng`` state + ``TrainState`` fields, taken in
   ``on_step_end`` or ``on_epoch_end``.  ``fit(..., initial_state=state)`` with the same
   data, batch size and epochs then continues at ``state.epoch`` / ``state.step`` and ends
@@ -41,13 +41,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numnet.errors import DataError, DivergenceError
-from numnet.nn.batches import epoch_batches
+from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
+from numnet.nn.engine.batches import epoch_batches
+from numnet.nn.engine.threads import blas_thread_count, blas_threads
+from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
-from numnet.nn.optimizers import Optimizer, get_optimizer
+from numnet.nn.optim import Optimizer, get_optimizer
 from numnet.nn.progress import Progress
-from numnet.nn.threads import blas_thread_count, blas_threads
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
@@ -93,12 +94,6 @@ class History:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
 
 
-def _correct(z: NDArray, y: NDArray) -> int:
-    """Number of rows whose largest output is the label (or the target's largest entry)."""
-    labels = y if y.ndim == 1 else y.argmax(axis=1)
-    return int(np.count_nonzero(z.argmax(axis=1) == labels))
-
-
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
           state: TrainState) -> None:
     """One optimizer step on the batch (xb, yb); counts it in ``state``.
@@ -107,7 +102,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     """
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
-    state.correct += _correct(z, yb)
+    state.correct += count_correct(z, yb)
     model.backward(loss_fn.backward())
     opt.step()
     state.step += 1
@@ -115,7 +110,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
     state.loss_sum += batch_loss * len(yb)
     state.seen += len(yb)
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
-    params = model.bound.params
+    params = model.flat.params
     with np.errstate(over="ignore"):
         norm2 = float(np.dot(params, params))
     if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
@@ -162,7 +157,7 @@ def fit(
 
     ``optimizer`` / ``loss`` None: the ones ``compile`` chose (a compiled optimizer keeps its
     state from one ``fit`` to the next, as in Keras), else a fresh Adam and cross-entropy.
-    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.threads``: one is
+    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.engine.threads``: one is
     the safe choice on a shared machine); None leaves the BLAS as it is.
     """
     if epochs < 1 or batch_size < 1:
@@ -184,12 +179,12 @@ def fit(
     if state.optimizer is None:
         state.optimizer = get_optimizer(
             optimizer if optimizer is not None else model.optimizer or "adam", lr)
-    opt = state.optimizer.bind(model.bound)
+    opt = state.optimizer.attach(model.flat)
 
     steps = math.ceil(len(x) / batch_size)
     progress = Progress(verbose, epochs, steps)
     with blas_threads(threads):
-        background = blas_thread_count() == 1  # see numnet.nn.batches
+        background = blas_thread_count() == 1  # see numnet.nn.engine.batches
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False

@@ -1,0 +1,87 @@
+"""``numnet evaluate FILE [FILE ...]``: how well saved models read the 10,000 MNIST test images.
+
+FILE is anything ``numnet.files.model_file.load`` reads: a ``.npz`` model or the classic network's
+tutorial pickle.  Every file is loaded (and checked) before any work starts.  For each model
+the command prints its test accuracy; with several it also scores their *ensemble*, whose
+probabilities are the mean of the models' probabilities,
+
+    p_ens(k | x) = 1/M sum_m p_m(k | x),     prediction = argmax_k p_ens(k | x).
+
+For the last model scored (the ensemble when there are several) it prints per-digit
+precision and recall and draws the confusion matrix (``--confusion``, a PNG):
+
+    C[i, j]       = number of test images of digit i predicted as j
+    precision_k   = C[k, k] / sum_i C[i, k]      (of the images called k, the share that are k)
+    recall_k      = C[k, k] / sum_j C[k, j]      (of the images of k, the share called k)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.app.cli.common import check_output_file, load_mnist
+from numnet.nn.functional import confusion_counts
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="report a saved model's accuracy on the MNIST test set",
+        description="Report the accuracy of a saved model on the 10,000 MNIST test images.",
+    )
+    p.add_argument(
+        "model",
+        metavar="FILE",
+        nargs="+",
+        help="model file (.npz, or a twolayer .pkl); several: each and their ensemble",
+    )
+    p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
+    p.add_argument(
+        "--confusion",
+        metavar="PNG",
+        type=Path,
+        help="confusion-matrix picture (default: FILE.confusion.png, or ensemble.confusion.png)",
+    )
+    p.set_defaults(run=run)
+
+
+
+def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:
+    """Print the accuracy of ``probs`` (n, 10) against ``labels``; return the predictions."""
+    predicted = probs.argmax(axis=1)
+    right = int((predicted == labels).sum())
+    print(f"{name}: test accuracy {right / len(labels):.4f} ({right}/{len(labels)} images)")
+    return predicted
+
+
+def run(args: argparse.Namespace) -> int:
+    from numnet import plots
+    from numnet.files.model_file import load
+
+    out = args.confusion or (
+        Path(args.model[0]).with_suffix(".confusion.png")
+        if len(args.model) == 1
+        else Path("ensemble.confusion.png")
+    )
+    check_output_file(out, "--confusion")
+    models = [load(path) for path in args.model]
+    _, (x_test, y_test) = load_mnist(args.data)
+    probs = [model.predict_proba(x_test) for model in models]
+    for path, p in zip(args.model, probs, strict=True):
+        predicted = report(path, p, y_test)
+    if len(models) > 1:
+        predicted = report(f"ensemble of {len(models)}", np.mean(probs, axis=0), y_test)
+    cm = confusion_counts(y_test, predicted)
+    diagonal = np.diag(cm)
+    precision = diagonal / np.maximum(cm.sum(axis=0), 1)
+    recall = diagonal / np.maximum(cm.sum(axis=1), 1)
+    print("digit  precision  recall  images")
+    for k in range(len(cm)):
+        print(f"{k:>5}  {precision[k]:>9.4f}  {recall[k]:>6.4f}  {cm[k].sum():>6}")
+    print(f"confusion matrix -> {plots.save_figure(plots.confusion_matrix(cm), out)}")
+    return 0

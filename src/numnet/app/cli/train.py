@@ -1,0 +1,364 @@
+"""``numnet train``: load MNIST, train a network, report its test accuracy, save it.
+
+``--arch`` picks one of two ways to train.  The flags common to all (``--data``, ``--out``,
+``--seed``, ``--threads``) are declared once; each way's own flags are declared in their own
+group of ``add_parser`` and ignored by the other.  A new network is a new entry of
+``numnet.presets.PRESETS``: it gets every preset flag, checkpoints included, for free.
+
+``--arch twolayer`` is the classic tutorial: ``numnet.tutorial.twolayer.gradient_descent`` on all
+60,000 training images at once, printing the training accuracy every ``--print-every``
+iterations, then the accuracy on the 10,000 test images, and the parameters saved as the
+tutorial's pickle.
+
+``--arch mlp`` (the default) and ``--arch cnn`` are presets of ``numnet.presets``, trained by
+``Sequential.fit`` in minibatches: the model goes to ``--out`` (``.npz``), its history beside
+it (``.history.json``) with a picture of the training curves (``.curves.png``).  With
+``--checkpoint-dir`` the run is checkpointed (``numnet.files.checkpoint``) and ``--resume``
+continues it bit for bit; Ctrl-C always leaves a checkpoint to resume from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from numnet.app.cli import HelpFormatter
+from numnet.app.cli.common import Data, check_output_file, load_mnist
+from numnet.app.cli.numbers import (
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from numnet.core.errors import DivergenceError, NumnetError
+from numnet.nn.engine.threads import blas_threads
+from numnet.nn.losses import SoftmaxCrossEntropy
+from numnet.nn.optim import OPTIMIZERS
+from numnet.presets import PRESETS
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a network on MNIST and save it",
+        description=(
+            "Train a network on the 60,000 MNIST training images, report its accuracy on "
+            "the 10,000 test images, and save it. '--arch twolayer' is the classic tutorial: "
+            "784 -> hidden (ReLU) -> 10 (softmax), full-batch gradient descent."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--arch", choices=sorted(["twolayer", *PRESETS]), default="mlp", help="network to train"
+    )
+    p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
+    p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed of the whole run")
+    p.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=1,
+        metavar="N",
+        help="threads the BLAS may use while training; one is fastest whenever anything else "
+        "runs (see numnet.nn.engine.threads); 0 leaves the BLAS as it is",
+    )
+    nn = p.add_argument_group(
+        "mlp and cnn (numnet.nn presets; unset values come from the preset)",
+        "; ".join(
+            f"{k}: {v.summary}, {v.epochs} epochs, batch {v.batch_size}, {v.optimizer} lr {v.lr:g}"
+            for k, v in PRESETS.items()
+        ),
+    )
+    nn.add_argument("--epochs", type=positive_int, help="passes over the training images")
+    nn.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step")
+    nn.add_argument("--lr", type=positive_float, help="learning rate (peak of the schedule)")
+    nn.add_argument("--optimizer", choices=sorted(OPTIMIZERS), help="update rule")
+    nn.add_argument(
+        "--validation-split",
+        type=fraction,
+        default=0.1,
+        metavar="F",
+        help="share of the training images held out to draw validation curves",
+    )
+    nn.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="random shifts, rotations and elastic distortions of the training images",
+    )
+    nn.add_argument(
+        "--elastic",
+        type=non_negative_float,
+        metavar="ALPHA",
+        help="with --augment: elastic distortion of strength ALPHA (Simard et al.: 34)",
+    )
+    # For tests and quick trials: the first N training and N test images only.
+    nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
+    ck = p.add_argument_group("checkpoints (mlp and cnn)")
+    ck.add_argument("--checkpoint-dir", metavar="DIR", help="checkpoint after every epoch into DIR")
+    ck.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        default=0,
+        metavar="N",
+        help="also checkpoint every N optimizer steps",
+    )
+    ck.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --checkpoint-dir, with its settings",
+    )
+    tl = p.add_argument_group("twolayer (the classic tutorial)")
+    tl.add_argument("--hidden", type=positive_int, default=10, help="hidden units")
+    tl.add_argument("--alpha", type=positive_float, default=0.1, help="learning rate")
+    tl.add_argument("--iterations", type=positive_int, default=500, help="gradient steps")
+    tl.add_argument(
+        "--print-every", type=positive_int, default=10, metavar="N", help="report every N steps"
+    )
+    p.set_defaults(run=run)
+
+
+
+def train_twolayer(args: argparse.Namespace, data: Data) -> int:
+    """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
+    from tqdm import tqdm
+
+    from numnet import twolayer
+    from numnet.datasets.mnist import preprocess
+
+    (x_train, y_train), (x_test, y_test) = data
+    # The tutorial's columns: (784, m) is a transposed view of the (m, 784) rows, no copy.
+    X_train, X_test = preprocess(x_train).T, preprocess(x_test).T
+    out = args.out or "twolayer.pkl"
+    print(
+        f"training the two-layer network 784 -> {args.hidden} -> 10 on {X_train.shape[1]} "
+        f"images: alpha {args.alpha}, {args.iterations} iterations, seed {args.seed}"
+    )
+    # The bar lives on stderr (only on a terminal); the tutorial's lines go to stdout.
+    with tqdm(total=args.iterations, unit="it", disable=None, leave=False) as bar:
+
+        def report(i: int, accuracy: float, loss: float) -> None:
+            bar.update(i - bar.n)
+            bar.set_postfix(accuracy=f"{accuracy:.4f}")
+            tqdm.write(f"iteration {i:>5}  training accuracy {accuracy:.4f}  loss {loss:.4f}")
+
+        start = time.perf_counter()
+        with blas_threads(args.threads or None):
+            params, _ = twolayer.gradient_descent(
+                X_train,
+                y_train,
+                alpha=args.alpha,
+                iterations=args.iterations,
+                hidden=args.hidden,
+                seed=args.seed,
+                print_every=args.print_every,
+                verbose=False,
+                callback=report,
+            )
+        seconds = time.perf_counter() - start
+    predictions = twolayer.make_predictions(X_test, **params)
+    right = int((predictions == y_test).sum())
+    print(f"trained in {seconds:.1f} s")
+    print(f"test accuracy {right / len(y_test):.4f} ({right}/{len(y_test)} images)")
+    print(f"saved {twolayer.save_params(params, out)}")
+    return 0
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a checkpoint records of the command line: everything that shapes the trajectory.
+
+    One field per setting: ``from_args`` fills the flags not given from the preset;
+    ``from_record`` reads them back from a checkpoint and refuses anything ``from_args``
+    could not have produced.
+    """
+
+    arch: str
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str
+    seed: int
+    validation_split: float
+    augment: bool
+    elastic: float | None
+    limit: int | None
+    out: str
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunSettings:
+        preset = PRESETS[args.arch]
+        return cls(
+            arch=args.arch,
+            epochs=args.epochs or preset.epochs,
+            batch_size=args.batch_size or preset.batch_size,
+            lr=args.lr or preset.lr,
+            optimizer=args.optimizer or preset.optimizer,
+            seed=args.seed,
+            validation_split=args.validation_split,
+            augment=preset.augment if args.augment is None else args.augment,
+            elastic=args.elastic,
+            limit=args.limit,
+            out=args.out or f"{args.arch}.npz",
+        )
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> RunSettings | None:
+        """The settings of a checkpoint's record, or None if they are not sound."""
+
+        def count(v: Any, low: int = 1) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+        def number(v: Any) -> bool:
+            return isinstance(v, float) and math.isfinite(v)
+
+        s = record
+        sound = (
+            set(s) == {f.name for f in fields(cls)}
+            and s["arch"] in PRESETS
+            and s["optimizer"] in OPTIMIZERS
+            and count(s["epochs"])
+            and count(s["batch_size"])
+            and count(s["seed"], 0)
+            and number(s["lr"])
+            and s["lr"] > 0
+            and number(s["validation_split"])
+            and 0 <= s["validation_split"] < 1
+            and isinstance(s["augment"], bool)
+            and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+            and (s["limit"] is None or count(s["limit"]))
+            and isinstance(s["out"], str)
+        )
+        return cls(**s) if sound else None
+
+
+def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
+    """--arch mlp / cnn: a ``numnet.presets`` network trained by ``fit``, checkpointed.
+
+    Flags, paths and the checkpoint to resume are checked before ``load()`` reads MNIST.
+    """
+    from numnet import plots
+    from numnet.core.atomic import write_text
+    from numnet.files import checkpoint
+    from numnet.files import model_file as io
+
+    ckdir = Path(args.checkpoint_dir) if args.checkpoint_dir else None
+    if ckdir is not None and ckdir.exists() and not ckdir.is_dir():
+        raise NumnetError(f"--checkpoint-dir {ckdir} is a file; give a folder")
+    if args.resume and ckdir is None:
+        raise NumnetError("--resume needs --checkpoint-dir DIR, the folder of the run to continue")
+    resumed = checkpoint.latest(ckdir) if args.resume else None
+    if args.resume and resumed is None:
+        print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
+    chosen = RunSettings.from_record(dict(resumed.args)) if resumed else RunSettings.from_args(args)
+    if chosen is None:
+        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
+    if args.out:
+        chosen = replace(chosen, out=args.out)
+    settings = asdict(chosen)
+    out = Path(chosen.out)
+    check_output_file(out, "--out")
+    preset = PRESETS[chosen.arch]
+
+    (x_train, y_train), (x_test, y_test) = load()
+    if settings["limit"]:
+        n = settings["limit"]
+        x_train, y_train, x_test, y_test = x_train[:n], y_train[:n], x_test[:n], y_test[:n]
+    model = resumed.model if resumed else preset.build(settings["seed"])
+    n_fit = len(x_train) - int(len(x_train) * settings["validation_split"])
+    optimizer = preset.make_optimizer(
+        settings["optimizer"], settings["lr"], n_fit, settings["epochs"], settings["batch_size"]
+    )
+    state = None
+    if resumed:
+        resumed.restore_optimizer(optimizer)
+        state = resumed.state
+        where = (
+            f"at epoch {state.epoch + 1}, step {state.step}"
+            if state.epoch < settings["epochs"]
+            else "(training was complete)"
+        )
+        print(f"resuming {resumed.path} {where}")
+    else:
+        print(
+            f"training {settings['arch']} ({model.count_params():,} parameters) on {n_fit} "
+            f"images: {settings['epochs']} epochs, batch {settings['batch_size']}, "
+            f"{settings['optimizer']} lr {settings['lr']:g}, seed {settings['seed']}"
+        )
+    # Without --checkpoint-dir there are no periodic checkpoints, but Ctrl-C still gets one.
+    saver = checkpoint.Checkpointer(
+        ckdir or out.with_name(out.stem + "-checkpoints"),
+        settings,
+        every=args.checkpoint_every if ckdir else 0,
+        epochs=ckdir is not None,
+    )
+    start = time.perf_counter()
+    try:
+        # A diverging run overflows on its way to NaN; DivergenceError reports it in one line.
+        with saver.catch_interrupts(), np.errstate(over="ignore", invalid="ignore"):
+            history = model.fit(
+                x_train,
+                y_train,
+                epochs=settings["epochs"],
+                batch_size=settings["batch_size"],
+                optimizer=optimizer,
+                loss=SoftmaxCrossEntropy(label_smoothing=preset.label_smoothing),
+                validation_split=settings["validation_split"],
+                seed=settings["seed"],
+                augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
+                callbacks=[saver],
+                initial_state=state,
+                threads=args.threads or None,
+            ).history
+    except checkpoint.TrainingInterrupted as e:
+        print(f"numnet: {e}; checkpoint saved: {e.path}", file=sys.stderr)
+        print(
+            f"resume with: numnet train --checkpoint-dir {e.path.parent} --resume", file=sys.stderr
+        )
+        return 130
+    except DivergenceError as e:
+        raise DivergenceError(
+            f"{e}; e.g. --lr {settings['lr'] / 10:g} ({out} not written)"
+        ) from None
+    seconds = time.perf_counter() - start
+
+    test_loss, test_acc = model.evaluate(x_test, y_test)
+    record = {
+        **{k: v for k, v in settings.items() if k != "out"},
+        "train_images": n_fit,
+        "seconds": round(seconds, 2),
+        "final": {
+            "test_accuracy": test_acc,
+            "test_loss": test_loss,
+            **{k: v[-1] for k, v in history.items()},
+        },
+        "history": history,
+    }
+    io.save(model, out, record)
+    stem = out.with_suffix("")
+    history_path = stem.with_name(stem.name + ".history.json")
+    write_text(history_path, json.dumps(record, indent=1) + "\n")
+    curves = plots.save_figure(
+        plots.training_curves(history), stem.with_name(stem.name + ".curves.png")
+    )
+    right = int(round(test_acc * len(y_test)))
+    print(f"saved {out}, {history_path}, {curves}")
+    print(
+        f"test accuracy {test_acc:.4f} ({right}/{len(y_test)} images), trained in {seconds:.1f} s"
+    )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.arch == "twolayer":
+        return train_twolayer(args, load_mnist(args.data))
+    return train_network(args, lambda: load_mnist(args.data))

@@ -1,0 +1,156 @@
+"""Conv2D: a 2-D convolution layer as im2col plus one matrix product.
+
+Shapes seen by callers follow the library: x : (n, c, h, w) -> out : (n, filters, oh, ow),
+with oh = floor((h + 2p - kh) / s) + 1.  In memory the layer works channels-last (see
+``numnet.nn.layers.im2col``): it reads x as (n, h, w, c), and its output is an NCHW-shaped view of
+an NHWC array, so the next Conv2D / pooling layer reads it without a copy.
+
+    forward   cols = im2col(pad(x))                 (n*oh*ow, kh*kw*c)
+              out  = cols @ W + b                   (n*oh*ow, f)
+    backward  db   = sum over rows of dout          (f,)
+              dW   = cols.T @ dout                  (kh*kw*c, f)   one matrix product
+              dx   = col2im(dout @ W.T)             (n, h, w, c)   kh*kw products + adds
+
+The kernel is stored as W : (kh, kw, c, f), so ``W.reshape(kh*kw*c, f)`` is the matrix of
+the product with no copy, and b : (f,).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.core.scratch import scratch
+from numnet.nn.layer import Layer, Shape
+from numnet.nn.layers.im2col import (
+    col2im,
+    im2col,
+    output_size,
+    to_channels_first,
+    to_channels_last,
+)
+from numnet.nn.layers.initializers import init_weights
+
+ACTIVATIONS = (None, "relu")
+
+
+def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``filters`` kernels of ``kernel_size`` over all input channels.
+
+    filters     : number of output channels f
+    kernel_size : k or (kh, kw)
+    stride      : s, the same along both axes
+    padding     : p zeros added on every side ("same" size for odd k and p = (k - 1) / 2)
+    init        : weight initialisation of ``numnet.nn.layers.initializers`` with fan_in = kh*kw*c,
+                  fan_out = kh*kw*f ("he" for ReLU networks); biases start at 0
+    activation  : None, or "relu" to apply max(out, 0) in place on the output, as Keras'
+                  ``Conv2D(..., activation="relu")``: one pass fewer over the largest arrays
+                  of a CNN than a separate ReLU layer, with the same result
+    """
+
+    decay = ("W",)
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | tuple[int, int] = 3,
+        stride: int = 1,
+        padding: int = 0,
+        init: str = "he",
+        activation: str | None = None,
+    ) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"Conv2D activation must be one of {ACTIVATIONS}, not {activation!r}")
+        self.filters = int(filters)
+        self.kh, self.kw = _pair(kernel_size)
+        self.stride, self.padding, self.init = int(stride), int(padding), init
+        self.activation = activation
+
+    def build(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 3:
+            raise ValueError(f"Conv2D needs (channels, height, width) inputs, got {input_shape}")
+        self.input_shape = tuple(input_shape)
+        c, h, w = input_shape
+        oh = output_size(h, self.kh, self.stride, self.padding)
+        ow = output_size(w, self.kw, self.stride, self.padding)
+        if oh < 1 or ow < 1:
+            raise ValueError(f"Conv2D kernel {self.kh}x{self.kw} does not fit input {h}x{w}")
+        self.output_shape = (self.filters, oh, ow)
+        return self.output_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        c = self.input_shape[0]
+        return {"W": (self.kh, self.kw, c, self.filters), "b": (self.filters,)}
+
+    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray]:
+        shape = self.param_shapes()["W"]
+        k = self.kh * self.kw
+        W = init_weights(self.init, shape, k * shape[2], k * self.filters, rng)
+        return {"W": W, "b": np.zeros(self.filters, np.float32)}
+
+    def _padded(self, x: NDArray) -> NDArray:
+        """x : (n, h, w, c) -> (n, h + 2p, w + 2p, c); the reused buffer's border stays 0."""
+        p = self.padding
+        if p == 0:
+            return x
+        n, h, w, c = x.shape
+        shape = (n, h + 2 * p, w + 2 * p, c)
+        xp = scratch(self, "xp", shape, x.dtype)
+        if getattr(self, "_xp_ready", None) is not xp:  # a new buffer: zero it once
+            xp.fill(0)
+            self._xp_ready = xp
+        xp[:, p : p + h, p : p + w] = x
+        return xp
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
+        xp = self._padded(to_channels_last(x))
+        n, c = xp.shape[0], xp.shape[3]
+        f, oh, ow = self.output_shape
+        cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
+        self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
+        out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
+        np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
+        out += self.b
+        if self.activation == "relu":
+            np.maximum(out, 0, out=out)
+            self._out = out
+        return to_channels_first(out.reshape(n, oh, ow, f))
+
+    def backward(self, grad: NDArray) -> NDArray | None:
+        """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
+        n, oh, ow, kh, kw, c = self._cols.shape
+        f = self.filters
+        g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
+        if self.activation == "relu":
+            alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, bool))
+            g *= alive  # in place: the gradient array is ours to consume
+        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
+        ones.fill(1)
+        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
+        np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
+        if not self.input_grad:
+            return None
+        # dcols[i, j] = g @ W[i, j].T : (n*oh*ow, c), kh*kw products in one batched matmul
+        dcols = scratch(self, "dcols", (kh * kw, g.shape[0], c), g.dtype)
+        np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
+        dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
+        col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "filters": self.filters,
+            "kernel_size": [self.kh, self.kw],
+            "stride": self.stride,
+            "padding": self.padding,
+            "init": self.init,
+            "activation": self.activation,
+        }

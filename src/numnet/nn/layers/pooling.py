@@ -1,0 +1,175 @@
+"""Pooling layers: MaxPool2D, AvgPool2D and GlobalAvgPool2D.
+
+A (k x k) pooling window with stride s covers, for output pixel (y, x), the inputs
+(s*y + i, s*x + j) for kernel offsets 0 <= i, j < k.  Taking one offset (i, j) for all
+windows at once is a strided slice of the input (``numnet.nn.layers.im2col.offset_slice``), so
+each layer loops over the k*k offsets, never over samples or pixels:
+
+    max pool   out = max_(i,j) x[:, i::s, j::s]       dx[window argmax] = dout, 0 elsewhere
+    avg pool   out = 1/k^2 sum_(i,j) x[:, i::s, j::s]  dx[every input of a window] += dout/k^2
+
+With the usual non-overlapping windows (s = k, e.g. 2x2 stride 2) the k*k slices partition
+the input: they are the axes of ``x.reshape(n, oh, k, ow, k, c)``, and the backward pass
+*writes* each slice instead of accumulating.  Rows and columns no window reaches (the last
+row of a 13-pixel map under 2x2 pooling) get gradient 0.
+
+The layers take and return (n, c, h, w) shapes and keep the memory order they are given:
+the slices index axes 2 and 3 whatever the strides, elementwise NumPy keeps the input's
+layout, and the input gradient is allocated in the input's layout.  So a channels-last
+output of ``Conv2D`` stays channels-last, and a plain NCHW array stays NCHW; neither is
+transposed.  Max-pool ties go to the first maximum in (i, j) order, so exactly one input
+of each window receives the gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.nn.layer import Layer, Shape
+from numnet.nn.layers.im2col import (
+    is_channels_last,
+    layout_scratch,
+    offset_slice,
+    output_size,
+    to_channels_first,
+    to_channels_last,
+)
+
+
+class _Pool2D(Layer):
+    """Shared geometry of the windowed pools: window k, stride s (default k), no padding."""
+
+    def __init__(self, pool_size: int = 2, stride: int | None = None) -> None:
+        self.pool_size = int(pool_size)
+        self.stride = int(stride) if stride is not None else self.pool_size
+
+    def build(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 3:
+            raise ValueError(f"{type(self).__name__} needs (c, h, w) inputs, got {input_shape}")
+        self.input_shape = tuple(input_shape)
+        c, h, w = input_shape
+        k, s = self.pool_size, self.stride
+        self.output_shape = (c, output_size(h, k, s), output_size(w, k, s))
+        if min(self.output_shape[1:]) < 1:
+            raise ValueError(f"{type(self).__name__}: window {k} does not fit input {h}x{w}")
+        return self.output_shape
+
+    def _offsets(self):
+        """Yield (t, (row slice, col slice)) for every kernel offset, t = i*k + j."""
+        _, oh, ow = self.output_shape
+        k, s = self.pool_size, self.stride
+        for i in range(k):
+            for j in range(k):
+                yield i * k + j, (offset_slice(i, oh, s), offset_slice(j, ow, s))
+
+    def _remember_layout(self, x: NDArray) -> None:
+        self._n, self._channels_last = x.shape[0], is_channels_last(x)
+
+    def _work(self, name: str, shape: tuple[int, ...], dtype: type) -> NDArray:
+        """A reused (n, ...) array in the memory order of the forward input."""
+        return layout_scratch(self, name, (self._n, *shape), dtype, self._channels_last)
+
+    def _like_input(self, grad: NDArray) -> NDArray:
+        """grad in the memory order of the forward input: one copy of the small array here
+        saves mixed-order (slow, strided) arithmetic on the large one."""
+        if self._channels_last and not is_channels_last(grad):
+            return to_channels_first(to_channels_last(grad))
+        return grad
+
+    def _input_grad(self, dtype: np.dtype) -> NDArray:
+        """(n, c, h, w) gradient buffer; zeroed unless the windows tile the input exactly."""
+        dx = self._work("dx", self.input_shape, dtype)
+        _, h, w = self.input_shape
+        _, oh, ow = self.output_shape
+        k, s = self.pool_size, self.stride
+        if not (k == s and oh * k == h and ow * k == w):
+            dx.fill(0)
+        return dx
+
+    def get_config(self) -> dict[str, Any]:
+        return {"pool_size": self.pool_size, "stride": self.stride}
+
+
+class MaxPool2D(_Pool2D):
+    """out[n, c, y, x] = max over the k x k window at (s*y, s*x); gradient to its first max."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self._remember_layout(x)
+        views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]  # (n, c, oh, ow)
+        out = self._work("out", self.output_shape, x.dtype)
+        np.copyto(out, views[0])
+        for v in views[1:]:
+            np.maximum(out, v, out=out)
+        if training:
+            # winner[t]: offset t holds the window's maximum and no earlier offset does.
+            taken = np.equal(views[0], out, out=self._work("taken", self.output_shape, bool))
+            w0 = self._work("w0", self.output_shape, bool)
+            np.copyto(w0, taken)
+            self._winner = [w0]
+            for t, v in enumerate(views[1:-1], 1):
+                first = np.equal(v, out, out=self._work(f"w{t}", self.output_shape, bool))
+                first &= ~taken
+                taken |= first
+                self._winner.append(first)
+            if len(views) > 1:
+                self._winner.append(np.logical_not(taken, out=taken))
+        return out
+
+    def backward(self, grad: NDArray) -> NDArray:
+        grad = self._like_input(grad)
+        dx = self._input_grad(grad.dtype)
+        overlap = self.stride < self.pool_size
+        for t, (rows, cols) in self._offsets():
+            if overlap:
+                dx[:, :, rows, cols] += grad * self._winner[t]
+            else:
+                np.multiply(grad, self._winner[t], out=dx[:, :, rows, cols])
+        return dx
+
+
+class AvgPool2D(_Pool2D):
+    """out[n, c, y, x] = mean of the k x k window at (s*y, s*x)."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self._remember_layout(x)
+        views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]
+        out = self._work("out", self.output_shape, x.dtype)
+        np.copyto(out, views[0])
+        for v in views[1:]:
+            out += v
+        out *= out.dtype.type(1 / self.pool_size**2)
+        return out
+
+    def backward(self, grad: NDArray) -> NDArray:
+        g = self._like_input(grad) * grad.dtype.type(1 / self.pool_size**2)
+        dx = self._input_grad(g.dtype)
+        overlap = self.stride < self.pool_size
+        for _, (rows, cols) in self._offsets():
+            if overlap:
+                dx[:, :, rows, cols] += g
+            else:
+                dx[:, :, rows, cols] = g
+        return dx
+
+
+class GlobalAvgPool2D(Layer):
+    """(n, c, h, w) -> (n, c): the mean of each map, out[n, c] = 1/hw sum_yx x[n, c, y, x]."""
+
+    def build(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 3:
+            raise ValueError(f"GlobalAvgPool2D needs (c, h, w) inputs, got {input_shape}")
+        self.input_shape = tuple(input_shape)
+        return (input_shape[0],)
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self._n, self._channels_last = x.shape[0], is_channels_last(x)
+        return x.mean(axis=(2, 3), dtype=x.dtype)
+
+    def backward(self, grad: NDArray) -> NDArray:
+        c, h, w = self.input_shape
+        dx = layout_scratch(self, "dx", (self._n, c, h, w), grad.dtype, self._channels_last)
+        np.multiply(grad[:, :, None, None], grad.dtype.type(1 / (h * w)), out=dx)
+        return dx
