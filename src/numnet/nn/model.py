@@ -42,14 +42,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numnet.core.errors import DataError, ModelFileError
-from numnet.nn.callbacks import Callback
 from numnet.nn.engine import fastpath
 from numnet.nn.functional import accuracy, count_correct
 from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
 from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.optim import Optimizer, get_optimizer
-from numnet.nn.training import History, TrainState, fit
+from numnet.nn.training import fit
 
 DATA_FORMATS = ("channels_first", "channels_last")
 #: names ``compile(metrics=...)`` accepts; all mean the accuracy numnet always records
@@ -189,49 +188,9 @@ class Sequential:
             grad = layer.backward(grad)
 
     # -- training ----------------------------------------------------------------------
-    def fit(
-        self,
-        x: ArrayLike,
-        y: ArrayLike,
-        batch_size: int = 128,
-        epochs: int = 10,
-        verbose: int = 1,
-        callbacks: Sequence[Callback] = (),
-        validation_split: float = 0.0,
-        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-        shuffle: bool = True,
-        *,
-        optimizer: str | Optimizer | None = None,
-        lr: float | None = None,
-        loss: str | Loss | None = None,
-        seed: int | None = None,
-        augment: Callable[[NDArray, np.random.Generator], NDArray] | None = None,
-        initial_state: TrainState | None = None,
-        threads: int | None = 1,
-    ) -> History:
-        """Train on images ``x`` and labels ``y`` (n,) (or one-hot rows (n, k)); returns a
-        History (``history.history["val_accuracy"]``, ``history.params`` ...).
-
-        batch_size, epochs  : as in Keras (numnet's defaults: 128 and 10)
-        verbose             : 0 silent, 1 a progress bar per epoch, 2 one line per epoch
-        callbacks           : ``numnet.nn.callbacks`` (EarlyStopping, ModelCheckpoint ...)
-        validation_split    : hold out this fraction, the last samples, as Keras does
-        validation_data     : (x_val, y_val) instead
-        shuffle             : a new order each epoch, from (seed, epoch)
-        optimizer, lr, loss : override ``compile`` for this call (Adam and cross-entropy
-                              when the model was never compiled)
-        seed                : the run's seed (None: the model's)
-        augment             : a function (batch, rng) -> batch, e.g. ``numnet.augment``
-        initial_state       : a TrainState to resume from (``numnet.checkpoint``)
-        threads             : BLAS threads while training (1; None: as the BLAS is set)
-
-        See ``numnet.nn.training`` for the loop and the checkpoint contract.
-        """
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                   callbacks=callbacks, validation_split=validation_split,
-                   validation_data=validation_data, shuffle=shuffle, optimizer=optimizer,
-                   lr=lr, loss=loss, seed=seed, augment=augment, initial_state=initial_state,
-                   threads=threads)
+    #: ``model.fit(x, y, batch_size=128, epochs=10, verbose=1, callbacks=(), ...)``: the
+    #: loop of ``numnet.nn.training``, whose docstring lists every parameter
+    fit = fit
 
     # -- inference ---------------------------------------------------------------------
     def prepare(self, x: ArrayLike) -> NDArray:

@@ -137,7 +137,6 @@ def fit(
     model: Sequential,
     x: ArrayLike,
     y: ArrayLike,
-    *,
     batch_size: int = 128,
     epochs: int = 10,
     verbose: int = 1,
@@ -145,6 +144,7 @@ def fit(
     validation_split: float = 0.0,
     validation_data: tuple[ArrayLike, ArrayLike] | None = None,
     shuffle: bool = True,
+    *,
     optimizer: str | Optimizer | None = None,
     lr: float | None = None,
     loss: str | Loss | None = None,
@@ -153,12 +153,26 @@ def fit(
     initial_state: TrainState | None = None,
     threads: int | None = 1,
 ) -> History:
-    """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``.
+    """Train on images ``x`` and labels ``y`` (n,) (or one-hot rows (n, k)); returns a
+    History (``history.history["val_accuracy"]``, ``history.params`` ...).  This is
+    ``Sequential.fit``: ``model.fit(x, y, ...)``; the first parameters in Keras' order.
 
-    ``optimizer`` / ``loss`` None: the ones ``compile`` chose (a compiled optimizer keeps its
-    state from one ``fit`` to the next, as in Keras), else a fresh Adam and cross-entropy.
-    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.engine.threads``: one is
-    the safe choice on a shared machine); None leaves the BLAS as it is.
+    batch_size, epochs  : as in Keras (numnet's defaults: 128 and 10)
+    verbose             : 0 silent, 1 a progress bar per epoch, 2 one line per epoch
+                          (``numnet.nn.progress``)
+    callbacks           : ``numnet.nn.callbacks`` (EarlyStopping, ModelCheckpoint ...)
+    validation_split    : hold out this fraction, the last samples, as Keras does
+    validation_data     : (x_val, y_val) instead
+    shuffle             : a new order each epoch, from (seed, epoch)
+    optimizer, lr, loss : override ``compile`` for this call; None: ``compile``'s (a
+                          compiled optimizer keeps its state from one ``fit`` to the next,
+                          as in Keras), or Adam and cross-entropy for a model never compiled
+    seed                : the run's seed (None: the model's)
+    augment             : a function (batch, rng) -> batch, e.g. ``numnet.data.augment``
+    initial_state       : a TrainState to resume from (``numnet.files.checkpoint``)
+    threads             : the most threads the BLAS may use meanwhile
+                          (``numnet.nn.engine.threads``: one, the default, is the safe
+                          choice on a shared machine); None leaves the BLAS as it is
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
