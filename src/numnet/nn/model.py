@@ -135,7 +135,6 @@ class Sequential:
         # while 128 reuses the training batch's arrays and runs faster (they stay in cache).
         self.predict_batch_size = 128 if any(len(s) == 3 for s in self.output_shapes) else 1000
         self.optimizer: Optimizer | None = None  # set by compile
-        self.metrics: list[str] = ["accuracy"]
         self.loss = SoftmaxCrossEntropy()
 
     # -- the loss decides what the outputs are ------------------------------------------
@@ -357,7 +356,7 @@ class Sequential:
             "loss": (type(self.loss), self.loss.get_config()),
             "optimizer": self.optimizer,
             "extra": {k: v for k, v in self.__dict__.items()
-                      if k in ("description", "predict_batch_size", "metrics")},
+                      if k in ("description", "predict_batch_size")},
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
