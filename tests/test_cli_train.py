@@ -53,7 +53,8 @@ def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_
         "config": {"units": 256, "init": "he"},
     }
 
-    assert main(["evaluate", str(out), "--data", data_dir]) == 0
+    argv = ["evaluate", str(out), "--confusion", "--out-dir", str(tmp_path), "--data", data_dir]
+    assert main(argv) == 0
     printed = capsys.readouterr().out
     assert printed_accuracy(printed, str(out)) == pytest.approx(model.score(x_test, y_test))
     assert "digit  precision  recall" in printed
@@ -77,10 +78,11 @@ def test_evaluate_an_ensemble(tmp_path, capsys, data_dir, test_set) -> None:
         argv = ["train", "--limit", "500", "--epochs", "1", "--seed", str(seed), "--out", str(path)]
         assert main([*argv, "--data", data_dir]) == 0
         paths.append(str(path))
-    paths.append(str(twolayer.save_params(twolayer.init_params(hidden=10), tmp_path / "t.pkl")))
+    paths.append(str(twolayer.save_params(tmp_path / "t.pkl", *twolayer.init_params(hidden=10))))
     capsys.readouterr()
-    png = tmp_path / "ens.png"
-    assert main(["evaluate", *paths, "--confusion", str(png), "--data", data_dir]) == 0
+    png = tmp_path / "ensemble.confusion.png"
+    argv = ["evaluate", *paths, "--confusion", "--out-dir", str(tmp_path), "--data", data_dir]
+    assert main(argv) == 0
     printed = capsys.readouterr().out
     x_test, y_test = test_set
     probs = [io.load(p).predict_proba(x_test) for p in paths]

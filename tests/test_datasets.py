@@ -242,6 +242,16 @@ def test_keras_comes_before_download(fake, sandbox, monkeypatch):
     assert mirror.urls == [] and sandbox.cache_files() == []
 
 
+def test_the_keras_default_name_is_not_this_folders_file(fake, sandbox, tmp_path, monkeypatch):
+    fake.npz(sandbox.home / ".keras" / "datasets" / "mnist.npz")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mnist.npz").write_bytes(b"not MNIST")  # Keras would not read this one
+    fake.check(load_data("mnist.npz"))  # keras.datasets.mnist.load_data(path="mnist.npz")
+    fake.check(load_data())
+    with pytest.raises(DataError, match="mnist.npz"):
+        load_data(Path("mnist.npz"))  # a Path is the file here, as `--data mnist.npz` is
+
+
 def test_download_last_then_cached(fake, sandbox, monkeypatch):
     mirror = Mirror(served(fake, download.MIRRORS[0]))
     monkeypatch.setattr(download, "fetch", mirror)

@@ -108,8 +108,7 @@ def test_save_refuses_broken_weights(tmp_path: Path) -> None:
 def test_twolayer_pickle_loads(tmp_path: Path) -> None:
     from numnet import twolayer
 
-    params = twolayer.init_params(hidden=10, seed=0)
-    path = twolayer.save_params(params, tmp_path / "p.pkl")
+    path = twolayer.save_params(tmp_path / "p.pkl", *twolayer.init_params(hidden=10, seed=0))
     model = io.load(path)
     assert isinstance(model, twolayer.TwoLayerClassifier)
     assert model.predict_proba(images()).shape == (20, 10)

@@ -42,13 +42,10 @@ def test_dense_relu_dense_gradients_equal_the_classic_network():
     model.backward(loss.backward())
     d1, d2 = model.layers[0], model.layers[2]
     # the classic network is column-major: W (out, in), b (out, 1), X (784, m)
-    params = {"W1": d1.W.T, "b1": d1.b[:, None], "W2": d2.W.T, "b2": d2.b[:, None]}
-    params = {k: v.astype(np.float64) for k, v in params.items()}
+    W1, b1, W2, b2 = (p.astype(np.float64) for p in (d1.W.T, d1.b[:, None], d2.W.T, d2.b[:, None]))
     X = x.T.astype(np.float64)
-    Z1, A1, Z2, A2 = twolayer.forward_propagation(**params, X=X)
-    dW1, db1, dW2, db2 = twolayer.backward_propagation(
-        Z1, A1, Z2, A2, params["W1"], params["W2"], X, twolayer.one_hot(y, 10, np.float64)
-    )
+    Z1, A1, Z2, A2 = twolayer.forward_propagation(X, W1, b1, W2, b2)
+    dW1, db1, dW2, db2 = twolayer.backward_propagation(X, y, A1, A2, W2, Z1, len(y))
     for ours, theirs in [(d1.dW.T, dW1), (d1.db, db1[:, 0]), (d2.dW.T, dW2), (d2.db, db2[:, 0])]:
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-7)
 

@@ -28,9 +28,8 @@ class Payload:
 
 def params_with(payload):
     """A genuine-looking parameter dict with a payload hidden among the arrays."""
-    params = twolayer.init_params(hidden=3)
-    params["b2"] = payload
-    return params
+    W1, b1, W2, _ = twolayer.init_params(hidden=3)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": payload}
 
 
 @pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
@@ -112,7 +111,7 @@ def test_garbage_is_refused_with_one_line(tmp_path, data):
 
 
 def test_truncated_parameter_file_is_refused(tmp_path):
-    path = twolayer.save_params(twolayer.init_params(hidden=4), tmp_path / "p.pkl")
+    path = twolayer.save_params(tmp_path / "p.pkl", *twolayer.init_params(hidden=4))
     path.write_bytes(path.read_bytes()[:-40])
     with pytest.raises(ModelFileError, match="truncated or corrupt"):
         twolayer.load_params(path)

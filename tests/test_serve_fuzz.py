@@ -1,6 +1,8 @@
 """Property-based tests of the server's request parsing: whatever arrives, the answer is a
 digit (28, 28) float32 in [0, 1] or one of the documented errors (400, or 413 for a picture
-with too many pixels), never another exception.
+with too many pixels), never another exception. Then the same for whole requests through
+the ASGI app (random method, path, Host, Content-Length, body), and for raw bytes on the
+socket of the real server.
 
 The example count is small for CI; the long run outside CI sets it from the environment:
 
@@ -14,15 +16,16 @@ import io
 import json
 import os
 import socket
-import threading
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
-from numnet.app.serve import App, DigitServer
+from numnet.app.serve import AllowedHosts, App, Limits, create_app
 from numnet.app.serve.app import ApiError, parse_predict_request
+from serving import running
 
 EXAMPLES = int(os.environ.get("NUMNET_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -108,7 +111,10 @@ def test_data_urls_of_real_pictures(w, h, mode, levels, seed):
     check(json.dumps({"image": url}).encode())
 
 
-# -- the live server: raw bytes on the socket never stop it ----------------------------------
+# -- the whole app: random requests through Starlette's TestClient ---------------------------
+
+#: every status the app answers, as the README lists them
+APP_STATUSES = {200, 400, 404, 405, 408, 411, 413, 421}
 
 
 class ConstantModel:
@@ -117,16 +123,55 @@ class ConstantModel:
 
 
 @pytest.fixture(scope="module")
+def client():
+    app = create_app(App(ConstantModel()), hosts=AllowedHosts.for_server("127.0.0.1", 8000),
+                     limits=Limits(body_timeout=2.0))
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=True) as c:
+        yield c
+
+
+header_text = st.text(st.characters(codec="latin-1", exclude_characters="\r\n"), max_size=12)
+lengths = st.one_of(st.none(), st.integers(-5, 2 * 2**20).map(str), header_text,
+                    st.sampled_from(["\u00b2", "1\u00b2", "\u0663", " 12", "1,2", "0x10"]))
+hosts = st.one_of(st.sampled_from(["127.0.0.1:8000", "localhost:8000", "[::1]:8000"]),
+                  header_text)
+
+
+def wire(text: str) -> bytes:
+    """A header value as bytes: latin-1 where it fits (so "\u00b2" is the byte 0xB2), else UTF-8."""
+    return text.encode("latin-1") if max(map(ord, text), default=0) < 256 else text.encode()
+
+
+@settings(max_examples=max(50, EXAMPLES // 2), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]),
+       st.sampled_from(["/", "/api/predict", "/api/health", "/static/app.js", "/x", "//",
+                        "/api/predict/", "/static/../api/health"]),
+       hosts, lengths, st.binary(max_size=300))
+def test_random_requests_through_the_app(client, method, path, host, length, body):
+    """Method, path, Host, Content-Length and body at random: a documented status, and for an
+    error one JSON object with one line of text."""
+    headers = {"host": wire(host)}
+    if length is not None:
+        headers["content-length"] = wire(length)
+    r = client.request(method, path, content=body, headers=headers)
+    assert r.status_code in APP_STATUSES
+    if r.status_code >= 400 and method != "HEAD":
+        error = r.json()["error"]
+        assert error and "\n" not in error
+
+
+# -- the live server: raw bytes on the socket never stop it ----------------------------------
+
+
+@pytest.fixture(scope="module")
 def server():
-    s = DigitServer(App(ConstantModel()), "127.0.0.1", 0, read_timeout=1.0, body_deadline=1.0)
-    threading.Thread(target=s.serve_forever, daemon=True).start()
-    yield s
-    s.shutdown()
-    s.server_close()
+    with running(App(ConstantModel()), Limits(head_timeout=1.0, body_timeout=1.0)) as s:
+        yield s
 
 
 def exchange(server, data: bytes) -> bytes:
-    with socket.create_connection(server.server_address[:2], timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         try:
             s.sendall(data)
             s.shutdown(socket.SHUT_WR)
@@ -146,6 +191,10 @@ request_lines = st.sampled_from([b"GET / HTTP/1.1\r\n", b"POST /api/predict HTTP
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(request_lines, st.binary(max_size=500))
 def test_raw_bytes_on_the_socket_never_stop_the_server(server, line, junk):
-    exchange(server, line + junk)
-    answer = exchange(server, b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = exchange(server, line + junk)
+    if answer:  # whatever came back is an HTTP answer, with a JSON body when it is an error
+        assert answer.startswith(b"HTTP/1.1 ")
+        if int(answer[9:12]) >= 400:
+            assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    answer = exchange(server, f"GET /api/health HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode())
     assert answer.startswith(b"HTTP/1.1 200 ") and b'"status":"ok"' in answer

@@ -14,6 +14,7 @@ import http.client
 import urllib.request
 
 import numpy as np
+from numpy.typing import NDArray
 
 from numnet.core.errors import DataError
 from numnet.datasets.checksums import MnistFile
@@ -51,7 +52,7 @@ def fetch(url: str, *, progress: bool = True) -> bytes:
     return b"".join(chunks)
 
 
-def download(entry: MnistFile, *, progress: bool = True) -> tuple[np.ndarray, bytes]:
+def download(entry: MnistFile, *, progress: bool = True) -> tuple[NDArray[np.uint8], bytes]:
     """Fetch ``entry`` from the first mirror that serves a verified copy.
 
     Returns ``(array, gz_bytes)``: the array (e.g. ``(60000, 28, 28) uint8``) and the bytes

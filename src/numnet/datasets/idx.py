@@ -33,16 +33,17 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from numnet.core.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 #: IDX type byte -> NumPy dtype (IDX numbers are big-endian)
-DTYPES: dict[int, np.dtype] = {
+DTYPES: dict[int, np.dtype[Any]] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -60,13 +61,27 @@ MAX_BYTES = 1 << 30
 CHUNK = 1 << 20
 
 
+class Readable(Protocol):
+    """A binary stream as read here: a file, ``io.BytesIO``, ``gzip.GzipFile``, a zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
+class Seekable(Readable, Protocol):
+    """A ``Readable`` that can go back to its start (a file or ``io.BytesIO``, not gzip)."""
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
 def read_idx(
     path: str | os.PathLike[str],
     *,
     shape: tuple[int, ...] | None = None,
     sha256: str | None = None,
     max_bytes: int = MAX_BYTES,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Read one IDX file, gzipped or raw, into a writable array of the header's shape.
 
     shape     : if given, the header must claim exactly this shape (checked before reading)
@@ -93,7 +108,7 @@ def parse_idx(
     shape: tuple[int, ...] | None = None,
     sha256: str | None = None,
     max_bytes: int = MAX_BYTES,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Read an IDX file held in memory (e.g. a download); ``name`` is used in errors.
 
     Same checks and result as ``read_idx``.
@@ -106,7 +121,7 @@ def idx_header(shape: tuple[int, ...]) -> bytes:
     return struct.pack(f">2xBB{len(shape)}I", 0x08, len(shape), *shape)
 
 
-def read_payload(stream: BinaryIO, nbytes: int, hasher: hashlib._Hash) -> bytearray:
+def read_payload(stream: Readable, nbytes: int, hasher: hashlib._Hash) -> bytearray:
     """Read exactly ``nbytes`` from ``stream`` into one new buffer, hashing each chunk.
 
     Returns fewer bytes if the stream ends early (the caller reports the truncation).
@@ -128,13 +143,13 @@ def read_payload(stream: BinaryIO, nbytes: int, hasher: hashlib._Hash) -> bytear
 
 
 def _read(
-    f: BinaryIO,
+    f: Seekable,
     size: int,
     name: str,
     shape: tuple[int, ...] | None,
     sha256: str | None,
     max_bytes: int,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Dispatch on content: gzip streams are inflated on the fly, raw files read directly."""
     compressed = f.read(2) == GZIP_MAGIC
     f.seek(0)
@@ -149,14 +164,14 @@ def _read(
 
 
 def _read_stream(
-    stream: BinaryIO,
+    stream: Readable,
     name: str,
     size: int | None,
     compressed: bool,
     shape: tuple[int, ...] | None,
     sha256: str | None,
     max_bytes: int,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Parse header + data from a (decompressed) stream; ``size`` is its length when known."""
     magic = stream.read(4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in DTYPES:

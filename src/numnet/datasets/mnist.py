@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from numnet.core.atomic import write_bytes
 from numnet.core.errors import DataError
@@ -36,7 +37,9 @@ from numnet.datasets.idx import read_idx
 from numnet.datasets.locations import cache_dir, find_idx_files, keras_npz
 from numnet.datasets.npz import read_npz
 
-KerasTuple = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+Images = NDArray[np.uint8]  # (n, 28, 28)
+Labels = NDArray[np.uint8]  # (n,)
+KerasTuple = tuple[tuple[Images, Labels], tuple[Images, Labels]]
 
 HOW_TO_POINT = (
     "pass --data DIR (a folder with the four MNIST IDX files, or a Keras mnist.npz) "
@@ -44,8 +47,12 @@ HOW_TO_POINT = (
 )
 
 
+#: Keras' default argument: the name of the file in its cache, not a file in this folder
+KERAS_NAME = "mnist.npz"
+
+
 def load_data(
-    path: str | os.PathLike[str] | None = None,
+    path: str | os.PathLike[str] | None = KERAS_NAME,
     *,
     download: bool = True,
     progress: bool = True,
@@ -56,13 +63,15 @@ def load_data(
     x_test  : (10000, 28, 28) uint8    y_test  : (10000,) uint8
 
     path     : a folder of IDX files, a folder holding mnist.npz, or an .npz file; if
-               given, it is the only place looked at
+               given, it is the only place looked at.  The string ``"mnist.npz"`` (the
+               default, as in Keras, where it names the file in Keras' cache) or None
+               means: search, steps 2-5 of the order above; ``Path("mnist.npz")`` is the file here.
     download : fetch from the mirrors when no local copy is found
     progress : show a progress bar while downloading
 
     Raises ``DataError`` (one line, naming the file or the places looked at).
     """
-    if path is not None:
+    if path is not None and path != KERAS_NAME:
         arrays = read_source(Path(path))
     elif os.environ.get("NUMNET_DATA"):
         arrays = read_source(Path(os.environ["NUMNET_DATA"]), origin="$NUMNET_DATA")
@@ -71,7 +80,7 @@ def load_data(
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
-def read_source(path: Path, origin: str | None = None) -> dict[str, np.ndarray]:
+def read_source(path: Path, origin: str | None = None) -> dict[str, NDArray[np.uint8]]:
     """Read the four arrays from a place the user chose; refuse it (naming it) if bad."""
     where = f" (from {origin})" if origin else ""
     files = checksums.MNIST_FILES
@@ -91,7 +100,7 @@ def read_source(path: Path, origin: str | None = None) -> dict[str, np.ndarray]:
     raise DataError(f"{path}{where}: no such file or folder")
 
 
-def _from_caches_or_mirrors(*, download: bool, progress: bool) -> dict[str, np.ndarray]:
+def _from_caches_or_mirrors(*, download: bool, progress: bool) -> dict[str, NDArray[np.uint8]]:
     """Steps 3-5: numnet's cache, Keras' cache, then the mirrors (filling numnet's cache)."""
     looked = ["$NUMNET_DATA (not set)"]
     cache = cache_dir()
@@ -134,9 +143,10 @@ def _store(path: Path, data: bytes) -> None:
         warnings.warn(f"numnet: could not cache {path}: {e.strerror or e}", stacklevel=3)
 
 
-def _read_cache(cache: Path) -> tuple[dict[str, np.ndarray], list[str]]:
+def _read_cache(cache: Path) -> tuple[dict[str, NDArray[np.uint8]], list[str]]:
     """The verified arrays in numnet's cache, and what is wrong with the rest."""
-    arrays, problems = {}, []
+    arrays: dict[str, NDArray[np.uint8]] = {}
+    problems: list[str] = []
     for entry in checksums.MNIST_FILES:
         path = cache / f"{entry.filename}.gz"
         if not path.is_file():
@@ -149,7 +159,7 @@ def _read_cache(cache: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     return arrays, problems
 
 
-def preprocess(x: np.ndarray) -> np.ndarray:
+def preprocess(x: NDArray[np.uint8]) -> NDArray[np.float32]:
     """Flatten and scale images, the tutorial's ``X = x.reshape(n, 784) / 255``.
 
     x : (n, 28, 28) or (n, 784) uint8  ->  (n, 784) float32 in [0, 1]

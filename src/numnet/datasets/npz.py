@@ -17,8 +17,10 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from numnet.core.errors import DataError
 from numnet.datasets import checksums
@@ -39,7 +41,7 @@ _HEADER_READERS = {
 }
 
 
-def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+def read_npz(path: str | os.PathLike[str]) -> dict[str, NDArray[np.uint8]]:
     """Read and verify a Keras ``mnist.npz``.
 
     Returns ``{"x_train": (60000, 28, 28) uint8, "y_train": (60000,) uint8,
@@ -63,10 +65,11 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: corrupt .npz file ({e})") from None
 
 
-def _read_member(archive: zipfile.ZipFile, path: Path, entry: MnistFile) -> np.ndarray:
+def _read_member(archive: zipfile.ZipFile, path: Path, entry: MnistFile) -> NDArray[np.uint8]:
     """One ``.npy`` member: header checked against ``entry`` before its data is read."""
     try:
-        member = archive.open(f"{entry.key}.npy")
+        # opened for reading, a member is a ZipExtFile (typeshed only promises IO[bytes])
+        member = cast(zipfile.ZipExtFile, archive.open(f"{entry.key}.npy"))
     except KeyError:
         raise DataError(
             f"{path}: no array '{entry.key}' (a Keras mnist.npz holds "

@@ -6,12 +6,16 @@ A model file is an uncompressed ``.npz`` (a zip of ``.npy`` arrays) holding exac
     buffers : (B,) float32   non-trained state, e.g. BatchNorm running statistics
     meta    : (K,) uint8     UTF-8 JSON: the description below
 
-The description says what the numbers mean::
+The description says what the numbers mean (``layout``: which slice of the flat vectors
+holds which layer's array, so ``np.load(path)["params"][start:stop].reshape(shape)`` is
+that array without numnet)::
 
     {"format": "numnet-model", "format_version": 1, "numnet_version": "0.1.0",
      "architecture": model.get_config(),            # layer types and their arguments
      "preprocessing": {"input": "pixels / 255, in [0, 1]", "input_shape": [784]},
      "arrays": {"params": {"shape": [P], "dtype": "float32"}, "buffers": {...}},
+     "layout": {"params": [{"layer": 0, "type": "Dense", "name": "W", "shape": [784, 256],
+                            "start": 0, "stop": 200704}, ...], "buffers": [...]},
      "training": {"epochs": ..., "seed": ..., "final": {...}, "history": {...}, ...}}
 
 Loading opens the file with ``allow_pickle=False`` and believes nothing it has not checked:
@@ -247,6 +251,15 @@ def description(model: Any, record: Mapping[str, Any] | None = None) -> dict[str
         "arrays": {
             name: {"shape": list(a.shape), "dtype": a.dtype.name}
             for name, a in (("params", model.flat.params), ("buffers", model.flat.buffers))
+        },
+        "layout": {
+            name: [
+                {"layer": s.layer, "type": type(model.layers[s.layer]).__name__, "name": s.name,
+                 "shape": list(s.shape), "start": s.start, "stop": s.stop}
+                for s in slots
+            ]
+            for name, slots in (("params", model.flat.param_spans),
+                                ("buffers", model.flat.buffer_spans))
         },
         "training": dict(record or {}),
     }

@@ -9,59 +9,64 @@ out), so the same code serves fast training and float64 gradient checks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 
-def relu(z: NDArray) -> NDArray:
+def relu(z: NDArray[Any]) -> NDArray[Any]:
     """ReLU(z) = max(z, 0), elementwise."""
-    return np.maximum(z, 0)
+    out: NDArray[Any] = np.maximum(z, 0)
+    return out
 
 
-def relu_grad(z: NDArray) -> NDArray:
+def relu_grad(z: NDArray[Any]) -> NDArray[Any]:
     """dReLU/dz = 1 where z > 0, else 0 (the subgradient at 0 is taken as 0)."""
     return (z > 0).astype(z.dtype)
 
 
-def sigmoid(z: NDArray) -> NDArray:
+def sigmoid(z: NDArray[Any]) -> NDArray[Any]:
     """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|.
 
     For z >= 0 use 1 / (1 + e^-z); for z < 0 use e^z / (1 + e^z): the exponent is never
     positive, so exp never overflows.
     """
-    e = np.exp(-np.abs(z))
+    e: NDArray[Any] = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
 
 
-def softmax(z: NDArray, axis: int = -1) -> NDArray:
+def softmax(z: NDArray[Any], axis: int = -1) -> NDArray[Any]:
     """softmax(z)_k = e^(z_k - max z) / sum_j e^(z_j - max z) along ``axis``.
 
     Shifting by the maximum changes nothing mathematically and keeps exp from overflowing.
     """
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e: NDArray[Any] = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
-def log_softmax(z: NDArray, axis: int = -1, out: NDArray | None = None) -> NDArray:
+def log_softmax(
+    z: NDArray[Any], axis: int = -1, out: NDArray[Any] | None = None
+) -> NDArray[Any]:
     """log softmax(z)_k = (z_k - max z) - log sum_j e^(z_j - max z), stable for any z.
 
     ``out`` (same shape as z) receives the result, for callers that reuse a buffer per batch.
     """
-    out = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
-    out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
-    return out
+    shifted: NDArray[Any] = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
-def one_hot(y: ArrayLike, num_classes: int = 10, dtype: type = np.float32) -> NDArray:
+def one_hot(y: ArrayLike, num_classes: int = 10, dtype: DTypeLike = np.float32) -> NDArray[Any]:
     """Labels (n,) int -> one-hot rows (n, num_classes): row i has a 1 in column y[i]."""
-    y = np.asarray(y)
-    out = np.zeros((y.size, num_classes), dtype=dtype)
-    out[np.arange(y.size), y.ravel()] = 1
+    labels = np.asarray(y)
+    out = np.zeros((labels.size, num_classes), dtype=dtype)
+    out[np.arange(labels.size), labels.ravel()] = 1
     return out
 
 
-def cross_entropy(probs: NDArray, targets: NDArray, axis: int = -1) -> float:
+def cross_entropy(probs: NDArray[Any], targets: NDArray[Any], axis: int = -1) -> float:
     """Mean cross-entropy -1/n sum_i sum_k t_ik log p_ik, for one-hot (or soft) targets.
 
     ``probs`` and ``targets`` have the same shape; the classes lie along ``axis``.
@@ -77,12 +82,14 @@ def accuracy(predictions: ArrayLike, labels: ArrayLike) -> float:
     return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
 
 
-def confusion_counts(labels: NDArray, predicted: NDArray, k: int = 10) -> NDArray:
+def confusion_counts(
+    labels: NDArray[np.integer[Any]], predicted: NDArray[np.integer[Any]], k: int = 10
+) -> NDArray[np.intp]:
     """C (k, k) int64: C[i, j] = number of samples of class i predicted as j."""
     return np.bincount(labels.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
 
 
-def count_correct(z: NDArray, y: NDArray) -> int:
+def count_correct(z: NDArray[Any], y: NDArray[Any]) -> int:
     """Number of rows of z (n, k) whose largest entry is the label y (n,) (or, for one-hot or
     soft targets y (n, k), the target's largest entry)."""
     labels = y if y.ndim == 1 else y.argmax(axis=1)

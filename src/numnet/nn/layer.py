@@ -26,7 +26,8 @@ What else a layer declares, as class attributes:
 - ``uses_rng``: it draws random numbers (Dropout); ``Sequential`` sets ``self.rng`` to
   ``model.rng`` so that one seed fixes a whole run, checkpoints included;
 - ``input_grad``: whether ``backward`` must return dL/d(input).  ``Sequential`` sets it to
-  False on the first layer with parameters, whose input gradient nobody reads.
+  False on the first layer with parameters, whose input gradient nobody reads; such a
+  layer's ``backward`` may return None.
 
 Two more rules that keep training fast: ``backward`` may overwrite the gradient array it
 receives (layers work in place), and a layer whose inference is ``v <- act(v W + b)`` on one
@@ -77,7 +78,7 @@ class Layer:
         else:
             object.__setattr__(self, name, value)
 
-    def attach(self, views: dict[str, NDArray]) -> None:
+    def attach(self, views: dict[str, NDArray[Any]]) -> None:
         """Take the views of the model's flat buffers (name -> array) as attributes."""
         object.__setattr__(self, "_bound", frozenset())
         for name, view in views.items():
@@ -97,11 +98,11 @@ class Layer:
         """Non-trainable state saved with the model (e.g. running statistics)."""
         return {}
 
-    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray]:
+    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
         """Initial values for every parameter and buffer, name -> array (any float dtype)."""
         return {}
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         raise NotImplementedError
 
     def inference_step(self, steps: list[Step]) -> bool:
@@ -109,7 +110,8 @@ class Layer:
         False if it cannot run there (the model then takes the batched path)."""
         return False
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
+        """dL/d(output) -> dL/d(input); None only when ``input_grad`` is False."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:

@@ -1,14 +1,17 @@
 """What ``fit`` shows while it trains, with Keras' meaning of ``verbose``.
 
     verbose=0   nothing
-    verbose=1   a progress bar per epoch (loss and accuracy so far; at the end of the epoch
-                the validation figures too), in a terminal and in Jupyter alike
-    verbose=2   one line per epoch:  epoch 3/15 - 4.1s - loss: 0.0512 - accuracy: 0.9841 - ...
+    verbose=1   a progress bar while an epoch runs (loss and accuracy so far), then the
+                epoch's line
+    verbose=2   the epoch's line only:
+                epoch 3/10  1.2 s  loss 0.2345  acc 0.9345  val_loss 0.1234  val_acc 0.9612
 
-Nothing is silenced because the output is not a terminal: a notebook, a log file or CI show
-the same as a terminal would.  In a Jupyter kernel with ipywidgets installed the bar is
-tqdm's notebook widget; everywhere else it is tqdm's text bar on stderr.  ``tqdm.auto`` is
-not imported: without ipywidgets it warns ``IProgress not found`` as soon as it is imported.
+Both go to stderr (results, such as a command's final accuracy, go to stdout).  Nothing is
+silenced because the output is not a terminal: a notebook, a log file or CI show the same
+as a terminal would.  In an 80-column terminal the bar keeps its width (no rate shown) and
+the line (about 75 characters) is whole.  In a Jupyter kernel with ipywidgets installed the
+bar is tqdm's notebook widget; everywhere else it is tqdm's text bar.  ``tqdm.auto`` is not
+imported: without ipywidgets it warns ``IProgress not found`` as soon as it is imported.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from tqdm.std import tqdm as text_bar
+
+#: the epoch's bar without the rate, so the bar keeps its width in an 80-column terminal
+BAR_FORMAT = (
+    "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+)
+#: how the epoch's line names the figures of ``History.history``
+SHORT = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
 
 
 def _bar_class() -> Any:
@@ -36,10 +46,6 @@ def _bar_class() -> Any:
     return text_bar
 
 
-def _metrics_text(metrics: Mapping[str, float]) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items())
-
-
 class Progress:
     """The display of one ``fit`` call: ``begin_epoch``, ``step`` (each batch), ``end_epoch``."""
 
@@ -55,8 +61,9 @@ class Progress:
         """Epoch ``epoch`` (0-based) starts, or resumes after ``step`` batches."""
         self.started = time.perf_counter()
         if self.verbose == 1:
-            self.bar = _bar_class()(total=self.steps, initial=step, leave=True, unit="batch",
-                                    desc=f"epoch {epoch + 1}/{self.epochs}")
+            self.bar = _bar_class()(total=self.steps, initial=step, leave=False, unit="batch",
+                                    desc=f"epoch {epoch + 1}/{self.epochs}",
+                                    bar_format=BAR_FORMAT)
 
     def step(self, step: int, loss: float, accuracy: float) -> None:
         """Batch ``step`` (1-based) of the epoch is done; running means so far."""
@@ -67,15 +74,14 @@ class Progress:
         self.bar.update()
 
     def end_epoch(self, epoch: int, metrics: Mapping[str, float]) -> None:
-        """The epoch's final figures: shown on the bar (1) or as one line (2)."""
-        if self.bar is not None:
-            short = {k.replace("accuracy", "acc"): f"{v:.4f}" for k, v in metrics.items()}
-            self.bar.set_postfix(short, refresh=False)
-            self.close()
-        elif self.verbose == 2:
+        """The epoch is over: the bar gives way to the epoch's line, with ``metrics``
+        (``History.history``'s names, the epoch's values)."""
+        self.close()
+        if self.verbose:
             seconds = time.perf_counter() - self.started
-            print(f"epoch {epoch + 1}/{self.epochs} - {seconds:.1f}s - {_metrics_text(metrics)}",
-                  flush=True)
+            figures = "".join(f"  {SHORT.get(k, k)} {v:.4f}" for k, v in metrics.items())
+            text_bar.write(f"epoch {epoch + 1}/{self.epochs}  {seconds:.1f} s{figures}",
+                           file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:

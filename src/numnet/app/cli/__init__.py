@@ -18,7 +18,7 @@ from numnet import __version__
 from numnet.core.errors import NumnetError
 
 #: the subcommands, each a module of numnet.app.cli, in the order --help lists them
-COMMANDS = ("train", "evaluate", "show", "predict", "serve")
+COMMANDS = ("train", "evaluate", "show", "predict", "serve", "export")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +64,11 @@ def fail(message: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a command may explain a form it no longer takes (set_defaults(old_form=...))
+        old_form = getattr(args, "old_form", None)
+        parser.error((old_form and old_form(args, extra)) or f"unrecognized arguments: "
+                     f"{' '.join(extra)}")
     try:
         return int(args.run(args) or 0)
     except NumnetError as e:

@@ -20,7 +20,8 @@ def load_mnist(path: str | None) -> Data:
     from numnet.datasets import mnist
 
     start = time.perf_counter()
-    data = mnist.load_data(path)
+    # A Path, so that --data mnist.npz is that file here (the string alone means Keras' cache)
+    data = mnist.load_data(None if path is None else Path(path))
     print(f"loaded MNIST in {time.perf_counter() - start:.1f} s")
     return data
 

@@ -1,18 +1,22 @@
-"""``numnet evaluate FILE [FILE ...]``: how well saved models read the 10,000 MNIST test images.
+"""``numnet evaluate MODEL [MODEL ...]``: how well saved models read the 10,000 MNIST test images.
 
-FILE is anything ``numnet.files.model_file.load`` reads: a ``.npz`` model or the classic network's
-tutorial pickle.  Every file is loaded (and checked) before any work starts.  For each model
-the command prints its test accuracy; with several it also scores their *ensemble*, whose
-probabilities are the mean of the models' probabilities,
+MODEL is anything ``numnet.files.model_file.load`` reads: a ``.npz`` model or the classic
+network's tutorial pickle.  Every file is loaded (and checked) before any work starts.  For
+each model the command prints its test accuracy; with several it also scores their
+*ensemble*, whose probabilities are the mean of the models' probabilities,
 
     p_ens(k | x) = 1/M sum_m p_m(k | x),     prediction = argmax_k p_ens(k | x).
 
 For the last model scored (the ensemble when there are several) it prints per-digit
-precision and recall and draws the confusion matrix (``--confusion``, a PNG):
+precision and recall and, with ``--confusion``, draws the confusion matrix into
+``--out-dir`` (``MODEL.confusion.png``, or ``ensemble.confusion.png``):
 
     C[i, j]       = number of test images of digit i predicted as j
     precision_k   = C[k, k] / sum_i C[i, k]      (of the images called k, the share that are k)
     recall_k      = C[k, k] / sum_j C[k, j]      (of the images of k, the share called k)
+
+``--confusion`` is a switch, as in ``numnet show``: flags say what to draw, ``--out-dir``
+says where.  (It used to take the PNG's name; that form gets a one-line error saying so.)
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.app.cli.common import check_output_file, load_mnist
+from numnet.core.errors import NumnetError
 from numnet.nn.functional import confusion_counts
 
 
@@ -36,18 +41,31 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "model",
-        metavar="FILE",
+        metavar="MODEL",
         nargs="+",
         help="model file (.npz, or a twolayer .pkl); several: each and their ensemble",
     )
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument(
         "--confusion",
-        metavar="PNG",
-        type=Path,
-        help="confusion-matrix picture (default: FILE.confusion.png, or ensemble.confusion.png)",
+        action="store_true",
+        help="draw the confusion matrix: DIR/MODEL.confusion.png (several: ensemble.confusion.png)",
     )
-    p.set_defaults(run=run)
+    p.add_argument(
+        "--out-dir", type=Path, default=Path("."), metavar="DIR",
+        help="folder for --confusion's picture (default: .)",
+    )
+    p.set_defaults(run=run, old_form=old_form)
+
+
+def old_form(args: argparse.Namespace, extra: list[str]) -> str | None:
+    """The message for ``--confusion PNG`` (what --confusion was), or None for other extras."""
+    if args.confusion and extra[0].lower().endswith((".png", ".jpg", ".jpeg", ".svg", ".pdf")):
+        return (
+            f"--confusion is a switch (as in 'numnet show') and takes no file name ({extra[0]}); "
+            "the picture goes into --out-dir DIR as MODEL.confusion.png"
+        )
+    return None
 
 
 
@@ -63,12 +81,11 @@ def run(args: argparse.Namespace) -> int:
     from numnet import plots
     from numnet.files.model_file import load
 
-    out = args.confusion or (
-        Path(args.model[0]).with_suffix(".confusion.png")
-        if len(args.model) == 1
-        else Path("ensemble.confusion.png")
-    )
-    check_output_file(out, "--confusion")
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise NumnetError(f"--out-dir {args.out_dir} is a file; give a folder for the picture")
+    name = Path(args.model[0]).stem if len(args.model) == 1 else "ensemble"
+    out = args.out_dir / f"{name}.confusion.png"
+    check_output_file(out, "--out-dir")
     models = [load(path) for path in args.model]
     _, (x_test, y_test) = load_mnist(args.data)
     probs = [model.predict_proba(x_test) for model in models]
@@ -83,5 +100,6 @@ def run(args: argparse.Namespace) -> int:
     print("digit  precision  recall  images")
     for k in range(len(cm)):
         print(f"{k:>5}  {precision[k]:>9.4f}  {recall[k]:>6.4f}  {cm[k].sum():>6}")
-    print(f"confusion matrix -> {plots.save_figure(plots.confusion_matrix(cm), out)}")
+    if args.confusion:
+        print(f"confusion matrix -> {plots.save_figure(plots.confusion_matrix(cm), out)}")
     return 0

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from numnet.core.errors import NumnetError
+
+if TYPE_CHECKING:
+    from numnet.app.serve import App
 
 
 def _port(text: str) -> int:
@@ -43,21 +50,63 @@ def add_parser(sub: Any) -> None:
         default=8000,
         help="port to listen on (default 8000; 0 picks a free one)",
     )
+    p.add_argument(
+        "--cors",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="let pages from ORIGIN (e.g. http://localhost:3000) call the API from a browser; "
+        "repeat for more origins (default: none)",
+    )
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from numnet.app.serve import App, DigitServer
+def load_api(path: str) -> App:
+    """The model file at ``path`` -> the API that answers with it (the one place models load)."""
+    from numnet.app.serve import App
     from numnet.files.model_file import load
 
-    model = load(args.model)
+    return App(load(path), name=Path(path).name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from numnet.app.serve import AllowedHosts, Limits, create_app
+    from numnet.app.serve import run as serve
+
+    api = load_api(args.model)
+    limits = Limits()
+    sock = listen(args.host, args.port, limits.backlog)
+    port = sock.getsockname()[1]
+    app = create_app(api, hosts=AllowedHosts.for_server(args.host, port), cors=args.cors,
+                     limits=limits)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    with DigitServer(App(model, name=Path(args.model).name), args.host, args.port) as server:
-        if not _is_loopback(args.host):
-            print(f"numnet serve: listening on {args.host}: other computers can reach this page")
-        print(f"numnet serve: {server.url}  (Ctrl-C to stop)", flush=True)
-        server.serve_forever()
+    if not _is_loopback(args.host):
+        print(f"numnet serve: listening on {args.host}: other computers can reach this page")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"numnet serve: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    serve(app, sock, limits)
     return 0
+
+
+def listen(host: str, port: int, backlog: int) -> socket.socket:
+    """The server's listening socket, or one line naming the address and ``--port``.
+
+    It binds with SO_REUSEADDR, so a port left in TIME_WAIT by a server that just stopped
+    is free, and a port another program holds is refused here, before anything is served.
+    """
+    from numnet.app.serve import bind
+
+    try:
+        return bind(host, port, backlog)
+    except socket.gaierror as e:
+        raise NumnetError(f"--host {host}: no such address ({e.strerror})") from None
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise NumnetError(
+                f"port {port} on {host} is already in use (another numnet serve?); "
+                "choose another with --port N, or --port 0 for any free one"
+            ) from None
+        raise NumnetError(f"cannot listen on {host} port {port}: {e.strerror}") from None
 
 
 def _is_loopback(host: str) -> bool:

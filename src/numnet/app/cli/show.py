@@ -1,4 +1,4 @@
-"""``numnet show FILE --index I [--index J ...]``: pictures of a model's predictions.
+"""``numnet show MODEL --index I [--index J ...]``: pictures of a model's predictions.
 
 For each test image asked for, one PNG like the tutorial's ``show_prediction``: the digit,
 titled with the predicted and the actual label, beside the network's ten probabilities.
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from numnet.app.cli.common import load_mnist
-from numnet.app.cli.numbers import non_negative_int
+from numnet.app.cli.numbers import non_negative_int, positive_int
 from numnet.core.errors import NumnetError
 from numnet.nn.functional import confusion_counts
 
@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
             "probabilities: one PNG per --index, written to --out-dir."
         ),
     )
-    p.add_argument("model", metavar="FILE", help="model file (.npz, or a twolayer .pkl)")
+    p.add_argument("model", metavar="MODEL", help="model file (.npz, or a twolayer .pkl)")
     p.add_argument(
         "--index",
         type=non_negative_int,
@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--out-dir", type=Path, default=Path("."), metavar="DIR", help="default: .")
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     pics = p.add_argument_group("pictures of the whole test set (instead of --index)")
-    count = {"type": non_negative_int}
+    count = {"type": positive_int}  # --grid 0 is refused, not quietly ignored
     pics.add_argument("--grid", **count, metavar="N", help="grid.png: the first N predictions")
     pics.add_argument(
         "--mistakes", **count, metavar="K", help="mistakes.png: the K most confident mistakes"

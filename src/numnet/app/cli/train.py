@@ -79,10 +79,20 @@ def add_parser(subparsers: Any) -> None:
             for k, v in PRESETS.items()
         ),
     )
-    nn.add_argument("--epochs", type=positive_int, help="passes over the training images")
-    nn.add_argument("--batch-size", type=positive_int, metavar="N", help="images per step")
-    nn.add_argument("--lr", type=positive_float, help="learning rate (peak of the schedule)")
-    nn.add_argument("--optimizer", choices=sorted(OPTIMIZERS), help="update rule")
+    nn.add_argument(
+        "--epochs", type=positive_int,
+        help=f"passes over the training images ({per_arch('epochs')})",
+    )
+    nn.add_argument(
+        "--batch-size", type=positive_int, metavar="N",
+        help=f"images per step ({per_arch('batch_size')})",
+    )
+    nn.add_argument(
+        "--lr", type=positive_float, help=f"learning rate, the schedule's peak ({per_arch('lr')})"
+    )
+    nn.add_argument(
+        "--optimizer", choices=sorted(OPTIMIZERS), help=f"update rule ({per_arch('optimizer')})"
+    )
     nn.add_argument(
         "--validation-split",
         type=fraction,
@@ -93,7 +103,8 @@ def add_parser(subparsers: Any) -> None:
     nn.add_argument(
         "--augment",
         action=argparse.BooleanOptionalAction,
-        help="random shifts, rotations and elastic distortions of the training images",
+        help="random shifts, rotations and elastic distortions of the training images "
+        f"({per_arch('augment')})",
     )
     nn.add_argument(
         "--elastic",
@@ -127,6 +138,16 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
+def per_arch(field: str) -> str:
+    """The default of a preset flag for each --arch: 'default: mlp 10, cnn 15'."""
+
+    def say(value: object) -> str:
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    return "default: " + ", ".join(f"{k} {say(getattr(v, field))}" for k, v in PRESETS.items())
+
 
 def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
@@ -153,11 +174,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
 
         start = time.perf_counter()
         with blas_threads(args.threads or None):
-            params, _ = twolayer.gradient_descent(
+            params = twolayer.gradient_descent(
                 X_train,
                 y_train,
-                alpha=args.alpha,
-                iterations=args.iterations,
+                args.alpha,
+                args.iterations,
                 hidden=args.hidden,
                 seed=args.seed,
                 print_every=args.print_every,
@@ -165,11 +186,11 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
                 callback=report,
             )
         seconds = time.perf_counter() - start
-    predictions = twolayer.make_predictions(X_test, **params)
+    predictions = twolayer.make_predictions(X_test, *params)
     right = int((predictions == y_test).sum())
     print(f"trained in {seconds:.1f} s")
     print(f"test accuracy {right / len(y_test):.4f} ({right}/{len(y_test)} images)")
-    print(f"saved {twolayer.save_params(params, out)}")
+    print(f"saved {twolayer.save_params(out, *params)}")
     return 0
 
 

@@ -12,9 +12,10 @@ and answers ``{"label", "confidence", "probabilities" (10 floats), "pixels" (28x
 the network saw)}``. ``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
 
 Every way a request can be wrong raises :class:`ApiError` with an HTTP status and one
-sentence for the client; the HTTP layer (``numnet.app.serve.server``) turns it into
+sentence for the client; the web layer (``numnet.app.serve.web``) turns it into
 ``{"error": "..."}``. Keeping parsing free of sockets lets the tests throw random bytes at
-it (``tests/test_serve_fuzz.py``).
+it (``tests/test_serve_fuzz.py``). :meth:`App.predict` is the one function that turns a
+request body into an answer; the web layer runs it in a worker thread of a bounded pool.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from numpy.typing import NDArray
 from numnet import __version__
 from numnet.core.errors import NumnetError
 
-#: requests larger than this are refused with 413 before a byte of the body is read
-MAX_BODY_BYTES = 1 << 20
 #: largest picture decoded, in pixels. The page sends ~300x300; a 1 MiB PNG of one colour can
 #: claim 50 megapixels, which would cost hundreds of MB per request thread to decode.
 MAX_IMAGE_PIXELS = 2048 * 2048
@@ -46,7 +45,7 @@ _BASE64_MARK = ";base64,"
 class Model(Protocol):
     """Anything that maps images (n, 28, 28) float32 in [0, 1] to probabilities (n, 10)."""
 
-    def predict_proba(self, x: NDArray[np.float32]) -> NDArray: ...
+    def predict_proba(self, x: NDArray[np.float32]) -> NDArray[Any]: ...
 
 
 class ApiError(Exception):
@@ -142,7 +141,7 @@ def parse_predict_request(body: bytes) -> NDArray[np.float32]:
     return pixels_from_image(decode_data_url(data["image"]))
 
 
-def prediction(probs: NDArray, pixels: NDArray[np.float32]) -> dict[str, Any]:
+def prediction(probs: NDArray[Any], pixels: NDArray[np.float32]) -> dict[str, Any]:
     """Probabilities (10,) and the digit (28, 28) -> the JSON answer of ``/api/predict``."""
     label = int(np.argmax(probs))
     return {
@@ -166,10 +165,12 @@ class App:
         self.name = name
         # Layers keep their forward caches on themselves, so one model must not run in two
         # threads at once. One 28x28 prediction takes well under a millisecond: a lock is
-        # simpler than a model per thread and costs nothing measurable.
+        # simpler than a model per thread and costs nothing measurable. Decoding a picture,
+        # the slow part, runs outside the lock, in as many threads as the pool has workers.
         self._lock = threading.Lock()
 
     def predict(self, body: bytes) -> dict[str, Any]:
+        """The body of ``POST /api/predict`` -> its JSON answer. ApiError for a bad request."""
         pixels = parse_predict_request(body)
         with self._lock:
             probs = np.asarray(self.model.predict_proba(pixels[None]))[0]

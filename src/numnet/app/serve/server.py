@@ -1,238 +1,146 @@
-"""The HTTP server of ``numnet serve``: the standard library's ``ThreadingHTTPServer``.
+"""Serving the ASGI app with uvicorn, plus what uvicorn's HTTP/1.1 protocol lacks.
 
-Why the standard library: nothing to install, nothing to keep up to date, and the whole
-server is this one file a reader can follow. The page needs three static files and two
-JSON routes; a framework would add more code than it saves.
+uvicorn (h11) already gives: an event loop, so a slow client costs a few KB, not a thread;
+a limit on the request head's size (``h11_max_incomplete_event_size``); strict parsing of
+the request line and headers (a ``Content-Length`` such as ``²`` is a 400, never a
+traceback); the keep-alive timeout; the listen backlog. It has no deadline for receiving a
+request head: a client that sends one byte every few seconds keeps its connection for
+ever. :class:`GuardedH11Protocol` adds, on top of uvicorn's ``H11Protocol``:
 
-What keeps it healthy when clients misbehave:
+- a deadline for the request head (``Limits.head_timeout``, counted from the connection
+  opening or from the previous answer): then 408 and the connection closes;
+- a cap on open connections (``Limits.max_connections``): the next one gets 503 at once;
+- JSON for the errors answered before the app sees a request (400, 408, 503).
 
-- it listens on loopback (127.0.0.1) unless told otherwise;
-- every connection has its own daemon thread, so a slow client holds only its own thread;
-- every socket read times out (``READ_TIMEOUT`` s) and a body must arrive within
-  ``BODY_DEADLINE`` s in total, so a client that stops half-way is dropped;
-- at most ``MAX_CONNECTIONS`` connections are open at once; the next one gets 503;
-- the body size is decided from ``Content-Length`` before reading: no length -> 411,
-  a bad one -> 400, over ``MAX_BODY_BYTES`` -> 413;
-- every error is answered as JSON ``{"error": "..."}`` and logged as one line; an
-  unexpected exception (a bug) is logged with its traceback and answered 500.
+The body's deadline and size limit live in the app (``numnet.app.serve.body``), so they hold
+under any ASGI server the app is mounted in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import sys
-import threading
-import time
+import socket
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
-from numnet.app.serve.app import MAX_BODY_BYTES, ApiError, App
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from numnet.app.serve.limits import Limits
+from numnet.app.serve.middleware import SECURITY_HEADERS
 
 log = logging.getLogger("numnet.app.serve")
 
-READ_TIMEOUT = 10.0  # seconds one socket read may wait
-BODY_DEADLINE = 15.0  # seconds the whole body may take to arrive
-MAX_CONNECTIONS = 64
 
-#: URL path -> (file in numnet/serve/static, Content-Type)
-STATIC = {
-    "/": ("index.html", "text/html; charset=utf-8"),
-    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
-    "/static/style.css": ("style.css", "text/css; charset=utf-8"),
-}
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a request-head deadline, a connection cap, JSON errors.
 
-# The page loads only its own files: no inline script, no CDN, no other origin.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+    uvicorn makes one instance per connection; ``limits`` is set on a subclass by
+    :func:`protocol_for`.
+    """
 
+    limits: ClassVar[Limits] = Limits()
 
-def load_static() -> dict[str, tuple[bytes, str]]:
-    """Read the page's files once: URL path -> (bytes, Content-Type)."""
-    folder = resources.files("numnet.app.serve") / "static"
-    return {path: ((folder / name).read_bytes(), ctype) for path, (name, ctype) in STATIC.items()}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_timer: asyncio.TimerHandle | None = None
 
-
-class Handler(BaseHTTPRequestHandler):
-    """One connection: routes requests to the :class:`App` and answers in JSON."""
-
-    server: DigitServer
-    protocol_version = "HTTP/1.1"  # keep-alive: the page sends a request every ~100 ms
-
-    def setup(self) -> None:
-        self.timeout = self.server.read_timeout  # StreamRequestHandler puts it on the socket
-        super().setup()
-
-    def version_string(self) -> str:  # the Server header: no Python version on show
-        return "numnet"
-
-    # -- routes ---------------------------------------------------------------------------
-
-    def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/api/health":
-            self.send_json(HTTPStatus.OK, self.server.app.health())
-        elif path in self.server.static:
-            body, ctype = self.server.static[path]
-            self.send_body(HTTPStatus.OK, body, ctype)
-        elif path == "/api/predict":
-            self.send_json_error(HTTPStatus.METHOD_NOT_ALLOWED, "use POST for /api/predict")
-        else:
-            self.send_json_error(HTTPStatus.NOT_FOUND, f"no such page: {path}")
-
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path
-        if path != "/api/predict":
-            known = path in self.server.static or path == "/api/health"
-            status = HTTPStatus.METHOD_NOT_ALLOWED if known else HTTPStatus.NOT_FOUND
-            self.close_connection = True  # the body, if any, stays unread
-            self.send_json_error(status, f"POST {path} is not supported")
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            log.warning("%s refused: %d connections are open", self._client_ip,
+                        self.limits.max_connections)
+            self._answer_and_close(503, "the server is busy; try again in a moment")
             return
-        try:
-            answer = self.server.app.predict(self.read_body())
-        except ApiError as e:
-            self.send_json_error(e.status, e.message)
-        except TimeoutError:
-            self.close_connection = True
-            self.send_json_error(HTTPStatus.REQUEST_TIMEOUT, "the request body came too slowly")
-        except Exception:  # a bug, not the client's fault: log it whole, keep serving
-            log.exception("error while answering %s %s", self.command, path)
-            self.send_json_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
-        else:
-            self.send_json(HTTPStatus.OK, answer)
+        self._arm_head_timer()
 
-    # -- reading --------------------------------------------------------------------------
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        super().connection_lost(exc)
 
-    def read_body(self) -> bytes:
-        """The request body, sized by Content-Length, which is checked before reading."""
-        if "Transfer-Encoding" in self.headers:
-            self.close_connection = True
-            raise ApiError(411, "send the body with a Content-Length, not chunked")
-        lengths = self.headers.get_all("Content-Length") or []
-        if not lengths:
-            self.close_connection = True
-            raise ApiError(411, "a Content-Length header is required")
-        if len(lengths) > 1 or not lengths[0].strip().isdigit():
-            self.close_connection = True
-            raise ApiError(400, "the Content-Length header is not a single whole number")
-        n = int(lengths[0])
-        if n > MAX_BODY_BYTES:
-            self.close_connection = True
-            raise ApiError(413, f"the body is {n} bytes; the limit is {MAX_BODY_BYTES}")
-        # Each read waits at most READ_TIMEOUT; the deadline stops a client that sends a
-        # byte every few seconds from holding the connection for ever.
-        deadline = time.monotonic() + self.server.body_deadline
-        chunks: list[bytes] = []
-        while n > 0:
-            if time.monotonic() > deadline:
-                raise TimeoutError
-            chunk = self.rfile.read1(min(n, 65536))
-            if not chunk:
-                self.close_connection = True
-                raise ApiError(400, "the body is shorter than its Content-Length")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+    def on_response_complete(self) -> None:
+        answered = self.cycle
+        super().on_response_complete()  # may start a pipelined request: a new self.cycle
+        if not self.transport.is_closing():
+            self._arm_head_timer(answered)
 
-    # -- writing --------------------------------------------------------------------------
+    def send_400_response(self, msg: str) -> None:
+        """h11 refused the request (bad request line, header, Content-Length, head too big)."""
+        self._answer_and_close(400, "the request is not valid HTTP/1.1 (its request line, a "
+                                    "header or its Content-Length)")
 
-    def send_body(self, status: int, body: bytes, ctype: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        if status == HTTPStatus.METHOD_NOT_ALLOWED:
-            self.send_header("Allow", "POST" if self.path.startswith("/api/predict") else "GET")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    # -- the head deadline ---------------------------------------------------------------
 
-    def send_json(self, status: int, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        self.send_body(status, body, "application/json")
+    def _arm_head_timer(self, answered: object = None) -> None:
+        """From now, the next request head must arrive within ``limits.head_timeout`` s."""
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        self._head_timer = self.loop.call_later(self.limits.head_timeout, self._head_late,
+                                                answered)
 
-    def send_json_error(self, status: int, message: str) -> None:
-        line = getattr(self, "requestline", "")[:200]  # unset when the request line was bad
-        log.warning('%s "%s" %d %s', self.client_ip, line, status, message)
-        self.send_json(status, {"error": message})
+    def _head_late(self, answered: object) -> None:
+        # self.cycle changes when a request head has arrived: then the deadline was met
+        if self.cycle is answered and not self.transport.is_closing():
+            log.warning("%s dropped: no whole request head within %g s", self._client_ip,
+                        self.limits.head_timeout)
+            self._answer_and_close(408, "the request head came too slowly")
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Errors found by http.server itself (bad request line, huge headers ...) as JSON."""
-        self.close_connection = True
-        if self.request_version == "HTTP/0.9":  # a garbled request line: still send a status
-            self.request_version = "HTTP/1.0"
-        self.send_json_error(code, message or HTTPStatus(code).phrase)
-
-    # -- logging: one line per request, never a traceback for a bad request -----------------
+    # -- answering without the app -----------------------------------------------------
 
     @property
-    def client_ip(self) -> str:
-        return self.client_address[0]
+    def _client_ip(self) -> str:
+        return self.client[0] if self.client else "-"
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if isinstance(code, int) and code < 400:  # errors were logged with their message
-            log.info('%s "%s" %s', self.client_ip, self.requestline, code)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.client_ip, format % args)
-
-
-class DigitServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer that serves one :class:`App` and caps open connections."""
-
-    daemon_threads = True  # a stuck connection never keeps the process alive
-
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 8000, *,
-                 max_connections: int = MAX_CONNECTIONS, read_timeout: float = READ_TIMEOUT,
-                 body_deadline: float = BODY_DEADLINE) -> None:
-        self.app = app
-        self.static = load_static()
-        self.read_timeout = read_timeout
-        self.body_deadline = body_deadline
-        self.max_connections = max_connections
-        self._slots = threading.BoundedSemaphore(max_connections)
-        super().__init__((host, port), Handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            log.warning("%s refused: %d connections are open", client_address[0],
-                        self.max_connections)
-            body = b'{"error":"the server is busy; try again"}'
-            try:
-                request.settimeout(1.0)
-                request.sendall(
-                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                    b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-            except OSError:
-                pass
-            self.shutdown_request(request)
+    def _answer_and_close(self, status: int, message: str) -> None:
+        """``{"error": message}`` written straight to the socket, then hang up."""
+        if self.cycle is not None and self.cycle.response_started and \
+                not self.cycle.response_complete:
+            self.transport.close()  # half an answer is out already: nothing else can follow
             return
-        super().process_request(request, client_address)
+        body = json.dumps({"error": message}).encode()
+        head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+                "Content-Type: application/json", f"Content-Length: {len(body)}",
+                "Connection: close", *(f"{k}: {v}" for k, v in SECURITY_HEADERS.items())]
+        self.transport.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
+        self.transport.close()
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A connection died (reset, timed out ...): one line, not socketserver's traceback."""
-        log.info("%s connection dropped: %r", client_address[0], sys.exc_info()[1])
+def protocol_for(limits: Limits) -> type[GuardedH11Protocol]:
+    """The protocol class uvicorn instantiates per connection, with ``limits`` built in."""
+    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})
+
+
+def bind(host: str, port: int, backlog: int) -> socket.socket:
+    """A TCP socket listening on ``host``:``port`` (port 0: a free one), ``backlog`` deep.
+
+    It listens before uvicorn starts, so clients that connect meanwhile wait in the backlog.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def config(app: ASGIApp, limits: Limits) -> uvicorn.Config:
+    """uvicorn's settings for ``app``: the guarded protocol and the ``limits``."""
+    return uvicorn.Config(
+        app, http=protocol_for(limits), ws="none", lifespan="off", log_config=None,
+        access_log=False,  # numnet.app.serve.middleware.AccessLog writes one line per request
+        server_header=False, backlog=limits.backlog, timeout_keep_alive=limits.keep_alive,
+        h11_max_incomplete_event_size=limits.max_head, timeout_graceful_shutdown=5,
+    )
+
+
+def run(app: ASGIApp, sock: socket.socket, limits: Limits | None = None) -> None:
+    """Serve ``app`` on the listening ``sock`` until Ctrl-C or SIGTERM."""
+    uvicorn.Server(config(app, limits or Limits())).run(sockets=[sock])

@@ -28,19 +28,21 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-Augment = Callable[[NDArray, np.random.Generator], NDArray]
-Batch = tuple[NDArray, NDArray]
+Augment = Callable[[NDArray[Any], np.random.Generator], NDArray[Any]]
+Batch = tuple[NDArray[Any], NDArray[Any]]
+T = TypeVar("T")
 
 
 @contextmanager
 def epoch_batches(
-    x: NDArray,
-    y: NDArray,
-    perm: NDArray,
+    x: NDArray[Any],
+    y: NDArray[Any],
+    perm: NDArray[np.integer[Any]],
     batch_size: int,
     start: int = 0,
     augment: Augment | None = None,
@@ -83,7 +85,7 @@ def epoch_batches(
         batches.close()
 
 
-class Ahead:
+class Ahead(Generic[T]):
     """Iterate over ``items`` while a background thread computes the next item.
 
     An exception raised while computing an item is raised again by ``next`` in the
@@ -92,14 +94,14 @@ class Ahead:
 
     _END = object()
 
-    def __init__(self, items: Iterator[object]) -> None:
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+    def __init__(self, items: Iterator[T]) -> None:
+        self._queue: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=1)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(items,), daemon=True,
                                         name="numnet-batches")
         self._thread.start()
 
-    def _run(self, items: Iterator[object]) -> None:
+    def _run(self, items: Iterator[T]) -> None:
         try:
             for item in items:
                 if not self._put((item, None)):
@@ -119,17 +121,17 @@ class Ahead:
                 pass
         return False
 
-    def __iter__(self) -> Ahead:
+    def __iter__(self) -> Ahead[T]:
         return self
 
-    def __next__(self) -> object:
+    def __next__(self) -> T:
         item, error = self._queue.get()
         if error is not None:
             raise error
         if item is self._END:
             self._queue.put((self._END, None))  # later calls end too
             raise StopIteration
-        return item
+        return cast(T, item)  # anything but _END is an item
 
     def close(self) -> None:
         """Stop the background thread and wait for it (it finishes the item in progress)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -31,7 +32,8 @@ class Span:
 
 def spans(shapes: Sequence[Mapping[str, Shape]]) -> tuple[list[Span], int]:
     """Lay out the named arrays of every layer one after the other; (spans, total size)."""
-    out, offset = [], 0
+    out: list[Span] = []
+    offset = 0
     for i, named in enumerate(shapes):
         for name, shape in named.items():
             size = math.prod(shape)
@@ -49,10 +51,10 @@ class FlatBuffers:
     buffers : (B,) non-trainable state (running statistics)
     """
 
-    params: NDArray
-    grads: NDArray
-    decay: NDArray
-    buffers: NDArray
+    params: NDArray[Any]  # float32 (float64 for gradient checks), as are grads and buffers
+    grads: NDArray[Any]
+    decay: NDArray[np.bool_]
+    buffers: NDArray[Any]
     param_spans: list[Span]
     buffer_spans: list[Span]
 
@@ -79,10 +81,10 @@ class FlatBuffers:
             flat.decay[s.start : s.stop] = s.name in decayed[s.layer]
         return flat
 
-    def views(self, layer: int) -> dict[str, NDArray]:
+    def views(self, layer: int) -> dict[str, NDArray[Any]]:
         """Layer ``layer``'s arrays as views: each parameter, its gradient ("d" + name), and
         each buffer, shaped as declared."""
-        out = {}
+        out: dict[str, NDArray[Any]] = {}
         for spans_, flat in ((self.param_spans, self.params), (self.buffer_spans, self.buffers)):
             for s in spans_:
                 if s.layer == layer:

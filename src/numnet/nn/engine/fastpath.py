@@ -30,10 +30,10 @@ _ZERO = np.zeros((), np.float32)  # a 0-d array: the cheapest second operand of 
 class Step(NamedTuple):
     """out = v W + b, then max(out, 0) in place when ``relu``.  W : (d_in, d_out)."""
 
-    W: NDArray
-    b: NDArray
+    W: NDArray[np.float32]
+    b: NDArray[np.float32]
     relu: bool
-    out: NDArray
+    out: NDArray[np.float32]
 
 
 class Steppable(Protocol):
@@ -49,7 +49,7 @@ def plan(layers: Iterable[Steppable]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def run(steps: tuple[Step, ...], v: NDArray) -> NDArray:
+def run(steps: tuple[Step, ...], v: NDArray[np.float32]) -> NDArray[np.float32]:
     """v : (d,) float32 -> the last layer's outputs (k,), a reused array."""
     for W, b, relu, out in steps:
         np.matmul(v, W, out=out)

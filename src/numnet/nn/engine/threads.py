@@ -14,25 +14,44 @@ and restored when training ends; without it nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
-from typing import Any
+from typing import Protocol
+
+
+class _BlasLibrary(Protocol):
+    num_threads: int
+
+
+class _Selection(Protocol):
+    @property
+    def lib_controllers(self) -> Sequence[_BlasLibrary]: ...
+
+
+class _Controller(Protocol):
+    """What numnet uses of ``threadpoolctl.ThreadpoolController`` (which has no type hints)."""
+
+    def limit(self, *, limits: int, user_api: str) -> AbstractContextManager[object]: ...
+
+    def select(self, *, user_api: str) -> _Selection: ...
 
 
 @cache
-def _controller() -> Any:
+def _controller() -> _Controller | None:
     """threadpoolctl's view of the loaded BLAS libraries (found once), or None."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
-    return ThreadpoolController()
+    controller: _Controller = ThreadpoolController()
+    return controller
 
 
-def blas_threads(threads: int | None) -> AbstractContextManager[Any]:
+def blas_threads(threads: int | None) -> AbstractContextManager[object]:
     """Context manager: the BLAS uses at most ``threads`` threads inside; None changes nothing."""
     controller = _controller() if threads is not None else None
-    if controller is None:
+    if threads is None or controller is None:
         return nullcontext()
     return controller.limit(limits=int(threads), user_api="blas")
 

@@ -30,13 +30,17 @@ from numnet.nn.layer import Layer
 class ReLU(Layer):
     """y = max(x, 0); any shape."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         if training:  # only backward needs the mask
-            self.mask = np.greater(x, 0, out=scratch_like(self, "mask", x, bool))
-        return np.maximum(x, 0, out=scratch_like(self, "y", x))
+            self.mask = scratch_like(self, "mask", x, np.bool_)
+            np.greater(x, 0, out=self.mask)
+        y = scratch_like(self, "y", x)
+        np.maximum(x, 0, out=y)
+        return y
 
-    def backward(self, grad: NDArray) -> NDArray:
-        return np.multiply(grad, self.mask, out=grad)
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
+        np.multiply(grad, self.mask, out=grad)
+        return grad
 
     def inference_step(self, steps: list[Step]) -> bool:
         if not steps or steps[-1].relu:
@@ -51,14 +55,17 @@ class LeakyReLU(Layer):
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = float(alpha)
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self.negative = np.less_equal(x, 0, out=scratch_like(self, "negative", x, bool))
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
+        self.negative = scratch_like(self, "negative", x, np.bool_)
+        np.less_equal(x, 0, out=self.negative)
         y = scratch_like(self, "y", x)
         np.copyto(y, x)
-        return np.multiply(x, x.dtype.type(self.alpha), out=y, where=self.negative)
+        np.multiply(x, x.dtype.type(self.alpha), out=y, where=self.negative)
+        return y
 
-    def backward(self, grad: NDArray) -> NDArray:
-        return np.multiply(grad, grad.dtype.type(self.alpha), out=grad, where=self.negative)
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
+        np.multiply(grad, grad.dtype.type(self.alpha), out=grad, where=self.negative)
+        return grad
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
@@ -67,11 +74,12 @@ class LeakyReLU(Layer):
 class Tanh(Layer):
     """y = tanh(x); dy/dx = 1 - y^2."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        self.y = np.tanh(x, out=scratch_like(self, "y", x))
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
+        self.y = scratch_like(self, "y", x)
+        np.tanh(x, out=self.y)
         return self.y
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         d = np.multiply(self.y, self.y, out=scratch_like(self, "d", self.y))
         np.subtract(1, d, out=d)
         grad *= d
@@ -81,11 +89,11 @@ class Tanh(Layer):
 class Sigmoid(Layer):
     """y = 1 / (1 + e^-x) without overflow (``numnet.nn.functional.sigmoid``); dy/dx = y (1 - y)."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self.y = sigmoid(x)
         return self.y
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         d = np.subtract(1, self.y, out=scratch_like(self, "d", self.y))
         d *= self.y
         grad *= d

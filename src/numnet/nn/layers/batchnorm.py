@@ -29,6 +29,14 @@ from numnet.nn.layer import Layer, Shape
 class BatchNorm(Layer):
     """Normalise over the batch (per feature for (n, f), per channel for (n, c, h, w))."""
 
+    # views into the model's flat buffers, set by ``attach``: (c,) each
+    gamma: NDArray[Any]
+    beta: NDArray[Any]
+    dgamma: NDArray[Any]
+    dbeta: NDArray[Any]
+    running_mean: NDArray[Any]
+    running_var: NDArray[Any]
+
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5) -> None:
         self.momentum = float(momentum)
         self.eps = float(eps)
@@ -49,11 +57,11 @@ class BatchNorm(Layer):
     def buffer_shapes(self) -> dict[str, Shape]:
         return {"running_mean": (self.channels,), "running_var": (self.channels,)}
 
-    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray]:
+    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
         ones, zeros = np.ones(self.channels, np.float32), np.zeros(self.channels, np.float32)
         return {"gamma": ones, "beta": zeros, "running_mean": zeros, "running_var": ones}
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, f) or (n, c, h, w) -> y of the same shape."""
         b, axes = self.bshape, self.axes
         y = scratch_like(self, "y", x)
@@ -76,7 +84,7 @@ class BatchNorm(Layer):
         y += self.beta.reshape(b)
         return y
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         """g -> dx (computed in place over g)."""
         b, axes, xhat = self.bshape, self.axes, self.xhat
         np.sum(grad, axis=axes, out=self.dbeta)

@@ -37,7 +37,8 @@ ACTIVATIONS = (None, "relu")
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+    """k -> (k, k); (kh, kw) or [kh, kw] (as ``get_config`` writes it) -> (kh, kw)."""
+    return (int(v[0]), int(v[1])) if isinstance(v, tuple | list) else (int(v), int(v))
 
 
 class Conv2D(Layer):
@@ -55,11 +56,16 @@ class Conv2D(Layer):
     """
 
     decay = ("W",)
+    # views into the model's flat buffers, set by ``attach``
+    W: NDArray[Any]  # (kh, kw, c, f)
+    b: NDArray[Any]  # (f,)
+    dW: NDArray[Any]
+    db: NDArray[Any]
 
     def __init__(
         self,
         filters: int,
-        kernel_size: int | tuple[int, int] = 3,
+        kernel_size: int | tuple[int, int] | list[int] = 3,
         stride: int = 1,
         padding: int = 0,
         init: str = "he",
@@ -88,13 +94,13 @@ class Conv2D(Layer):
         c = self.input_shape[0]
         return {"W": (self.kh, self.kw, c, self.filters), "b": (self.filters,)}
 
-    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray]:
+    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
         shape = self.param_shapes()["W"]
         k = self.kh * self.kw
         W = init_weights(self.init, shape, k * shape[2], k * self.filters, rng)
         return {"W": W, "b": np.zeros(self.filters, np.float32)}
 
-    def _padded(self, x: NDArray) -> NDArray:
+    def _padded(self, x: NDArray[Any]) -> NDArray[Any]:
         """x : (n, h, w, c) -> (n, h + 2p, w + 2p, c); the reused buffer's border stays 0."""
         p = self.padding
         if p == 0:
@@ -108,7 +114,7 @@ class Conv2D(Layer):
         xp[:, p : p + h, p : p + w] = x
         return xp
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
         xp = self._padded(to_channels_last(x))
         n, c = xp.shape[0], xp.shape[3]
@@ -123,13 +129,13 @@ class Conv2D(Layer):
             self._out = out
         return to_channels_first(out.reshape(n, oh, ow, f))
 
-    def backward(self, grad: NDArray) -> NDArray | None:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
         n, oh, ow, kh, kw, c = self._cols.shape
         f = self.filters
         g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
-            alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, bool))
+            alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
         ones = scratch(self, "ones", (g.shape[0],), g.dtype)
         ones.fill(1)

@@ -30,18 +30,22 @@ class Dropout(Layer):
             raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
         self.rate = float(rate)
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self.active = training and self.rate > 0
         if not self.active:
             return x
+        if self.rng is None:
+            raise RuntimeError("Dropout draws from layer.rng: set it (Sequential sets model.rng)")
         u = self.rng.random(dtype=x.dtype, out=scratch(self, "u", x.shape, x.dtype))
-        self.keep = np.greater_equal(u, self.rate, out=scratch_like(self, "keep", x, bool))
+        self.keep = scratch_like(self, "keep", x, np.bool_)
+        np.greater_equal(u, self.rate, out=self.keep)
         self.scale = x.dtype.type(1 / (1 - self.rate))
-        y = np.multiply(x, self.keep, out=scratch_like(self, "y", x))
+        y = scratch_like(self, "y", x)
+        np.multiply(x, self.keep, out=y)
         y *= self.scale
         return y
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         if self.active:
             np.multiply(grad, self.keep, out=grad)
             grad *= self.scale

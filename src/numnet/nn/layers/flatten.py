@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from numpy.typing import NDArray
 
@@ -17,10 +18,10 @@ class Flatten(Layer):
         self.input_shape = tuple(input_shape)
         return (math.prod(input_shape),)
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         return grad.reshape(grad.shape[0], *self.input_shape)
 
     def inference_step(self, steps: list[Step]) -> bool:

@@ -30,8 +30,10 @@ products ``dout @ W[i, j].T`` in one batched ``np.matmul``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from numnet.core.scratch import scratch
 
@@ -51,8 +53,8 @@ def offset_slice(offset: int, count: int, stride: int) -> slice:
 
 
 def im2col(
-    xp: NDArray, kh: int, kw: int, stride: int = 1, out: NDArray | None = None
-) -> NDArray:
+    xp: NDArray[Any], kh: int, kw: int, stride: int = 1, out: NDArray[Any] | None = None
+) -> NDArray[Any]:
     """Copy every (kh, kw) window of ``xp`` into one row.
 
     xp  : (n, H, W, c) padded input, channels last (any strides)
@@ -80,11 +82,11 @@ def im2col(
 
 
 def col2im(
-    dcols: NDArray,
+    dcols: NDArray[Any],
     padded_shape: tuple[int, int, int, int],
     stride: int = 1,
-    out: NDArray | None = None,
-) -> NDArray:
+    out: NDArray[Any] | None = None,
+) -> NDArray[Any]:
     """Adjoint of ``im2col``: add each window entry back to the pixel it came from.
 
     dcols        : (kh, kw, n, oh, ow, c) gradient with respect to the windows, offset-first
@@ -104,7 +106,7 @@ def col2im(
     return out
 
 
-def to_channels_last(x: NDArray) -> NDArray:
+def to_channels_last(x: NDArray[Any]) -> NDArray[Any]:
     """(n, c, h, w) -> C-contiguous (n, h, w, c).
 
     Free (no copy) when ``x`` is already channels-last in memory, as the outputs of
@@ -112,22 +114,26 @@ def to_channels_last(x: NDArray) -> NDArray:
     array of NCHW *shape* whose memory is NHWC (PyTorch calls this "channels_last").
     Elementwise layers between them (ReLU, ...) keep that memory order.
     """
-    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    return np.ascontiguousarray(np.transpose(x, (0, 2, 3, 1)))
 
 
-def to_channels_first(x: NDArray) -> NDArray:
+def to_channels_first(x: NDArray[Any]) -> NDArray[Any]:
     """(n, h, w, c) -> (n, c, h, w) view, without copying (the inverse of the above)."""
-    return x.transpose(0, 3, 1, 2)
+    return np.transpose(x, (0, 3, 1, 2))
 
 
-def is_channels_last(x: NDArray) -> bool:
+def is_channels_last(x: NDArray[Any]) -> bool:
     """True when the (n, c, h, w) array ``x`` is laid out in memory as (n, h, w, c)."""
     return x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 def layout_scratch(
-    owner: object, name: str, shape: tuple[int, int, int, int], dtype: type, channels_last: bool
-) -> NDArray:
+    owner: object,
+    name: str,
+    shape: tuple[int, int, int, int],
+    dtype: DTypeLike,
+    channels_last: bool,
+) -> NDArray[Any]:
     """A reused (n, c, h, w) work array (``nn.scratch``), channels-last in memory if asked."""
     if not channels_last:
         return scratch(owner, name, shape, dtype)

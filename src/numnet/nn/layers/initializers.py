@@ -17,9 +17,11 @@ INITIALIZERS = ("he", "xavier", "lecun")
 
 def init_weights(
     name: str, shape: tuple[int, ...], fan_in: int, fan_out: int, rng: np.random.Generator
-) -> NDArray:
+) -> NDArray[np.float32]:
     """Normal weights of ``shape`` scaled by the rule ``name`` (one of ``INITIALIZERS``)."""
     variance = {"he": 2 / fan_in, "xavier": 2 / (fan_in + fan_out), "lecun": 1 / fan_in}
     if name not in variance:
         raise ValueError(f"unknown init {name!r}; choose one of {', '.join(INITIALIZERS)}")
-    return rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(variance[name]))
+    w = rng.standard_normal(shape, dtype=np.float32)
+    w *= np.float32(np.sqrt(variance[name]))
+    return w

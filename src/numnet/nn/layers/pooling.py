@@ -23,10 +23,11 @@ of each window receives the gradient.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from numnet.nn.layer import Layer, Shape
 from numnet.nn.layers.im2col import (
@@ -57,7 +58,7 @@ class _Pool2D(Layer):
             raise ValueError(f"{type(self).__name__}: window {k} does not fit input {h}x{w}")
         return self.output_shape
 
-    def _offsets(self):
+    def _offsets(self) -> Iterator[tuple[int, tuple[slice, slice]]]:
         """Yield (t, (row slice, col slice)) for every kernel offset, t = i*k + j."""
         _, oh, ow = self.output_shape
         k, s = self.pool_size, self.stride
@@ -65,21 +66,23 @@ class _Pool2D(Layer):
             for j in range(k):
                 yield i * k + j, (offset_slice(i, oh, s), offset_slice(j, ow, s))
 
-    def _remember_layout(self, x: NDArray) -> None:
+    def _remember_layout(self, x: NDArray[Any]) -> None:
         self._n, self._channels_last = x.shape[0], is_channels_last(x)
 
-    def _work(self, name: str, shape: tuple[int, ...], dtype: type) -> NDArray:
-        """A reused (n, ...) array in the memory order of the forward input."""
-        return layout_scratch(self, name, (self._n, *shape), dtype, self._channels_last)
+    def _work(self, name: str, shape: Shape, dtype: DTypeLike) -> NDArray[Any]:
+        """A reused (n, c, h, w) array, shape = (c, h, w), in the memory order of the forward
+        input."""
+        c, h, w = shape
+        return layout_scratch(self, name, (self._n, c, h, w), dtype, self._channels_last)
 
-    def _like_input(self, grad: NDArray) -> NDArray:
+    def _like_input(self, grad: NDArray[Any]) -> NDArray[Any]:
         """grad in the memory order of the forward input: one copy of the small array here
         saves mixed-order (slow, strided) arithmetic on the large one."""
         if self._channels_last and not is_channels_last(grad):
             return to_channels_first(to_channels_last(grad))
         return grad
 
-    def _input_grad(self, dtype: np.dtype) -> NDArray:
+    def _input_grad(self, dtype: DTypeLike) -> NDArray[Any]:
         """(n, c, h, w) gradient buffer; zeroed unless the windows tile the input exactly."""
         dx = self._work("dx", self.input_shape, dtype)
         _, h, w = self.input_shape
@@ -96,7 +99,7 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     """out[n, c, y, x] = max over the k x k window at (s*y, s*x); gradient to its first max."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self._remember_layout(x)
         views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]  # (n, c, oh, ow)
         out = self._work("out", self.output_shape, x.dtype)
@@ -105,12 +108,12 @@ class MaxPool2D(_Pool2D):
             np.maximum(out, v, out=out)
         if training:
             # winner[t]: offset t holds the window's maximum and no earlier offset does.
-            taken = np.equal(views[0], out, out=self._work("taken", self.output_shape, bool))
-            w0 = self._work("w0", self.output_shape, bool)
+            taken = np.equal(views[0], out, out=self._work("taken", self.output_shape, np.bool_))
+            w0 = self._work("w0", self.output_shape, np.bool_)
             np.copyto(w0, taken)
             self._winner = [w0]
             for t, v in enumerate(views[1:-1], 1):
-                first = np.equal(v, out, out=self._work(f"w{t}", self.output_shape, bool))
+                first = np.equal(v, out, out=self._work(f"w{t}", self.output_shape, np.bool_))
                 first &= ~taken
                 taken |= first
                 self._winner.append(first)
@@ -118,7 +121,7 @@ class MaxPool2D(_Pool2D):
                 self._winner.append(np.logical_not(taken, out=taken))
         return out
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         grad = self._like_input(grad)
         dx = self._input_grad(grad.dtype)
         overlap = self.stride < self.pool_size
@@ -133,7 +136,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """out[n, c, y, x] = mean of the k x k window at (s*y, s*x)."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self._remember_layout(x)
         views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]
         out = self._work("out", self.output_shape, x.dtype)
@@ -143,7 +146,7 @@ class AvgPool2D(_Pool2D):
         out *= out.dtype.type(1 / self.pool_size**2)
         return out
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         g = self._like_input(grad) * grad.dtype.type(1 / self.pool_size**2)
         dx = self._input_grad(g.dtype)
         overlap = self.stride < self.pool_size
@@ -164,11 +167,12 @@ class GlobalAvgPool2D(Layer):
         self.input_shape = tuple(input_shape)
         return (input_shape[0],)
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self._n, self._channels_last = x.shape[0], is_channels_last(x)
-        return x.mean(axis=(2, 3), dtype=x.dtype)
+        means: NDArray[Any] = x.mean(axis=(2, 3), dtype=x.dtype)
+        return means
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         c, h, w = self.input_shape
         dx = layout_scratch(self, "dx", (self._n, c, h, w), grad.dtype, self._channels_last)
         np.multiply(grad[:, :, None, None], grad.dtype.type(1 / (h * w)), out=dx)

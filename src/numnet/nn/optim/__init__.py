@@ -16,7 +16,7 @@ from numnet.nn.optim.optimizer import Optimizer
 from numnet.nn.optim.schedules import Cosine, Schedule, StepDecay, Warmup, warmup_cosine
 from numnet.nn.optim.sgd import SGD
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
 def get_optimizer(optimizer: str | Optimizer, lr: float | None = None) -> Optimizer:
@@ -27,7 +27,8 @@ def get_optimizer(optimizer: str | Optimizer, lr: float | None = None) -> Optimi
         return optimizer
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[optimizer](**({} if lr is None else {"lr": lr}))
+    cls = OPTIMIZERS[optimizer]
+    return cls() if lr is None else cls(lr=lr)
 
 
 __all__ = [

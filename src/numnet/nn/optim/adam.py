@@ -30,6 +30,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015); ``weight_decay`` here is L2 added to the gradient."""
 
     state_names = ("M", "V")
+    M: NDArray[Any]  # (P,) state arrays, allocated by ``attach``
+    V: NDArray[Any]
 
     def __init__(
         self,
@@ -42,7 +44,7 @@ class Adam(Optimizer):
         super().__init__(lr, **kw)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def update(self, p: NDArray, g: NDArray, lr: float) -> None:
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
         M, V, f = self.M, self.V, p.dtype.type
         b1, b2, k = self.beta1, self.beta2, self.iterations
         if self.decoupled and self.weight_decay:  # AdamW: shrink before the Adam step

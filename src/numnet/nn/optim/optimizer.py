@@ -67,6 +67,8 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of ``flat.params`` from ``flat.grads`` (the gradients may be modified)."""
+        if self.flat is None:
+            raise RuntimeError(f"{type(self).__name__}.step() before attach(flat)")
         p, g, scratch = self.flat.params, self.flat.grads, self.scratch
         if self.clipnorm is not None:
             norm = math.sqrt(float(np.dot(g, g)))
@@ -80,7 +82,8 @@ class Optimizer:
         self.iterations += 1
         self.update(p, g, lr)
 
-    def update(self, p: NDArray, g: NDArray, lr: float) -> None:
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
+        """The optimizer's own rule: change ``p`` in place from ``g`` (which it may overwrite)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:

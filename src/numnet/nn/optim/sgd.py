@@ -18,6 +18,8 @@ from numnet.nn.optim.optimizer import Optimizer
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
+    velocity: NDArray[Any]  # (P,) state, allocated by ``attach`` when momentum is used
+
     def __init__(
         self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **kw: Any
     ) -> None:
@@ -25,7 +27,7 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.state_names = ("velocity",) if momentum else ()
 
-    def update(self, p: NDArray, g: NDArray, lr: float) -> None:
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
         step, f = self.scratch, p.dtype.type
         if not self.momentum:
             np.multiply(g, f(lr), out=step)

@@ -96,7 +96,7 @@ function pump() {
   inFlight = true;
   lastSent = performance.now();
   const gen = generation;
-  fetch("/api/predict", {
+  fetch("api/predict", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ image: pad.toDataURL("image/png") }),
@@ -192,7 +192,7 @@ ctx.lineJoin = "round";
 ctx.strokeStyle = INK;
 clearPad();
 
-fetch("/api/health")
+fetch("api/health")
   .then((r) => r.json())
   .then((h) => {
     document.getElementById("model").textContent = h.model;
