@@ -109,7 +109,7 @@ def test_verbose_means_what_keras_means(capsys):
     lines = [s for s in screens if "|" not in s]
     assert out == "" and any(s.startswith("epoch 1/2: ") for s in bars)
     assert [s[:10] for s in lines] == ["epoch 1/2 ", "epoch 2/2 "]
-    assert all("val_loss 0." in s and "val_acc 0." in s for s in lines)
+    assert all("  val_loss " in s and "  val_acc " in s for s in lines)
     model().fit(x, y, epochs=2, verbose=2, validation_split=0.2)
     out, err = capsys.readouterr()
     lines = err.splitlines()
