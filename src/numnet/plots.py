@@ -2,12 +2,13 @@
 
 Each function builds and returns a Matplotlib ``Figure``; nothing here reads data or
 decides what to draw beyond the arrays it is given.  ``save_figure`` writes a figure to a
-PNG atomically (through ``numnet.core.atomic``).  The figures are not left open in pyplot (its
-list of figures to show), so long runs do not pile them up, and in a notebook a figure
-shows once, as the cell's value: pyplot would show it a second time at the end of the
-cell.  ``plt.show()`` does not show them; display one with ``IPython.display.display(fig)``
-or save it.  Matplotlib is imported here only, on first use, so ``import numnet`` stays light;
-without a display (a server, CI) the non-interactive Agg backend is chosen.
+PNG atomically (through ``numnet.core.atomic``) and closes it, so long runs do not pile up
+open figures; ``show`` shows one now.  Matplotlib is imported here only, on first use, so
+``import numnet`` stays light; without a display (a server, CI) the non-interactive Agg
+backend is chosen.
+
+In a notebook (Matplotlib's inline backend) a figure shows once, as the cell's value: it is
+not left open in pyplot, which would show it a second time when the cell ends.
 """
 
 from __future__ import annotations
@@ -43,21 +44,41 @@ def _pyplot() -> Any:
     return plt
 
 
-def _subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-    """``plt.subplots`` for a figure that pyplot does not keep open (see the module docstring).
+def _inline() -> bool:
+    """True in a notebook: Matplotlib draws figures into the cell's output."""
+    import matplotlib
 
-    pyplot is still imported, so a notebook's inline backend registers how to draw figures."""
+    return "inline" in matplotlib.get_backend().lower()
+
+
+def _subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """``plt.subplots``; in a notebook the figure is then let go by pyplot, so that it shows
+    once, as the cell's value (see the module docstring)."""
     plt = _pyplot()
     fig, axes = plt.subplots(*args, **kwargs)
-    plt.close(fig)
+    if _inline():
+        plt.close(fig)
     return fig, axes
 
 
+def show(fig: Figure) -> None:
+    """Show ``fig`` now: in a notebook's output, else in pyplot's window (``plt.show()``)."""
+    if _inline():
+        from IPython.display import display
+
+        display(fig)
+    else:
+        _pyplot().show()
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` to ``path`` as a PNG (atomically) and return the path."""
+    """Write ``fig`` to ``path`` as a PNG (atomically), close it, and return the path."""
     path = Path(path)
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=DPI)
+    try:
+        with atomic_write(path) as f:
+            fig.savefig(f, format="png", dpi=DPI)
+    finally:
+        _pyplot().close(fig)
     return path
 
 
