@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numnet.data.augment import Augmenter, bilinear_sample, elastic_fields, gaussian_matrix
+from numnet.data.augment import (
+    Augmenter,
+    bilinear_sample,
+    change_thickness,
+    elastic_fields,
+    gaussian_matrix,
+    grey_morphology,
+    handwriting,
+)
 
 
 @pytest.fixture
@@ -94,3 +102,59 @@ def test_reused_work_arrays_change_nothing(images):
     np.testing.assert_array_equal(Augmenter(elastic_alpha=34.0)(images, np.random.default_rng(1)),
                                   kept)
     assert not np.array_equal(second, kept)
+
+
+def _morphology_by_shifts(x: np.ndarray, op) -> np.ndarray:
+    """Reference 3x3 grey morphology: the extremum of the nine shifted copies, zeros outside."""
+    n, h, w = x.shape
+    padded = np.zeros((n, h + 2, w + 2), x.dtype)
+    padded[:, 1:-1, 1:-1] = x
+    shifted = [padded[:, dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+    return op.reduce(np.stack(shifted), axis=0)
+
+
+@pytest.mark.parametrize("op", [np.maximum, np.minimum])
+def test_grey_morphology_is_the_3x3_extremum(op):
+    x = np.random.default_rng(5).random((4, 9, 11), dtype=np.float32)
+    np.testing.assert_array_equal(grey_morphology(x, op), _morphology_by_shifts(x, op))
+
+
+def test_a_dot_dilates_to_a_square_and_the_square_erodes_back():
+    x = np.zeros((1, 9, 9), np.float32)
+    x[0, 4, 4] = 1
+    square = grey_morphology(x, np.maximum).copy()
+    assert square.sum() == 9 and square[0, 3:6, 3:6].all()
+    np.testing.assert_array_equal(grey_morphology(square, np.minimum), x)
+
+
+def test_thickness_changes_ink_and_keeps_the_darkest_value(images):
+    x = images[:, 0]
+    out = change_thickness(x, np.random.default_rng(6), 1.0)
+    assert out.shape == x.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1 + 1e-6
+    np.testing.assert_allclose(out.max(axis=(1, 2)), x.max(axis=(1, 2)), rtol=1e-6)
+    ink, before = out.sum(axis=(1, 2)), x.sum(axis=(1, 2))
+    thicker, thinner = ink > before * 1.01, ink < before * 0.99
+    assert thicker.sum() >= 3 and thinner.sum() >= 3  # both ways, at random
+    dilated = _morphology_by_shifts(x, np.maximum)
+    # a thickened image lies between the image and its dilation
+    assert np.all(out[thicker] <= dilated[thicker] + 1e-6)
+    assert np.all(out[thicker] >= x[thicker] - 1e-6)
+
+
+def test_thickness_zero_leaves_the_random_stream_and_result_as_before(images):
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    a = Augmenter(elastic_alpha=20)(images, rng_a)
+    b = Augmenter(elastic_alpha=20, thickness=0.0)(images, rng_b)
+    np.testing.assert_array_equal(a, b)
+    assert rng_a.random() == rng_b.random()
+    c = Augmenter(elastic_alpha=20, thickness=0.5)(images, np.random.default_rng(9))
+    assert not np.array_equal(a, c)
+
+
+def test_handwriting_augmentation_is_seeded_and_refuses_thickness_above_one(images):
+    aug = Augmenter(**handwriting())
+    np.testing.assert_array_equal(aug(images, np.random.default_rng(3)),
+                                  aug(images, np.random.default_rng(3)))
+    with pytest.raises(ValueError, match="thickness"):
+        Augmenter(thickness=1.5)

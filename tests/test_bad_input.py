@@ -8,17 +8,22 @@ the data, imaging and serve tests.)
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import pickle
 import socket
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from numnet.app.cli import main
+from numnet.files import archive
 from numnet.files import model_file as io
 from numnet.nn import Dense, ReLU, Sequential
 from realdata import mnist_dir
@@ -99,10 +104,14 @@ def test_folder_instead_of_model_file(folder, capsys) -> None:
 
 
 def test_unreadable_model_file(folder, capsys, monkeypatch) -> None:
-    def denied(path, *args, **kwargs):
-        raise PermissionError(13, "Permission denied", os.fspath(path))
+    real_open = os.open
 
-    monkeypatch.setattr(io, "open", denied, raising=False)  # root reads any file despite chmod
+    def denied(name, *args, **kwargs):
+        if os.path.basename(name) == "good.npz":
+            raise PermissionError(13, "Permission denied", os.fspath(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)  # root reads any file despite chmod
     refused(folder, capsys, ["evaluate", "good.npz", "--data", NO_DATA], "cannot read")
 
 
@@ -143,7 +152,7 @@ def test_resume_without_checkpoint_dir(folder, capsys) -> None:
 
 def test_damaged_checkpoint(folder, capsys) -> None:
     (folder / "ck").mkdir()
-    (folder / "ck" / "step-000000004.npz").write_bytes(b"PK\x03\x04 cut short")
+    (folder / "ck" / "step-000000004-0123abcd.npz").write_bytes(b"PK\x03\x04 cut short")
     argv = ["train", "--checkpoint-dir", "ck", "--resume", "--data", NO_DATA]
     refused(folder, capsys, argv, "truncated or corrupt")
 
@@ -156,7 +165,7 @@ def evaluate(folder: Path, capsys, name: str, match: str) -> None:
 
 
 def rewrite(path: Path, change) -> None:
-    arrays, meta = io.read_archive(path)
+    arrays, meta = archive.read_archive(path)
     change(arrays, meta)
     blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with open(path, "wb") as f:
@@ -184,7 +193,9 @@ def test_model_from_a_newer_numnet(folder, capsys) -> None:
 
 def test_model_with_mismatched_shapes(folder, capsys) -> None:
     rewrite(folder / "good.npz", lambda a, m: a.update(params=a["params"][:-10]))
-    evaluate(folder, capsys, "good.npz", "float32[6360] but the description says")
+    evaluate(
+        folder, capsys, "good.npz", "array 'params' is float32[6360] but the description lists"
+    )
 
 
 def test_model_with_an_unknown_layer(folder, capsys) -> None:
@@ -233,7 +244,119 @@ def test_checkpoint_with_damaged_settings(folder, capsys) -> None:
     from numnet.nn import TrainState
 
     model = Sequential([Dense(8), ReLU(), Dense(10)], seed=0)
-    path = folder / "ck" / "step-000000001.npz"
-    checkpoint.save(path, model, TrainState(), {"arch": "mlp", "epochs": "many"})
+    path = folder / "ck" / "step-000000001-0123abcd.npz"
+    checkpoint.save(path, model, TrainState(), {"arch": "mlp", "epochs": "many"}, "0123abcd")
     argv = ["train", "--checkpoint-dir", "ck", "--resume", "--data", NO_DATA]
     refused(folder, capsys, argv, "the checkpoint's run settings are damaged")
+
+
+# --------------------------------------------------------------------------- outputs (issue 14)
+
+
+def digit_png(path: Path) -> Path:
+    """A photo-like PNG of a thick dark stroke on light paper: one digit for ``predict``."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (120, 160), 235)
+    ImageDraw.Draw(image).line([(60, 20), (60, 140)], fill=20, width=14)
+    image.save(path)
+    return path
+
+
+def test_predict_show_never_overwrites_the_input_image(folder, capsys) -> None:
+    digit_png(folder / "digit.png")
+    refused(folder, capsys, ["predict", "good.npz", "digit.png", "--show", "."], "also an input")
+
+
+def test_evaluate_confusion_never_overwrites_its_data(folder, capsys) -> None:
+    (folder / "good.confusion.png").write_bytes(b"the user's data, oddly named")
+    argv = ["evaluate", "good.npz", "--confusion", "--data", "good.confusion.png"]
+    refused(folder, capsys, argv, "--out-dir good.confusion.png is also an input of this command")
+
+
+def test_train_out_never_overwrites_the_data(folder, capsys) -> None:
+    (folder / "mnist.npz").write_bytes(b"the user's data")
+    argv = ["train", "--out", "mnist.npz", "--data", "mnist.npz"]
+    refused(folder, capsys, argv, "--out mnist.npz is also an input")
+
+
+def special(folder: Path, kind: str) -> str:
+    """An output path that is not a plain writable file: what ``kind`` says."""
+    target = folder / f"{kind}.out"
+    if kind == "symlink":
+        (folder / "elsewhere.npz").write_bytes(b"someone's file")
+        target.symlink_to(folder / "elsewhere.npz")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a second /dev/null
+    else:
+        target.write_bytes(b"keep me")
+        target.chmod(0o444)
+    return target.name
+
+
+KINDS = ["symlink", "fifo", "device", "read-only"]
+SAYS = {"symlink": "symbolic link", "fifo": "not a regular file", "device": "not a regular file",
+        "read-only": "read-only"}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_train_out_must_be_a_regular_file(folder, capsys, kind) -> None:
+    if kind == "device" and os.geteuid() != 0:
+        pytest.skip("creating a device node needs root")
+    name = special(folder, kind)
+    refused(folder, capsys, ["train", "--out", name, "--data", NO_DATA], SAYS[kind])
+    assert os.path.lexists(folder / name)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_evaluate_confusion_must_be_a_regular_file(folder, capsys, kind) -> None:
+    if kind == "device" and os.geteuid() != 0:
+        pytest.skip("creating a device node needs root")
+    (folder / "out").mkdir()
+    name = special(folder / "out", kind)
+    (folder / "out" / name).rename(folder / "out" / "good.confusion.png")
+    argv = ["evaluate", "good.npz", "--confusion", "--out-dir", "out", "--data", NO_DATA]
+    refused(folder, capsys, argv, SAYS[kind])
+
+
+def test_show_out_dir_pictures_must_be_regular_files(folder, capsys) -> None:
+    (folder / "elsewhere.png").write_bytes(b"someone's picture")
+    (folder / "prediction_0.png").symlink_to(folder / "elsewhere.png")
+    argv = ["show", "good.npz", "--out-dir", ".", "--data", NO_DATA]
+    refused(folder, capsys, argv, "--out-dir prediction_0.png is a symbolic link")
+
+
+def test_a_full_disk_names_the_file(folder, capsys, monkeypatch) -> None:
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)  # where a full disk shows on many file systems
+    (folder / "out").mkdir()
+    argv = ["evaluate", "good.npz", "--confusion", "--out-dir", "out", "--data", mnist_dir()]
+    err = refused(folder, capsys, argv, "No space left on device")
+    assert "good.confusion.png" in err
+
+
+def test_out_of_memory_in_evaluate_is_one_line(folder) -> None:
+    """A small file whose model needs ~50 GB of activations per batch: MemoryError, under a
+    2 GB address-space limit so that it happens on any machine."""
+    from numnet.nn import Conv2D, GlobalAvgPool2D
+
+    wide = Sequential([Conv2D(1 << 17, 3, padding=1), GlobalAvgPool2D(), Dense(10)],
+                      input_shape=(28, 28, 1), seed=0)  # fmt: skip
+    io.save(wide, folder / "wide.npz")
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from numnet.app.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "evaluate", "wide.npz", "--data", mnist_dir()],
+        cwd=folder, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-800:]
+    assert done.stderr.count("\n") == 1 and "not enough memory" in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 
 from numnet.app.cli import main
-from numnet.core.errors import ModelFileError
-from numnet.files import checkpoint
+from numnet.core.errors import ModelFileError, NumnetError
+from numnet.files import archive, checkpoint
 from numnet.files import model_file as io
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
 from numnet.nn.callbacks import Callback
@@ -79,12 +80,20 @@ def test_resume_is_bit_identical(tmp_path, reference, stop, every) -> None:
     assert saved.args == {"run": 1}
 
 
+def dead_pid() -> int:
+    """The pid of a process that has exited."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return int(done.stdout)
+
+
 def test_keeps_the_newest_and_cleans_half_writes(tmp_path) -> None:
-    (tmp_path / ".step-000000001.npz.abc.tmp").write_bytes(b"half a checkpoint")
     saver = checkpoint.Checkpointer(tmp_path, {}, every=2, keep=2)
+    half = tmp_path / f".step-000000001-{saver.run}.npz.numnet-{dead_pid()}-0123abcd.tmp"
+    half.write_bytes(b"half a checkpoint")
     fit(build(), optimizer=optimizer(), callbacks=[saver])
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["step-000000026.npz", "step-000000027.npz"]
+    assert names == [f"step-000000026-{saver.run}.npz", f"step-000000027-{saver.run}.npz"]
 
 
 def test_damaged_newest_falls_back(tmp_path) -> None:
@@ -94,7 +103,7 @@ def test_damaged_newest_falls_back(tmp_path) -> None:
     newest.write_bytes(newest.read_bytes()[:1000])
     assert checkpoint.latest(tmp_path).path == older
     older.write_bytes(b"nothing")
-    with pytest.raises(ModelFileError, match="step-000000003.npz"):
+    with pytest.raises(ModelFileError, match=f"step-000000003-{saver.run}.npz"):
         checkpoint.latest(tmp_path)
 
 
@@ -102,14 +111,14 @@ def test_tampered_position_is_refused(tmp_path) -> None:
     saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
     fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
     (path,) = checkpoint.checkpoints(tmp_path)
-    arrays, meta = io.read_archive(path)
+    arrays, meta = archive.read_archive(path)
     meta["state"]["epoch"] = -1
-    io.write_archive(path, arrays, meta)
+    archive.write_archive(path, arrays, meta)
     with pytest.raises(ModelFileError, match="training position"):
         checkpoint.load(path)
     meta["state"]["epoch"] = 0
     meta["rng"] = {"bit_generator": "MT19937", "state": 5}
-    io.write_archive(path, arrays, meta)
+    archive.write_archive(path, arrays, meta)
     with pytest.raises(ModelFileError, match="random-generator state"):
         checkpoint.load(path)
 
@@ -194,3 +203,101 @@ def test_divergence_keeps_the_previous_model(tmp_path, capsys) -> None:
     assert "diverged at epoch 1, step" in message and "--lr" in message
     assert out.read_bytes() == b"the previous, good model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def tamper(path: Path, change) -> None:
+    """Rewrite a checkpoint with ``change(meta)`` applied to its description."""
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(arrays.pop("meta").tobytes())
+    change(meta)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+
+
+def test_negative_optimizer_iterations_are_refused(tmp_path) -> None:
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
+    (path,) = checkpoint.checkpoints(tmp_path)
+    tamper(path, lambda meta: meta["optimizer"].update(iterations=-5))
+    with pytest.raises(ModelFileError, match="optimizer state is damaged") as err:
+        checkpoint.load(path)
+    assert "\n" not in str(err.value)
+
+
+def test_a_checkpoint_whose_model_is_not_10_classes_is_refused(tmp_path) -> None:
+    model = Sequential([Dense(8), ReLU(), Dense(355)], seed=0)
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    model.fit(*data(), epochs=1, batch_size=BATCH, verbose=0, callbacks=[saver, StopAt(3)])
+    (path,) = checkpoint.checkpoints(tmp_path)
+    with pytest.raises(ModelFileError, match="not the 10 digit classes"):
+        checkpoint.load(path)
+
+
+def test_keep_counts_only_the_runs_own_checkpoints(tmp_path) -> None:
+    first = checkpoint.Checkpointer(tmp_path, {}, every=3, keep=5)
+    fit(build(), optimizer=optimizer(), callbacks=[first, StopAt(7)])
+    mine = checkpoint.checkpoints(tmp_path)
+    second = checkpoint.Checkpointer(tmp_path, {}, every=3, keep=5, run=first.run)
+    assert checkpoint.checkpoints(tmp_path, second.run) == mine
+    assert checkpoint.checkpoints(tmp_path, checkpoint.new_run_id()) == []
+
+
+def test_a_new_run_never_mixes_with_another_runs_checkpoints(tmp_path, capsys) -> None:
+    """A new run (no --resume) in a folder of an earlier run's checkpoints: one line, exit 2,
+    and none of the earlier files deleted (they used to count against ``keep``)."""
+    ck = tmp_path / "ck"
+    saver = checkpoint.Checkpointer(ck, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(7)])
+    before = sorted(ck.iterdir())
+    assert main(train_args(tmp_path, epochs=1)) == 2
+    err = capsys.readouterr().err
+    assert "holds checkpoints of another run" in err and "--resume" in err
+    assert sorted(ck.iterdir()) == before and not (tmp_path / "m.npz").exists()
+
+
+def test_resume_refuses_a_folder_of_several_runs(tmp_path) -> None:
+    for _ in range(2):
+        saver = checkpoint.Checkpointer(tmp_path, {}, every=3, run=checkpoint.new_run_id())
+        saver.on_train_begin = lambda model, state: None  # as if written by two processes
+        fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
+    with pytest.raises(NumnetError, match="several runs"):
+        checkpoint.latest(tmp_path)
+
+
+def test_a_renamed_checkpoint_is_refused(tmp_path) -> None:
+    saver = checkpoint.Checkpointer(tmp_path, {}, every=3)
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(3)])
+    (path,) = checkpoint.checkpoints(tmp_path)
+    other = path.with_name(f"step-000000003-{checkpoint.new_run_id()}.npz")
+    path.rename(other)
+    with pytest.raises(ModelFileError, match="renamed or copied"):
+        checkpoint.load(other)
+
+
+def test_resume_never_writes_where_the_checkpoint_says(tmp_path) -> None:
+    """A checkpoint claiming ``out: victim.txt``: resuming must leave that file alone."""
+    assert main(train_args(tmp_path, epochs=1)) == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("an unrelated file")
+    newest = checkpoint.checkpoints(tmp_path / "ck")[-1]
+    tamper(newest, lambda meta: meta["args"].update(out=str(victim), epochs=2))
+    resume = ["train", "--checkpoint-dir", str(tmp_path / "ck"), "--resume", "--data", mnist_dir()]
+    main(resume)
+    assert victim.read_text() == "an unrelated file"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_checkpoint_like_ctrl_c(tmp_path, signum) -> None:
+    proc = start(train_args(tmp_path, epochs=40))
+    wait_for_checkpoint(tmp_path / "ck", proc)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signum, err[-500:]
+    assert "checkpoint saved" in err and "--resume" in err
+    saved = checkpoint.latest(tmp_path / "ck")
+    assert saved is not None and saved.state.epoch < 40

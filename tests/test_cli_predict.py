@@ -55,7 +55,7 @@ class TemplateModel:
 
 @pytest.fixture
 def files(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli_predict, "load", lambda path: TemplateModel())
+    monkeypatch.setattr(cli_predict, "load_model", lambda path: TemplateModel())
     paths = {}
     for label, size, dark, fmt in [
         (0, 64, True, "png"),
@@ -74,6 +74,35 @@ def test_prints_label_and_confidence_per_image(files, capsys):
     assert len(lines) == 3
     for line, (label, path) in zip(lines, files.items(), strict=True):
         assert line.startswith(f"{path}: {label} (") and line.endswith("%)")
+
+
+@pytest.mark.parametrize(
+    ("flags", "model"),
+    [([], None), (["--model", "m.npz"], "m.npz"), (["other.pkl"], "other.pkl")],
+)
+def test_the_model_is_the_shipped_one_unless_given(files, monkeypatch, capsys, flags, model):
+    """No model: the shipped one (None); --model MODEL, or the old positional form."""
+    asked = []
+    monkeypatch.setattr(
+        cli_predict, "load_model", lambda path: asked.append(path) or TemplateModel()
+    )
+    image = str(files[4])
+    argv = ["predict", *flags, image] if flags[:1] != ["--model"] else ["predict", image, *flags]
+    assert main([*argv, "--json"]) == 0
+    assert asked == [model]
+    (r,) = json.loads(capsys.readouterr().out)["predictions"]
+    assert r["file"] == image and r["label"] == 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["m.npz", "x.png", "--model", "n.npz"], "two models given"),
+     (["m.npz"], "give the images to read after it")],
+)
+def test_model_given_twice_or_no_image_is_one_line(files, capsys, argv, message):
+    assert main(["predict", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
 
 
 def test_top_k_and_json(files, capsys):

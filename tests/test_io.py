@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from numnet.core.errors import ModelFileError
+from numnet.files import archive
 from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
@@ -54,7 +56,7 @@ def rewrite(path: Path, arrays: dict, meta: dict | None) -> Path:
 
 
 def parts(path: Path) -> tuple[dict, dict]:
-    return io.read_archive(path)
+    return archive.read_archive(path)
 
 
 def loads_or_refuses(path: Path) -> None:
@@ -120,7 +122,7 @@ def test_twolayer_pickle_loads(tmp_path: Path) -> None:
 def test_wrong_shape(saved: Path) -> None:
     arrays, meta = parts(saved)
     arrays["params"] = arrays["params"][:-5]
-    refused(rewrite(saved, arrays, meta), "holds .* values but the architecture needs")
+    refused(rewrite(saved, arrays, meta), "holds 12757 values but the architecture needs 12762")
 
 
 def test_arrays_differ_from_description(saved: Path) -> None:
@@ -128,13 +130,13 @@ def test_arrays_differ_from_description(saved: Path) -> None:
     with open(saved, "wb") as f:  # params cut short, description left as it was
         blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
         np.savez(f, params=arrays["params"][:-1], buffers=arrays["buffers"], meta=blob)
-    refused(saved, "but the description says")
+    refused(saved, r"array 'params' is float32\[12761\] but the description lists")
 
 
 def test_wrong_dtype(saved: Path) -> None:
     arrays, meta = parts(saved)
     arrays["params"] = arrays["params"].astype(np.float64)
-    refused(rewrite(saved, arrays, meta), "expected flat float32")
+    refused(rewrite(saved, arrays, meta), r"float64\[12762\], expected flat float32")
 
 
 @pytest.mark.parametrize("name", ["params", "buffers", "meta"])
@@ -213,7 +215,7 @@ def test_other_npz(tmp_path: Path) -> None:
     path = tmp_path / "mnist.npz"
     with open(path, "wb") as f:
         np.savez(f, x_train=np.zeros((2, 28, 28), np.uint8))
-    refused(path, "'meta' array missing")
+    refused(path, "unexpected member 'x_train.npy'; not a numnet model file")
 
 
 def test_checkpoint_is_not_a_model(saved: Path) -> None:
@@ -231,10 +233,12 @@ def test_header_lies_about_size(saved: Path) -> None:
     np.lib.format.write_array_header_1_0(
         header, {"descr": "<f4", "fortran_order": False, "shape": (10**11,)}
     )
-    rewrite(saved, {"buffers": arrays["buffers"]}, meta)
+    blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    with open(saved, "wb") as f:
+        np.savez(f, buffers=arrays["buffers"], meta=blob)
     with zipfile.ZipFile(saved, "a") as zf:
         zf.writestr("params.npy", header.getvalue() + arrays["params"].tobytes())
-    refused(saved, "larger than numnet models can be|truncated")
+    refused(saved, r"truncated or padded \(its header says 100000000000\)")
 
 
 def test_missing_and_folder(tmp_path: Path) -> None:
@@ -246,10 +250,14 @@ def test_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "m.npz"
     path.write_bytes(b"PK\x03\x04")
 
-    def denied(*a, **k):
-        raise PermissionError(13, "Permission denied", os.fspath(path))
+    real_open = os.open
 
-    monkeypatch.setattr(io, "open", denied, raising=False)
+    def denied(name, *args, **kwargs):
+        if os.fspath(name) == os.fspath(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)  # root reads any file despite chmod
     refused(path, "cannot read")
 
 
@@ -352,3 +360,173 @@ def test_random_npz_contents(tmp_path: Path, arrays: dict) -> None:
     with open(path, "wb") as f:
         np.savez(f, **arrays)
     loads_or_refuses(path)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+BIG = Sequential([Dense(4096), ReLU(), Dense(10)], input_shape=(784,), seed=0)  # 12.9 MB
+
+
+def npy_header(shape: tuple[int, ...], descr: str = "<f4") -> bytes:
+    import io as pyio
+
+    out = pyio.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        out, {"descr": descr, "fortran_order": False, "shape": shape}
+    )
+    return out.getvalue()
+
+
+class ZeroDeflater:
+    """Deflate for megabytes of zeros in no time: after a full flush every 1 MiB block of
+    zeros compresses to the same bytes, so one block is compressed and then repeated."""
+
+    def __init__(self) -> None:
+        self.z = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.zeros = bytes(1 << 20)
+        self.block = self.z.compress(self.zeros) + self.z.flush(zlib.Z_FULL_FLUSH)
+
+    def compress(self, data: bytes) -> bytes:
+        if data == self.zeros:
+            return self.block
+        return self.z.compress(data) + self.z.flush(zlib.Z_FULL_FLUSH)
+
+    def flush(self) -> bytes:
+        return self.z.flush(zlib.Z_FINISH)
+
+
+def add_member(path: Path, name: str, size: int, method: int) -> None:
+    """Append ``name``: an .npy header for as many float32 values as ``size`` bytes hold,
+    then zeros, compressed with ``method`` (deflate: 1 GiB becomes 1 MB on disk)."""
+    header = npy_header(((size - 128) // 4,))
+    with zipfile.ZipFile(path, "a", compression=method) as zf:
+        with zf.open(name, "w", force_zip64=True) as w:
+            if method == zipfile.ZIP_DEFLATED:
+                w._compressor = ZeroDeflater()  # zipfile's own, faster for zeros
+            w.write(header)
+            w.write(bytes((1 << 20) - len(header)))
+            zeros = bytes(1 << 20)
+            for _ in range(1, size >> 20):
+                w.write(zeros)
+
+
+def load_in_child(path: Path) -> tuple[str, float]:
+    """(outcome of ``io.load(path)``, growth of the child's peak memory in MB while loading)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from numnet import nn\n"
+        "from numnet.files import model_file as io\n"
+        "from numnet.core.errors import ModelFileError\n"
+        "def peak():\n"  # VmHWM: this process's own peak (ru_maxrss counts the forked parent)
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(status.split('VmHWM:')[1].split()[0]) * 1024\n"
+        "before = peak()\n"
+        "try:\n"
+        "    io.load(sys.argv[1])\n"
+        "    print('loaded')\n"
+        "except ModelFileError as e:\n"
+        "    print(e)\n"
+        "print((peak() - before) / 1e6)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    outcome, grown = done.stdout.splitlines()
+    return outcome, float(grown)
+
+
+def big_model_file(tmp_path: Path) -> tuple[Path, int]:
+    path = io.save(BIG, tmp_path / "big.npz")
+    return path, BIG.flat.params.nbytes + BIG.flat.buffers.nbytes
+
+
+def test_loading_a_model_takes_about_its_own_size(tmp_path: Path) -> None:
+    path, size = big_model_file(tmp_path)
+    outcome, grown = load_in_child(path)
+    assert outcome == "loaded"
+    assert grown < 2 * size / 1e6, f"{grown:.1f} MB to load a {size / 1e6:.1f} MB model"
+
+
+@pytest.mark.parametrize(
+    "name, method",
+    [("junk.npy", zipfile.ZIP_DEFLATED), ("opt_m.npy", zipfile.ZIP_DEFLATED),
+     ("buffers.npy", zipfile.ZIP_BZIP2), ("buffers.npy", zipfile.ZIP_LZMA)],
+    ids=["extra-deflated", "checkpoint-slot", "bzip2", "lzma"],
+)  # fmt: skip
+def test_compressed_bombs_are_refused_before_decompressing(tmp_path, name, method) -> None:
+    """A model plus a member of 256 MiB (deflate) or 64 MiB (bzip2, lzma) of zeros, under
+    1 MB compressed: refused, and loading never takes more than twice the model's size."""
+    path, size = big_model_file(tmp_path)
+    if name == "buffers.npy":  # replace the (empty) buffers with the bomb
+        arrays, meta = parts(path)
+        blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+        with open(path, "wb") as f:
+            np.savez(f, params=arrays["params"], meta=blob)
+    add_member(path, name, (256 if method == zipfile.ZIP_DEFLATED else 64) << 20, method)
+    assert path.stat().st_size < size + (1 << 20)
+    outcome, grown = load_in_child(path)
+    assert str(path) in outcome and "\n" not in outcome
+    assert outcome != "loaded"
+    assert grown < 2 * size / 1e6, f"{grown:.1f} MB for a {size / 1e6:.1f} MB model: {outcome}"
+
+
+def test_member_declaring_more_than_the_description_is_not_decompressed(tmp_path) -> None:
+    """params.npy whose header and size claim 256 MiB; the description implies 12.9 MB."""
+    path, size = big_model_file(tmp_path)
+    arrays, meta = parts(path)
+    blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, buffers=arrays["buffers"], meta=blob)
+    add_member(path, "params.npy", 256 << 20, zipfile.ZIP_DEFLATED)
+    outcome, grown = load_in_child(path)
+    assert "was altered or is damaged" in outcome
+    assert grown < 2 * size / 1e6, f"{grown:.1f} MB: {outcome}"
+
+
+def test_fortran_order_members_are_refused(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    with open(saved, "wb") as f:
+        np.savez(
+            f,
+            params=np.asfortranarray(arrays["params"].reshape(-1, 2)),
+            buffers=arrays["buffers"],
+            meta=blob,
+        )
+    refused(saved, "expected flat float32|Fortran")
+
+
+@pytest.mark.parametrize("units", [355, 1])
+def test_a_model_that_does_not_end_in_10_classes_is_refused(tmp_path: Path, units: int) -> None:
+    path = io.save(Sequential([Dense(8), ReLU(), Dense(units)], seed=0), tmp_path / "m.npz")
+    refused(path, f"output is \\[{units}\\], not the 10 digit classes")
+
+
+def test_a_model_without_layers_is_refused(saved: Path) -> None:
+    arrays, meta = parts(saved)
+    meta["architecture"]["layers"] = []
+    meta["arrays"] = {
+        "params": {"shape": [0], "dtype": "float32"},
+        "buffers": {"shape": [0], "dtype": "float32"},
+    }
+    blob = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    with open(saved, "wb") as f:
+        np.savez(f, params=np.zeros(0, np.float32), buffers=np.zeros(0, np.float32), meta=blob)
+    refused(saved, "no layers")
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+def test_the_tutorials_pickles_load_as_models_under_every_protocol(tmp_path, protocol) -> None:
+    import pickle
+
+    from numnet import twolayer
+
+    W1, b1, W2, b2 = twolayer.init_params(hidden=6)
+    path = tmp_path / "tutorial.pkl"
+    with open(path, "wb") as f:
+        pickle.dump((W1, b1, W2, b2), f, protocol=protocol)
+    assert io.load(path).predict_proba(images()).shape == (20, 10)

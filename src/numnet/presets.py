@@ -3,8 +3,9 @@
     twolayer  the classic tutorial, 784 -> 10 -> 10, full-batch gradient descent
               (``numnet.tutorial.twolayer``; its own flags live in ``numnet.app.cli.train``)
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
-    cnn       three convolutions with batch norm, affine augmentation
-              (``numnet.nn.cnn_presets``: ``build_cnn`` and its ``Recipe``)
+    cnn       three convolutions with batch norm, affine augmentation (``build_cnn``)
+    digits    the model numnet ships: the cnn network, longer, with augmentation for real
+              handwriting (slant, scale, elastic distortion, stroke thickness)
 
 A preset is data: ``build(seed)`` makes a fresh ``Sequential``; the other fields are the
 defaults the command line starts from (``--epochs``, ``--batch-size``, ``--lr``,
@@ -51,11 +52,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from numnet.core.errors import NumnetError
-from numnet.data.augment import mild_affine
+from numnet.data.augment import handwriting, mild_affine
 from numnet.nn import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential
 from numnet.nn.optim import Optimizer, get_optimizer
 from numnet.nn.optim.schedules import Cosine, warmup_cosine
@@ -91,16 +92,21 @@ class Preset:
         )
         return opt
 
-    def augmenter(self, elastic: float | None = None) -> Callable[..., Any]:
+    def augmenter(
+        self, elastic: float | None = None, thickness: float | None = None
+    ) -> Callable[..., Any]:
         """The batch transformation of ``--augment``: ``augmenter(images, rng) -> images``.
 
-        ``elastic`` > 0 adds Simard's elastic distortion of that strength (alpha).
+        ``elastic`` > 0 sets Simard's elastic distortion of that strength (alpha);
+        ``thickness`` the stroke-thickness change (``numnet.data.augment``); None: the preset's.
         """
         from numnet.data.augment import Augmenter
 
         kwargs = dict(self.augmentation)
         if elastic is not None:
             kwargs["elastic_alpha"] = elastic
+        if thickness is not None:
+            kwargs["thickness"] = thickness
         try:
             return Augmenter(**kwargs)
         except ValueError as e:
@@ -170,5 +176,16 @@ CNN = Preset(
 )
 
 
+#: the model numnet ships (``numnet/models/digits.npz``): the CNN preset trained longer, with
+#: augmentation for real handwriting (``numnet.data.augment.handwriting``)
+DIGITS = replace(
+    CNN,
+    name="digits",
+    summary="the cnn preset with slant, scale, elastic and stroke-thickness changes",
+    epochs=20,
+    augmentation=handwriting(),
+)
+
+
 #: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.app.cli.train)
-PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": CNN}
+PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": CNN, "digits": DIGITS}

@@ -2,32 +2,38 @@
 
     python tests/fuzz/fuzz_model_loader.py [N=10000] [--seed S]
 
-Five kinds of case, N in all, round-robin:
+Seven kinds of case, N in all, round-robin:
 
 - random bytes (sometimes behind a zip, npy or pickle signature, so deeper code is reached);
 - a good model file with a random stretch overwritten;
 - a good model file cut at a random length;
 - an .npz of random arrays (random names, dtypes, shapes, object arrays included);
-- a good model whose JSON description has random fields replaced.
+- a good model whose JSON description has random fields replaced;
+- a zip crafted member by member: names allowed or not (duplicates, paths, checkpoint
+  slots), stored / deflated / bzip2 / lzma, ``.npy`` headers that lie about shape, dtype
+  or order, data cut short or too long, a bad CRC, a fake end record in the comment,
+  zip64 entries, and now and then a 64 MiB member of zeros (deflated to 64 KB);
+- a tutorial pickle built opcode by opcode (``fuzz_safe_pickle``) or damaged.
 
-Prints a table of outcomes per kind (loaded / refused) and exits 1 if anything else
-(another exception, a multi-line message) happened.  Not collected by pytest.
+Prints a table of outcomes per kind (loaded / refused), the slowest case and the peak
+memory, and exits 1 if anything else (another exception, a multi-line message) happened.
+Not collected by pytest.
 """
 
 from __future__ import annotations
 
-import argparse
-import collections
 import json
 import random
 import sys
 import tempfile
-import time
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
+from fuzz_safe_pickle import damaged, program, real_pickles
+from tally import Tally, arguments
 
-from numnet.core.errors import ModelFileError
 from numnet.files import model_file as io
 from numnet.nn import BatchNorm, Dense, Dropout, ReLU, Sequential
 
@@ -109,52 +115,97 @@ def random_description(rng: random.Random, model: Sequential, path: Path) -> Non
         np.savez(f, params=model.flat.params, buffers=model.flat.buffers, meta=blob)
 
 
+NAMES = ["meta.npy", "params.npy", "buffers.npy", "opt_m.npy", "junk.npy", "../params.npy",
+         "a/params.npy", "params", "params.npy"]  # fmt: skip
+METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+
+
+def npy(rng: random.Random, a: np.ndarray) -> bytes:
+    """``a`` as an .npy file, sometimes with a header that lies or data cut or padded."""
+    import io as pyio
+
+    header = {"descr": a.dtype.str, "fortran_order": False, "shape": a.shape}
+    lie = rng.randrange(6)
+    if lie == 1:
+        header["shape"] = rng.choice([(a.size + 1,), (10**12,), (2, a.size // 2), ()])
+    elif lie == 2:
+        header["descr"] = rng.choice(["<f8", "|O", ">f4", "<i4", "|u1", "<U2"])
+    elif lie == 3:
+        header["fortran_order"] = True
+    out = pyio.BytesIO()
+    np.lib.format.write_array_header_1_0(out, header)
+    data = a.tobytes()
+    if lie == 4:
+        data = data[: rng.randrange(len(data) + 1)]
+    elif lie == 5:
+        data += rng.randbytes(rng.randrange(1, 64))
+    return out.getvalue() + data
+
+
+def crafted_members(rng: random.Random, model: Sequential, path: Path) -> None:
+    meta = json.dumps(io.description(model)).encode()
+    contents = {
+        "meta.npy": lambda: npy(rng, np.frombuffer(meta, np.uint8)),
+        "params.npy": lambda: npy(rng, model.flat.params),
+        "buffers.npy": lambda: npy(rng, model.flat.buffers),
+    }
+    names = ["meta.npy", "params.npy", "buffers.npy"]
+    for _ in range(rng.randrange(3)):
+        if rng.random() < 0.5:
+            names.remove(rng.choice(names)) if names else None
+        else:
+            names.insert(rng.randrange(len(names) + 1), rng.choice(NAMES))
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # duplicate names are the point
+        for name in names:
+            bomb = rng.random() < 0.01  # a 64 MiB member of zeros (deflated: the lzma
+            # compressor alone would take 90 MB here, hiding what loading takes)
+            method = rng.choice(METHODS) if rng.random() < 0.3 else zipfile.ZIP_STORED
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED if bomb else method
+            with zf.open(info, "w", force_zip64=rng.random() < 0.5) as w:
+                if bomb:
+                    w.write(npy(rng, np.zeros(0, np.float32))[:128])
+                    zeros = bytes(1 << 20)
+                    for _ in range(64):
+                        w.write(zeros)
+                else:
+                    w.write(contents.get(name, lambda: rng.randbytes(rng.randrange(300)))())
+        if rng.random() < 0.1:
+            zf.comment = rng.choice([b"PK\x05\x06" + bytes(18), rng.randbytes(40)])
+    if rng.random() < 0.1:  # a bad CRC or a flipped header byte, somewhere
+        blob = bytearray(path.read_bytes())
+        at = rng.randrange(len(blob))
+        blob[at] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(blob))
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("n", nargs="?", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
+    n, rng = arguments(__doc__)
     model = Sequential(
         [Dense(16), BatchNorm(), ReLU(), Dropout(0.1), Dense(10)], input_shape=(784,), seed=0
     )
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    failures: list[str] = []
-    kinds = ["random_bytes", "overwrite", "truncate", "random_npz", "random_description"]
-    start = time.perf_counter()
+    kinds = ["random_bytes", "overwrite", "truncate", "random_npz", "random_description",
+             "crafted_members", "pickle"]  # fmt: skip
+    pickles = real_pickles()
+    tally = Tally(kinds)
     with tempfile.TemporaryDirectory() as tmp:
         good = io.save(model, Path(tmp) / "good.npz").read_bytes()
         path = Path(tmp) / "case.npz"
-        for i in range(args.n):
+        for i in range(n):
             kind = kinds[i % len(kinds)]
             if kind == "random_npz":
                 random_npz(rng, good, path)
             elif kind == "random_description":
                 random_description(rng, model, path)
+            elif kind == "crafted_members":
+                crafted_members(rng, model, path)
+            elif kind == "pickle":
+                path.write_bytes(rng.choice([program, damaged])(rng, pickles))
             else:
                 path.write_bytes(globals()[kind](rng, good))
-            try:
-                io.load(path)
-                counts[kind]["loaded"] += 1
-            except ModelFileError as e:
-                counts[kind]["refused"] += 1
-                if "\n" in str(e):
-                    counts[kind]["MULTI-LINE"] += 1
-                    failures.append(f"{kind} #{i}: multi-line message {str(e)!r}")
-            except Exception as e:  # noqa: BLE001 - that is what we are looking for
-                counts[kind]["CRASH"] += 1
-                failures.append(f"{kind} #{i}: {type(e).__name__}: {e}")
-    total = sum(sum(c.values()) - c["MULTI-LINE"] for c in counts.values())
-    print(f"{'kind':<20} {'cases':>7} {'loaded':>7} {'refused':>8} {'other':>6}")
-    for kind in kinds:
-        c = counts[kind]
-        cases = c["loaded"] + c["refused"] + c["CRASH"]
-        other = c["CRASH"] + c["MULTI-LINE"]
-        print(f"{kind:<20} {cases:>7} {c['loaded']:>7} {c['refused']:>8} {other:>6}")
-    print(f"{total} cases in {time.perf_counter() - start:.1f} s; {len(failures)} failures")
-    for line in failures[:20]:
-        print("  ", line)
-    return 1 if failures else 0
+            tally.run(kind, i, lambda: io.load(path))
+    return tally.report()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ run in a fresh folder and kills it (SIGKILL) either at a random time in the run 
 checkpoint is being written (the moment a ``.step-*.tmp`` file appears in the checkpoint
 folder); every other trial also kills the first resumed process.  The last resume runs to
 the end, and its model must be bit-identical (parameters and buffers) to the reference.
-Prints one line per trial and ``N/runs bit-identical``; exits 1 unless all are.
+Prints one line per trial and ``N/runs bit-identical``; exits 1 unless all are, with no
+temporary file of a killed write left behind.
 Not collected by pytest (needs MNIST, takes minutes).
 """
 
@@ -109,8 +110,10 @@ def main() -> int:
                 events[-1] += f" (newest checkpoint: {latest[-1].stem if latest else 'none'})"
             done = subprocess.run(command(folder, resume=True), capture_output=True, text=True)
             same = done.returncode == 0 and np.array_equal(weights(folder / "m.npz"), reference)
-            identical += same
+            litter = sorted(p.name for p in folder.rglob("*.tmp"))  # of the killed writes
+            identical += same and not litter
             verdict = "bit-identical" if same else f"DIFFERENT (exit {done.returncode})"
+            verdict += f", temporaries left: {litter}" if litter else ", no temporaries left"
             print(f"trial {trial:>2}: {'; '.join(events)} -> resumed: {verdict}", flush=True)
             if done.returncode:
                 print("   ", done.stderr.strip().splitlines()[-1:])

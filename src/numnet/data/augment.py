@@ -1,4 +1,4 @@
-"""Data augmentation for digit images: random affine maps and elastic distortions, in NumPy.
+"""Data augmentation for digit images: stroke thickness, affine maps and elastic distortions.
 
 Every output pixel p = (y, x) of an augmented image is *pulled* from a source position q in
 the original image, read by bilinear interpolation (zeros outside the image):
@@ -9,7 +9,16 @@ the original image, read by bilinear interpolation (zeros outside the image):
                                             width sigma (Simard, Steinkraus & Platt, 2003)
 
 So an integer shift t moves every pixel by exactly t, and all magnitudes 0 give back the
-input unchanged.  The Gaussian smoothing is separable, G * u = K u K^T with K the (h, h)
+input unchanged.  Before the warp, the strokes may be made thicker or thinner (a pen's width):
+
+    thickness x' = x + k (D(x) - x)   for half the images, at random (thicker),
+              x' = x + k (E(x) - x)   for the others (thinner),   k ~ U(0, thickness)
+
+with D / E the grey dilation / erosion by a 3x3 square (the largest / smallest value of each
+pixel's neighbourhood, zeros beyond the border).  A thin pen's ink is as dark as a thick
+one's, so a thinned image is scaled back to the input's largest value.  Both are separable
+(a 1x3 then a 3x1 extremum): four ``np.maximum`` / ``np.minimum`` over shifted views of the
+whole batch each.  The Gaussian smoothing is separable, G * u = K u K^T with K the (h, h)
 matrix of the 1-D kernel, so it is two batched matrix products.  Bilinear sampling is index
 arithmetic on the zero-padded batch flattened to one vector: four ``np.take`` and a
 weighted sum.  Everything runs on the whole batch at once; no loop over samples.
@@ -68,6 +77,68 @@ def mild_affine() -> dict[str, float]:
     """The ``Augmenter`` arguments numnet's presets use: small shifts, rotations, scalings
     and shears that keep a digit readable (chosen on a validation split)."""
     return {"shift": 2.5, "rotation": 12.0, "scale": 0.1, "shear": 8.0}
+
+
+def grey_morphology(
+    images: NDArray[np.float32], op: np.ufunc, work: object | None = None
+) -> NDArray[np.float32]:
+    """Grey dilation (``op=np.maximum``) or erosion (``np.minimum``) of (n, h, w) images by
+    a 3x3 square, zero beyond the border: out[y, x] = op of images[y-1:y+2, x-1:x+2].
+
+    Returns a float32 work array of ``work`` (reused by the next call).
+    """
+    owner = work if work is not None else types.SimpleNamespace()
+    n, h, w = images.shape
+    name = op.__name__
+    padded = scratch(owner, "pad_" + name, (n, h + 2, w + 2), np.float32)
+    padded.fill(0)
+    padded[:, 1:-1, 1:-1] = images
+    rows = scratch(owner, "rows_" + name, (n, h + 2, w), np.float32)
+    op(padded[:, :, :-2], padded[:, :, 1:-1], out=rows)
+    op(rows, padded[:, :, 2:], out=rows)
+    out = scratch(owner, "morph_" + name, (n, h, w), np.float32)
+    op(rows[:, :-2], rows[:, 1:-1], out=out)
+    op(out, rows[:, 2:], out=out)
+    return out
+
+
+def change_thickness(
+    images: NDArray[np.float32], rng: np.random.Generator, amount: float,
+    work: object | None = None,
+) -> NDArray[np.float32]:
+    """Strokes of (n, h, w) images made thicker or thinner at random (module docstring):
+    half the images move by k ~ U(0, amount) towards their dilation, the others towards their
+    erosion, then scaled back to the input's largest value.  ``amount`` 1 is a whole 3x3
+    dilation or erosion.  Returns a new float32 array.
+    """
+    n = len(images)
+    k = rng.uniform(0, amount, n).astype(np.float32)
+    thicker = rng.random(n) < 0.5
+    # x' = x + k_t (D(x) - x) + k_e (E(x) - x), one of k_t, k_e zero per image
+    kt = np.where(thicker, k, np.float32(0))[:, None, None]
+    ke = np.where(thicker, np.float32(0), k)[:, None, None]
+    out = np.array(images, dtype=np.float32)
+    dil = grey_morphology(images, np.maximum, work)
+    dil -= images
+    dil *= kt
+    out += dil
+    ero = grey_morphology(images, np.minimum, work)
+    ero -= images
+    ero *= ke
+    out += ero
+    # thinned images: x' * max(x) / max(x') (a no-op for the thickened ones, whose max is kept)
+    peak = out.max(axis=(1, 2), keepdims=True)
+    np.divide(images.max(axis=(1, 2), keepdims=True), peak, out=peak, where=peak > 0)
+    out *= peak
+    return out
+
+
+def handwriting() -> dict[str, float]:
+    """``Augmenter`` arguments for the model numnet ships (``numnet train --arch digits``):
+    the mild affine changes with more slant (shear), Simard's elastic distortion and pens
+    of other widths, so that digits written on paper and photographed read as MNIST's."""
+    return {**mild_affine(), "shear": 12.0, "scale": 0.12, "elastic_alpha": 34.0,
+            "elastic_sigma": 5.0, "thickness": 0.6}
 
 
 @functools.cache
@@ -169,6 +240,8 @@ class Augmenter:
     elastic_alpha : strength of the elastic field (0 = none; Simard et al. used ~34)
     elastic_sigma : its smoothness in pixels (4-6)
     integer_shift : round t to whole pixels (then shift alone moves pixels exactly)
+    thickness     : strokes thickened or thinned by up to this share of a 3x3 grey dilation
+                    or erosion (0 = unchanged; 1 = up to a whole one)
 
     ``augmenter(batch, rng)`` accepts (n, 784), (n, h, w) or (n, 1, h, w) images in [0, 1]
     and returns a new float32 array of the same shape, values in [0, 1].
@@ -183,19 +256,24 @@ class Augmenter:
         elastic_alpha: float = 0.0,
         elastic_sigma: float = 5.0,
         integer_shift: bool = False,
+        thickness: float = 0.0,
     ) -> None:
         values = {"shift": shift, "rotation": rotation, "scale": scale, "shear": shear,
-                  "elastic_alpha": elastic_alpha, "elastic_sigma": elastic_sigma}
+                  "elastic_alpha": elastic_alpha, "elastic_sigma": elastic_sigma,
+                  "thickness": thickness}
         for name, v in values.items():
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"Augmenter {name} must be a finite number >= 0, got {v}")
         if scale >= 1:
             raise ValueError(f"Augmenter scale must be < 1 (s ~ U(1 -+ scale)), got {scale}")
+        if thickness > 1:
+            raise ValueError(f"Augmenter thickness must be at most 1, got {thickness}")
         if elastic_alpha > 0 and elastic_sigma <= 0:
             raise ValueError("Augmenter elastic_sigma must be > 0 when elastic_alpha > 0")
         self.shift, self.rotation, self.scale, self.shear = shift, rotation, scale, shear
         self.elastic_alpha, self.elastic_sigma = elastic_alpha, elastic_sigma
         self.integer_shift = bool(integer_shift)
+        self.thickness = thickness
 
     def source_positions(
         self, rng: np.random.Generator, n: int, shape: tuple[int, int]
@@ -240,6 +318,8 @@ class Augmenter:
             raise ValueError(f"Augmenter takes (n, 784), (n, h, w) or (n, 1, h, w), got {x.shape}")
         images = x.reshape(len(x), *shape)
         qy, qx = self.source_positions(rng, len(x), shape)
+        if self.thickness > 0:  # drawn after the warp's parameters: without it, as before
+            images = change_thickness(images, rng, self.thickness, work=self)
         out = bilinear_sample(images, qy, qx, work=self)
         np.clip(out, 0, 1, out=out)  # a convex mix of [0, 1] values; clip float rounding
         return out.reshape(x.shape)
@@ -247,7 +327,8 @@ class Augmenter:
     def get_config(self) -> dict[str, Any]:
         return {"shift": self.shift, "rotation": self.rotation, "scale": self.scale,
                 "shear": self.shear, "elastic_alpha": self.elastic_alpha,
-                "elastic_sigma": self.elastic_sigma, "integer_shift": self.integer_shift}
+                "elastic_sigma": self.elastic_sigma, "integer_shift": self.integer_shift,
+                "thickness": self.thickness}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -86,9 +86,10 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def _softmax_rows(z: NDArray, out: NDArray) -> NDArray:
-    """out = softmax(z) along axis 1, z and out (n, k); out may be z."""
+def _softmax_rows(z: NDArray, out: NDArray, inv_t: np.float32) -> NDArray:
+    """out = softmax(z / T) along axis 1 (inv_t = 1 / T), z and out (n, k); out may be z."""
     np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    out *= inv_t
     np.exp(out, out=out)
     out /= out.sum(axis=1, keepdims=True)
     return out
@@ -115,6 +116,9 @@ class Sequential:
         self.input_shape, self.data_format = _inner_shape(input_shape, data_format)
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
+        #: the softmax's temperature T: probabilities are softmax(z / T) (1 unless
+        #: calibrated, see ``numnet.nn.calibration``)
+        self.temperature = 1.0
         self.flat, self.output_shape = bind_layers(
             self.layers, self.input_shape, self.rng if initialise else None, sizes=sizes
         )
@@ -241,13 +245,14 @@ class Sequential:
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
     def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool) -> NDArray:
-        """The last layer's outputs (n, *output_shape) float32 in a new array, with the
-        softmax applied to each row when ``softmax``."""
+        """The last layer's outputs z (n, *output_shape) float32 in a new array, or, with
+        ``softmax``, softmax(z / temperature) of each row."""
         z = self._one(x)
         if z is not None:
             if not softmax:
                 return z[None].copy()
             p = np.subtract(z, z[z.argmax()])[None]  # the softmax of one row, as cheap as it gets
+            p *= np.float32(1 / self.temperature)
             np.exp(p, out=p)
             p /= np.add.reduce(p, axis=1)
             return p
@@ -255,14 +260,19 @@ class Sequential:
         out = np.empty((len(x), *self.output_shape), np.float32)
         for sl, z in self._batches(x, batch_size):
             if softmax:
-                _softmax_rows(z, out[sl])
+                _softmax_rows(z, out[sl], np.float32(1 / self.temperature))
             else:
                 out[sl] = z
         return out
 
+    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """The outputs z (n, k) float32 before the softmax (batches as in ``predict``)."""
+        return self._outputs(x, batch_size, softmax=False)
+
     def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> NDArray:
         """The model's outputs for images ``x``: class probabilities (n, k) float32 for a
-        softmax classifier (see the module docstring), else the last layer's outputs.
+        softmax classifier (see the module docstring; softmax(z / temperature), the
+        temperature 1 unless calibrated), else the last layer's outputs.
 
         Labels: ``np.argmax(model.predict(x), axis=1)`` or ``predict_classes(x)``.  Computed
         ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000, or 128
@@ -356,7 +366,7 @@ class Sequential:
             "loss": (type(self.loss), self.loss.get_config()),
             "optimizer": self.optimizer,
             "extra": {k: v for k, v in self.__dict__.items()
-                      if k in ("description", "predict_batch_size")},
+                      if k in ("description", "predict_batch_size", "temperature")},
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:

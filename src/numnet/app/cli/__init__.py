@@ -3,7 +3,8 @@
 Each subcommand lives in its own module of this package with two functions:
 ``add_parser(subparsers)`` declares its flags, ``run(args) -> int`` does the work.
 Errors meant for people (``numnet.core.errors.NumnetError``) are printed as one line on stderr
-with exit status 2; Ctrl-C exits with 130.  No traceback reaches the user for bad input.
+with exit status 2, and so is running out of memory; Ctrl-C exits with 130.  No traceback
+reaches the user for bad input.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         where = f": {e.filename}" if e.filename else ""
         return fail(f"{e.strerror or e}{where}")
+    except MemoryError:
+        return fail(
+            "not enough memory for this model on this machine (it needs more than is free); "
+            "try a smaller model or free some memory"
+        )
     except KeyboardInterrupt:
         print("numnet: interrupted", file=sys.stderr)
         return 130

@@ -1,4 +1,6 @@
-"""What several commands share: finding MNIST and checking an output path before any work.
+"""What several commands share: finding MNIST and checking an output path before any work
+(``check_output_file``, from ``numnet.core.atomic``: every command checks every path it
+will write with it).
 
 Commands import from here, never from each other.
 """
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from numnet.core.errors import NumnetError
+from numnet.core.atomic import check_output_file
+
+__all__ = ["Data", "check_output_file", "load_mnist"]
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -26,9 +30,3 @@ def load_mnist(path: str | None) -> Data:
     return data
 
 
-def check_output_file(path: Path, flag: str) -> None:
-    """Refuse an output path that is a folder, before any work is done."""
-    if path.is_dir():
-        raise NumnetError(
-            f"{flag} {path} is a folder; give a file name such as {path / 'model.npz'}"
-        )

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.app.cli.common import check_output_file, load_mnist
+from numnet.app.cli.model_option import add_model_option, display_name
 from numnet.core.errors import NumnetError
 from numnet.nn.functional import confusion_counts
 
@@ -40,11 +41,13 @@ def add_parser(subparsers: Any) -> None:
         description="Report the accuracy of a saved model on the 10,000 MNIST test images.",
     )
     p.add_argument(
-        "model",
+        "files",
         metavar="MODEL",
-        nargs="+",
-        help="model file (.npz, or a twolayer .pkl); several: each and their ensemble",
+        nargs="*",
+        help="model file (.npz, or a twolayer .pkl); several: each and their ensemble "
+        "(default: the model that ships with numnet)",
     )
+    add_model_option(p, action="append", default=[])
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument(
         "--confusion",
@@ -79,18 +82,19 @@ def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:
 
 def run(args: argparse.Namespace) -> int:
     from numnet import plots
-    from numnet.files.model_file import load
+    from numnet.files.model_file import SHIPPED_MODEL, load_model
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NumnetError(f"--out-dir {args.out_dir} is a file; give a folder for the picture")
-    name = Path(args.model[0]).stem if len(args.model) == 1 else "ensemble"
+    paths = [*args.files, *args.model] or [None]  # None: the shipped model
+    name = Path(paths[0] or SHIPPED_MODEL).stem if len(paths) == 1 else "ensemble"
     out = args.out_dir / f"{name}.confusion.png"
-    check_output_file(out, "--out-dir")
-    models = [load(path) for path in args.model]
+    check_output_file(out, "--out-dir", [*(str(p) for p in paths if p), args.data or ""])
+    models = [load_model(path) for path in paths]
     _, (x_test, y_test) = load_mnist(args.data)
     probs = [model.predict_proba(x_test) for model in models]
-    for path, p in zip(args.model, probs, strict=True):
-        predicted = report(path, p, y_test)
+    for path, p in zip(paths, probs, strict=True):
+        predicted = report(display_name(path), p, y_test)
     if len(models) > 1:
         predicted = report(f"ensemble of {len(models)}", np.mean(probs, axis=0), y_test)
     cm = confusion_counts(y_test, predicted)

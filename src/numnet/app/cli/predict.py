@@ -1,5 +1,7 @@
-"""``numnet predict MODEL IMAGE...``: read your own digits.
+"""``numnet predict IMAGE... [--model MODEL]``: read your own digits.
 
+The model is the one numnet ships unless ``--model`` names another (the older form
+``numnet predict MODEL.npz IMAGE...`` works too).
 Every image is prepared the way MNIST prepared its digits (``numnet.data.imaging.prepare``), all
 of them are classified in one batch, and each gets a line ``FILE: LABEL (CONFIDENCE)``.
 ``--json`` prints the same for programs; ``--show DIR`` draws, for each image, the 28x28
@@ -19,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from numnet.app.cli.common import check_output_file
+from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.core.errors import NumnetError
-from numnet.files.model_file import load
+from numnet.files.model_file import load_model
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,8 +37,14 @@ def add_parser(subparsers: Any) -> None:
             "image is cropped, scaled and centred as MNIST's digits were."
         ),
     )
-    p.add_argument("model", metavar="MODEL", help="model file (.npz from 'numnet train', or .pkl)")
-    p.add_argument("images", metavar="IMAGE", nargs="+", help="image files of single digits")
+    p.add_argument(
+        "images",
+        metavar="IMAGE",
+        nargs="+",
+        help="image files of single digits (an old form, 'predict MODEL.npz IMAGE...', "
+        "takes the model first)",
+    )
+    add_model_option(p)
     p.add_argument(
         "--top", type=int, default=1, metavar="K", help="show the K most likely digits (1-10)"
     )
@@ -55,21 +65,24 @@ def run(args: argparse.Namespace) -> int:
         raise NumnetError(f"--top must be between 1 and 10, got {args.top}")
     if args.show is not None and args.show.exists() and not args.show.is_dir():
         raise NumnetError(f"--show {args.show} is a file; give a folder for the pictures")
-    images = prepare_many(args.images)  # (n, 28, 28) float32; first bad file raises
-    model = load(args.model)  # a numnet.nn.Sequential or the classic two-layer network
+    model_path, files = split_model(args.images, args.model)
+    pictures = _picture_paths(args.show, files) if args.show is not None else []
+    for path in pictures:  # never over an input image (or the model): checked before work
+        check_output_file(path, "--show", [str(model_path or ""), *files])
+    images = prepare_many(files)  # (n, 28, 28) float32; first bad file raises
+    model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
     probs = np.asarray(model.predict_proba(images), dtype=np.float32)  # (n, 10)
-    results = [_result(name, p, args.top) for name, p in zip(args.images, probs, strict=True)]
+    results = [_result(name, p, args.top) for name, p in zip(files, probs, strict=True)]
 
     if args.json:
-        json.dump({"model": str(args.model), "predictions": results}, sys.stdout, indent=2)
+        json.dump({"model": display_name(model_path), "predictions": results}, sys.stdout, indent=2)
         print()
     else:
         for r in results:
             guesses = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
             print(f"{r['file']}: {guesses}")
-    if args.show is not None:
-        for path in _show(args.show, args.images, images, probs):
-            print(f"wrote {path}", file=sys.stderr)
+    for path in _show(pictures, files, images, probs):
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -85,19 +98,27 @@ def _result(name: str, probs: np.ndarray, k: int) -> dict[str, Any]:
     }
 
 
-def _show(folder: Path, names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
-    """Write one picture per image into ``folder``; names that clash get -2, -3 ..."""
-    from numnet.plots import digit_prediction, save_figure
-
-    written: list[Path] = []
+def _picture_paths(folder: Path, names: list[str]) -> list[Path]:
+    """``folder/<image stem>.png`` for each image; stems that clash get -2, -3 ..."""
+    paths: list[Path] = []
     used: set[str] = set()
-    for name, image, p in zip(names, images, probs, strict=True):
+    for name in names:
         stem, n = Path(name).stem, 1
         while (f"{stem}-{n}" if n > 1 else stem) in used:
             n += 1
         stem = f"{stem}-{n}" if n > 1 else stem
         used.add(stem)
+        paths.append(folder / f"{stem}.png")
+    return paths
+
+
+def _show(paths: list[Path], names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
+    """Write one picture per image to ``paths``: what the network sees, and its answer."""
+    from numnet.plots import digit_prediction, save_figure
+
+    written: list[Path] = []
+    for path, name, image, p in zip(paths, names, images, probs, strict=False):
         title = f"{Path(name).name}, as the network sees it"
         fig = digit_prediction(image, int(p.argmax()), probs=p, title=title)
-        written.append(save_figure(fig, folder / f"{stem}.png"))
+        written.append(save_figure(fig, path))
     return written

@@ -1,4 +1,4 @@
-"""``numnet serve MODEL``: the draw-a-digit page and its JSON API on http://127.0.0.1:8000/."""
+"""``numnet serve [--model MODEL]``: the draw-a-digit page and its JSON API on http://127.0.0.1:8000/."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from numnet.app.cli.model_option import add_model_option, pick
 from numnet.core.errors import NumnetError
 
 if TYPE_CHECKING:
@@ -38,7 +39,13 @@ def add_parser(sub: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a model file saved by numnet (.npz or .pkl)")
+    p.add_argument(
+        "file",
+        metavar="MODEL",
+        nargs="?",
+        help="a model file saved by numnet (.npz or .pkl); the same as --model MODEL",
+    )
+    add_model_option(p)
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -61,19 +68,20 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def load_api(path: str) -> App:
-    """The model file at ``path`` -> the API that answers with it (the one place models load)."""
+def load_api(path: str | None) -> App:
+    """The model file at ``path`` (None: the shipped one) -> the API that answers with it
+    (the one place models load)."""
     from numnet.app.serve import App
-    from numnet.files.model_file import load
+    from numnet.files.model_file import SHIPPED_MODEL, load_model
 
-    return App(load(path), name=Path(path).name)
+    return App(load_model(path), name=Path(path or SHIPPED_MODEL).name)
 
 
 def run(args: argparse.Namespace) -> int:
     from numnet.app.serve import AllowedHosts, Limits, create_app
     from numnet.app.serve import run as serve
 
-    api = load_api(args.model)
+    api = load_api(pick(args.file, args.model))
     limits = Limits()
     sock = listen(args.host, args.port, limits.backlog)
     port = sock.getsockname()[1]

@@ -1,4 +1,4 @@
-"""``numnet show MODEL --index I [--index J ...]``: pictures of a model's predictions.
+"""``numnet show [--model MODEL] --index I [--index J ...]``: pictures of a model's predictions.
 
 For each test image asked for, one PNG like the tutorial's ``show_prediction``: the digit,
 titled with the predicted and the actual label, beside the network's ten probabilities.
@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from numnet.app.cli.common import load_mnist
+from numnet.app.cli.common import check_output_file, load_mnist
+from numnet.app.cli.model_option import add_model_option, display_name, pick
 from numnet.app.cli.numbers import non_negative_int, positive_int
 from numnet.core.errors import NumnetError
 from numnet.nn.functional import confusion_counts
@@ -28,7 +29,13 @@ def add_parser(subparsers: Any) -> None:
             "probabilities: one PNG per --index, written to --out-dir."
         ),
     )
-    p.add_argument("model", metavar="MODEL", help="model file (.npz, or a twolayer .pkl)")
+    p.add_argument(
+        "file",
+        metavar="MODEL",
+        nargs="?",
+        help="model file (.npz, or a twolayer .pkl); the same as --model MODEL",
+    )
+    add_model_option(p)
     p.add_argument(
         "--index",
         type=non_negative_int,
@@ -52,13 +59,21 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from numnet import plots
-    from numnet.files.model_file import load
+    from numnet.files.model_file import load_model
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NumnetError(f"--out-dir {args.out_dir} is a file; give a folder for the pictures")
     extra = args.grid or args.mistakes or args.confusion or args.weights or args.curves
     indices = args.index or ([] if extra else [0])
-    model = load(args.model)
+    args.model = pick(args.file, args.model)  # None: the shipped model
+    pictures = [f"prediction_{i}" for i in indices] + [
+        name for name in _PICTURES if getattr(args, name)
+    ]
+    for name in pictures:  # never over the model or the data: checked before any work
+        check_output_file(
+            args.out_dir / f"{name}.png", "--out-dir", [args.model or "", args.data or ""]
+        )
+    model = load_model(args.model)
     _, (x_test, y_test) = load_mnist(args.data)
     too_big = [i for i in indices if i >= len(x_test)]
     if too_big:
@@ -76,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the pictures of the whole test set, each written by its own flag to <name>.png
+_PICTURES = ("curves", "weights", "grid", "mistakes", "confusion")
+
+
 def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: np.ndarray) -> None:
     """--grid, --mistakes, --confusion, --weights, --curves: one PNG each in --out-dir."""
     from numnet import plots
@@ -84,7 +103,9 @@ def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: n
     if args.curves:
         history = getattr(model, "description", {}).get("training", {}).get("history")
         if not history:
-            raise NumnetError(f"{args.model} holds no training history to draw (--curves)")
+            raise NumnetError(
+                f"{display_name(args.model)} holds no training history to draw (--curves)"
+            )
         figures["curves"] = lambda: plots.training_curves(history)
     if args.weights:
         figures["weights"] = lambda: plots.first_layer_weights(_first_layer_weights(model, args))
@@ -111,7 +132,7 @@ def _first_layer_weights(model: Any, args: argparse.Namespace) -> np.ndarray:
     first = next((layer for layer in getattr(model, "layers", []) if hasattr(layer, "W")), None)
     if first is None or 784 not in first.W.shape:
         raise NumnetError(
-            f"{args.model}: --weights draws a first Dense layer on the 784 pixels; this model "
-            "starts differently (a convolution?)"
+            f"{display_name(args.model)}: --weights draws a first Dense layer on the 784 "
+            "pixels; this model starts differently (a convolution?)"
         )
     return first.W

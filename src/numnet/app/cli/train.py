@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,12 @@ def add_parser(subparsers: Any) -> None:
         metavar="ALPHA",
         help="with --augment: elastic distortion of strength ALPHA (Simard et al.: 34)",
     )
+    nn.add_argument(
+        "--thickness",
+        type=non_negative_float,
+        metavar="K",
+        help="with --augment: thicken or thin strokes by up to K of a 3x3 dilation (K <= 1)",
+    )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
     ck = p.add_argument_group("checkpoints (mlp and cnn)")
@@ -196,7 +203,8 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What a checkpoint records of the command line: everything that shapes the trajectory.
+    """What a checkpoint records of the command line: everything that shapes the trajectory
+    (never an output path: where a resumed run writes is for the command line to say).
 
     One field per setting: ``from_args`` fills the flags not given from the preset;
     ``from_record`` reads them back from a checkpoint and refuses anything ``from_args``
@@ -212,8 +220,8 @@ class RunSettings:
     validation_split: float
     augment: bool
     elastic: float | None
+    thickness: float | None
     limit: int | None
-    out: str
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunSettings:
@@ -228,8 +236,8 @@ class RunSettings:
             validation_split=args.validation_split,
             augment=preset.augment if args.augment is None else args.augment,
             elastic=args.elastic,
+            thickness=args.thickness,
             limit=args.limit,
-            out=args.out or f"{args.arch}.npz",
         )
 
     @classmethod
@@ -242,7 +250,7 @@ class RunSettings:
         def number(v: Any) -> bool:
             return isinstance(v, float) and math.isfinite(v)
 
-        s = record
+        s = {"thickness": None, **record}  # checkpoints from before --thickness
         sound = (
             set(s) == {f.name for f in fields(cls)}
             and s["arch"] in PRESETS
@@ -256,10 +264,55 @@ class RunSettings:
             and 0 <= s["validation_split"] < 1
             and isinstance(s["augment"], bool)
             and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
+            and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
             and (s["limit"] is None or count(s["limit"]))
-            and isinstance(s["out"], str)
         )
         return cls(**s) if sound else None
+
+    def command(self) -> str:
+        """The ``numnet train`` command that trains with these settings, every setting
+        spelled out (``--out`` is not a setting: it does not change the model)."""
+        words = ["numnet", "train"]
+        for key, value in asdict(self).items():
+            flag = "--" + key.replace("_", "-")
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                words.append(flag if value else "--no-" + flag[2:])
+            else:
+                words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+        return shlex.join(words)
+
+
+def calibrate(
+    model: Any, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+) -> dict[str, Any] | None:
+    """Fit the model's temperature on the validation images (``numnet.nn.calibration``)
+    and print the expected calibration error on the test images before and after; None
+    (and the model left as it is) without a validation split."""
+    if len(x_val) == 0:
+        print("not calibrated: no validation images (--validation-split 0)")
+        return None
+    from numnet.nn import calibration
+
+    report: dict[str, Any] = {
+        "fitted_on": f"the last {len(x_val)} training images (validation split)",
+        **calibration.calibrate(model, x_val, y_val),
+    }
+    z_test = model.logits(x_test)
+    for key, t in (("test_ece_before", 1.0), ("test_ece_after", model.temperature)):
+        report[key] = calibration.ece_at(z_test, y_test, t)
+    print(
+        f"calibrated on {len(x_val)} validation images: temperature {report['temperature']:.3f}"
+        f", test ECE {report['test_ece_before']:.2%} -> {report['test_ece_after']:.2%}"
+    )
+    return report
+
+
+def output_paths(out: Path) -> tuple[Path, Path]:
+    """The history (``.history.json``) and curves (``.curves.png``) written beside ``out``."""
+    stem = out.with_suffix("")
+    return stem.with_name(stem.name + ".history.json"), stem.with_name(stem.name + ".curves.png")
 
 
 def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
@@ -283,11 +336,17 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     chosen = RunSettings.from_record(dict(resumed.args)) if resumed else RunSettings.from_args(args)
     if chosen is None:
         raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
-    if args.out:
-        chosen = replace(chosen, out=args.out)
     settings = asdict(chosen)
-    out = Path(chosen.out)
-    check_output_file(out, "--out")
+    out = Path(args.out or f"{chosen.arch}.npz")
+    inputs = [args.data or "", resumed.path if resumed else ""]
+    check_output_file(out, "--out", inputs)
+    history_path, curves_path = output_paths(out)
+    for derived in (history_path, curves_path):
+        check_output_file(derived, None, inputs)
+    # Without --checkpoint-dir there are no periodic checkpoints, but a stop signal gets one.
+    folder = ckdir or out.with_name(out.stem + "-checkpoints")
+    run = resumed.run if resumed else checkpoint.new_run_id()
+    checkpoint.check_folder(folder, run)
     preset = PRESETS[chosen.arch]
 
     (x_train, y_train), (x_test, y_test) = load()
@@ -308,20 +367,15 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
             if state.epoch < settings["epochs"]
             else "(training was complete)"
         )
-        print(f"resuming {resumed.path} {where}")
+        print(f"resuming {resumed.path} {where} (run {run})")
     else:
         print(
             f"training {settings['arch']} ({model.count_params():,} parameters) on {n_fit} "
             f"images: {settings['epochs']} epochs, batch {settings['batch_size']}, "
             f"{settings['optimizer']} lr {settings['lr']:g}, seed {settings['seed']}"
         )
-    # Without --checkpoint-dir there are no periodic checkpoints, but Ctrl-C still gets one.
-    saver = checkpoint.Checkpointer(
-        ckdir or out.with_name(out.stem + "-checkpoints"),
-        settings,
-        every=args.checkpoint_every if ckdir else 0,
-        epochs=ckdir is not None,
-    )
+    every = args.checkpoint_every if ckdir else 0
+    saver = checkpoint.Checkpointer(folder, settings, every, epochs=ckdir is not None, run=run)
     start = time.perf_counter()
     try:
         # A diverging run overflows on its way to NaN; DivergenceError reports it in one line.
@@ -335,7 +389,11 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 loss=SoftmaxCrossEntropy(label_smoothing=preset.label_smoothing),
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
-                augment=preset.augmenter(settings["elastic"]) if settings["augment"] else None,
+                augment=(
+                    preset.augmenter(settings["elastic"], settings["thickness"])
+                    if settings["augment"]
+                    else None
+                ),
                 callbacks=[saver],
                 initial_state=state,
                 threads=args.threads or None,
@@ -345,18 +403,21 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         print(
             f"resume with: numnet train --checkpoint-dir {e.path.parent} --resume", file=sys.stderr
         )
-        return 130
+        return 128 + e.signum
     except DivergenceError as e:
         raise DivergenceError(
             f"{e}; e.g. --lr {settings['lr'] / 10:g} ({out} not written)"
         ) from None
     seconds = time.perf_counter() - start
 
+    calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], x_test, y_test)
     test_loss, test_acc = model.evaluate(x_test, y_test)
     record = {
-        **{k: v for k, v in settings.items() if k != "out"},
+        "command": chosen.command(),
+        **settings,
         "train_images": n_fit,
         "seconds": round(seconds, 2),
+        "calibration": calibration,
         "final": {
             "test_accuracy": test_acc,
             "test_loss": test_loss,
@@ -365,12 +426,8 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         "history": history,
     }
     io.save(model, out, record)
-    stem = out.with_suffix("")
-    history_path = stem.with_name(stem.name + ".history.json")
     write_text(history_path, json.dumps(record, indent=1) + "\n")
-    curves = plots.save_figure(
-        plots.training_curves(history), stem.with_name(stem.name + ".curves.png")
-    )
+    curves = plots.save_figure(plots.training_curves(history), curves_path)
     right = int(round(test_acc * len(y_test)))
     print(f"saved {out}, {history_path}, {curves}")
     print(
@@ -381,5 +438,6 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.arch == "twolayer":
+        check_output_file(Path(args.out or "twolayer.pkl"), "--out", [args.data or ""])
         return train_twolayer(args, load_mnist(args.data))
     return train_network(args, lambda: load_mnist(args.data))
