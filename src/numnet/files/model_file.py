@@ -37,6 +37,7 @@ which builds NumPy arrays and plain containers only.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -210,8 +211,3 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
         meta = archive.meta()
     check_format(path, meta, FORMAT, FORMAT_VERSION)
     return meta
-
-
-def load_model(path: str | os.PathLike[str]) -> Any:
-    """Keras' name for ``load``: the model in the file at ``path``."""
-    return load(path)
