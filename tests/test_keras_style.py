@@ -42,13 +42,14 @@ def digits_like(n=600, seed=0, size=12):
 
 
 def convnet(size=12, seed=0):
+    """10 outputs, as model files require (numnet's files hold digit readers), 4 classes used."""
     return Sequential([
         Input(shape=(size, size, 1)),
         Conv2D(8, kernel_size=(3, 3), activation="relu"),
         MaxPool2D(pool_size=2),
         Flatten(),
         Dropout(0.5),
-        Dense(4, activation="softmax"),
+        Dense(10, activation="softmax"),
     ], seed=seed)
 
 
@@ -62,7 +63,7 @@ def test_the_keras_workflow_end_to_end(tmp_path):
     assert history.history["val_accuracy"][-1] > 0.9
 
     probs = model.predict(x[:50])
-    assert probs.shape == (50, 4) and probs.dtype == np.float32
+    assert probs.shape == (50, 10) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)
     labels = np.argmax(model.predict(x), axis=1)
     np.testing.assert_array_equal(labels, model.predict_classes(x))
@@ -77,15 +78,15 @@ def test_the_keras_workflow_end_to_end(tmp_path):
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
 
     weights = model.get_weights()
-    assert [w.shape for w in weights] == [(3, 3, 1, 8), (8,), (200, 4), (4,)]
+    assert [w.shape for w in weights] == [(3, 3, 1, 8), (8,), (200, 10), (10,)]
     fresh = convnet(seed=1)
     assert not np.array_equal(fresh.predict(x), model.predict(x))
     fresh.set_weights(weights)
     np.testing.assert_array_equal(fresh.predict(x), model.predict(x))
     weights[0][...] = 0  # get_weights gave copies
     assert model.get_weights()[0].any()
-    with pytest.raises(ValueError, match=r"weight 2 must be of shape \(200, 4\)"):
-        fresh.set_weights([*weights[:2], np.zeros((4, 200)), weights[3]])
+    with pytest.raises(ValueError, match=r"weight 2 must be of shape \(200, 10\)"):
+        fresh.set_weights([*weights[:2], np.zeros((10, 200)), weights[3]])
 
 
 def test_one_hot_targets_train_the_same_as_labels():
@@ -93,7 +94,7 @@ def test_one_hot_targets_train_the_same_as_labels():
     x, y = digits_like(200)
     runs = []
     for loss, target in (("sparse_categorical_crossentropy", y),
-                         ("categorical_crossentropy", one_hot(y, 4))):
+                         ("categorical_crossentropy", one_hot(y, 10))):
         model = convnet()
         model.compile(loss=loss)
         h = model.fit(x, target, batch_size=50, epochs=2, verbose=0, validation_data=(x, target))
@@ -107,7 +108,7 @@ def test_channels_last_and_channels_first_models_are_the_same_model():
     x, _ = digits_like(20)
     last = convnet()
     first = Sequential([Conv2D(8, 3, activation="relu"), MaxPool2D(2), Flatten(), Dropout(0.5),
-                        Dense(4, activation="softmax")], input_shape=(1, 12, 12))
+                        Dense(10, activation="softmax")], input_shape=(1, 12, 12))
     first.set_weights(last.get_weights())
     assert last.input_shape == first.input_shape == (1, 12, 12)  # one layout inside
     for images in (x, x.reshape(20, 1, 12, 12), x.reshape(20, 144)):
@@ -165,17 +166,17 @@ def test_a_softmax_output_layer_is_read_as_logits_under_cross_entropy():
 
 
 def test_assigning_weights_writes_into_the_models_buffer(tmp_path):
-    model = Sequential([Dense(3)], input_shape=(4,))
-    W = np.arange(12, dtype=np.float64).reshape(4, 3)
+    model = Sequential([Dense(10)], input_shape=(4,))
+    W = np.arange(40, dtype=np.float64).reshape(4, 10)
     model.layers[0].W = W
     assert np.shares_memory(model.layers[0].W, model.flat.params)
-    np.testing.assert_array_equal(model.flat.params[:12], W.ravel())
+    np.testing.assert_array_equal(model.flat.params[:40], W.ravel())
     model.save(tmp_path / "m.npz")
     np.testing.assert_array_equal(numnet.load_model(tmp_path / "m.npz").layers[0].W, W)
-    with pytest.raises(ValueError, match=r"Dense.W has shape \(4, 3\); cannot assign an array"):
+    with pytest.raises(ValueError, match=r"Dense.W has shape \(4, 10\); cannot assign an array"):
         model.layers[0].W = W.T.copy()
     model.layers[0].W += 1  # in place, then assigned to itself
-    np.testing.assert_array_equal(model.flat.params[:12], W.ravel() + 1)
+    np.testing.assert_array_equal(model.flat.params[:40], W.ravel() + 1)
 
 
 def test_fit_refuses_labels_the_model_cannot_output():
@@ -195,14 +196,14 @@ def test_pickling_keeps_weights_compile_and_rng_but_no_work_arrays():
     x, y = digits_like(64)
     model = convnet()
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    model.fit(x, one_hot(y, 4), epochs=1, batch_size=32, verbose=0)
+    model.fit(x, one_hot(y, 10), epochs=1, batch_size=32, verbose=0)
     data = pickle.dumps(model)
     assert len(data) < 3 * model.flat.params.nbytes + 20_000  # no im2col buffers inside
     back = pickle.loads(data)
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
     assert type(back.optimizer).__name__ == "SGD" and back.optimizer.iterations == 2
     assert back.rng.bit_generator.state == model.rng.bit_generator.state
-    back.fit(x, one_hot(y, 4), epochs=1, batch_size=32, verbose=0)  # trains on
+    back.fit(x, one_hot(y, 10), epochs=1, batch_size=32, verbose=0)  # trains on
 
 
 @pytest.mark.slow
