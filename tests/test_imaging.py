@@ -269,3 +269,116 @@ _shapes = st.one_of(
 )
 def test_random_small_arrays(array):
     _valid_or_image_error(array)
+
+
+# --- photos of paper: light, shadow, lines, EXIF, size ------------------------------------
+
+
+def _photo(ref: np.ndarray, lines: str = "ruled", seed: int = 0) -> np.ndarray:
+    """The digit in dark ink on a 600x800 page lit from one side, half in a soft shadow."""
+    rng = np.random.default_rng(seed)
+    h, w = 800, 600
+    y, x = np.mgrid[0:h, 0:w] / np.float32(h)
+    light = 0.95 - 0.35 * x  # a window on the left
+    light *= 1 - 0.35 / (1 + np.exp(-(x + y - 0.9) / 0.05))  # a soft shadow across a corner
+    paper = np.ones((h, w), np.float32)
+    if lines in ("ruled", "squared"):
+        paper[20::40] = paper[21::40] = 0.7  # printed lines
+    if lines == "squared":
+        paper[:, 15::40] = paper[:, 16::40] = 0.7
+    ink = np.zeros((h, w), np.float32)
+    big = Image.fromarray((ref * 255).astype(np.uint8)).resize((300, 300), Image.BICUBIC)
+    ink[250:550, 150:450] = np.asarray(big, np.float32) / 255
+    page = light * paper * (1 - 0.85 * ink) + rng.normal(0, 0.01, (h, w))
+    return (np.clip(page, 0, 1) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("lines", ["plain", "ruled", "squared"])
+def test_lighting_shadow_and_paper_lines_are_not_ink(reference, lines):
+    got = prepare(_photo(reference, lines))
+    assert _corr(got, reference) > 0.85, lines
+
+
+def test_a_global_threshold_would_fail_on_that_photo(reference):
+    """The check above is a real one: the shadowed paper is as dark as the lit ink."""
+    page = _photo(reference, "plain").astype(np.float32) / 255
+    assert page[700:, 500:].mean() < page[250:550, 150:300].max() - 0.3
+
+
+def test_exif_orientation_is_applied(reference):
+    upright = Image.fromarray(_photo(reference, "plain"))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # as a phone held sideways stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    data = _encode(stored.convert("RGB"), "JPEG", quality=90, exif=exif.tobytes())
+    assert _corr(prepare(data), prepare(_encode(upright.convert("RGB"), "JPEG", quality=90))) > 0.95
+
+
+def test_a_big_jpeg_is_decoded_reduced_and_boxes_map_back(reference):
+    from numnet.data.imaging.decode import WORK_SIDE, decode
+
+    page = Image.fromarray(_photo(reference, "plain")).resize((3000, 4000)).convert("RGB")
+    data = _encode(page, "JPEG", quality=85)
+    pixels, scale = decode(data, "photo")
+    assert max(pixels.shape) <= WORK_SIDE and scale == pytest.approx(4.0, rel=0.01)
+    from numnet.data.imaging import find_digits
+
+    (c,) = find_digits(data).candidates
+    rows, cols = np.nonzero(np.asarray(page.convert("L")) < 100)  # the ink, in photo pixels
+    expected = (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
+    assert np.abs(np.subtract(c.box, expected)).max() <= 48  # fringe: 12 worked px of 4 px
+
+
+@pytest.mark.parametrize(
+    "page, words",
+    [
+        (np.full((300, 200), 230, np.uint8), "blank"),
+        (np.where(np.arange(300)[:, None] % 25 == 0, 140, 235).repeat(200, 1).astype(np.uint8),
+         "lines of the paper"),
+    ],
+    ids=["blank-page", "ruled-page"],
+)
+def test_pages_without_a_digit_say_why(page, words):
+    from numnet.core.errors import NoDigitError
+
+    with pytest.raises(NoDigitError, match=words):
+        prepare(page, name="page.png")
+
+
+def test_too_faint_ink_says_so(reference):
+    from numnet.core.errors import NoDigitError
+
+    page = 230 - (_render(reference, 200).astype(np.float64) * 0.12)  # ink 13% darker
+    with pytest.raises(NoDigitError, match="too faint"):
+        prepare(page.astype(np.uint8))
+
+
+def test_a_fifo_is_refused_at_once(tmp_path):
+    import os
+
+    fifo = tmp_path / "digit.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageError, match="not a regular file"):
+        prepare(fifo)
+
+
+def test_a_thin_pen_stroke_is_thickened_to_mnist_width(reference):
+    """A ballpoint draws a stroke a thirtieth of the digit; MNIST's are about an eighth."""
+    img = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(img).line([(240, 40), (80, 280), (340, 280)], fill=0, width=6)
+    ImageDraw.Draw(img).line([(260, 150), (260, 380)], fill=0, width=6)
+    got = prepare(img)
+    assert (got > 0.5).sum() > 60  # a 1-px line would light ~40 pixels of the 28x28
+    assert _corr(got, reference) > 0.75
+
+
+def test_the_digit_rule():
+    from numnet.data.imaging.verdict import MAX_ASPECT, MAX_FILL, MIN_CONFIDENCE, judge
+
+    sure = np.eye(10, dtype=np.float32)[3]
+    assert judge(0.7, 0.25, sure) is None
+    assert "blot" in judge(0.9, MAX_FILL + 0.1, sure)
+    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, sure)
+    unsure = np.full(10, 0.1, np.float32)
+    assert "best guess 0 at 10%" in judge(0.7, 0.25, unsure)
+    assert MIN_CONFIDENCE > 0.1

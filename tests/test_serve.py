@@ -94,9 +94,9 @@ def test_predict_pixels(server):
     status, body = post(server, {"pixels": digit.tolist()})
     assert status == 200
     assert body["label"] == 1
-    assert body["confidence"] == pytest.approx(0.82)
+    assert body["confidence"] == pytest.approx(0.91)
     assert len(body["probabilities"]) == 10
-    assert body["probabilities"][1] == pytest.approx(0.82)
+    assert body["probabilities"][1] == pytest.approx(0.91)
     np.testing.assert_allclose(body["pixels"], digit, atol=1e-3)
 
 
@@ -183,9 +183,29 @@ def test_bad_predict_requests_get_a_json_error(server, body, status, words):
     assert words in answer["error"]
 
 
-def test_blank_drawing_is_a_400(server):
+def test_blank_drawing_is_no_digit_not_a_guess(server):
     status, body = post(server, {"image": png_data_url(np.full((280, 280), 255, np.uint8))})
-    assert status == 400 and "blank" in body["error"]
+    assert status == 200 and body["label"] is None and body["number"] is None
+    assert body["digits"] == [] and "blank" in body["reason"]
+
+
+def test_a_blot_is_no_digit(server):
+    page = np.full((280, 280), 255, np.uint8)
+    yy, xx = np.mgrid[0:280, 0:280]
+    page[(yy - 140) ** 2 + (xx - 140) ** 2 < 30**2] = 0  # one filled dot
+    status, body = post(server, {"image": png_data_url(page)})
+    assert status == 200 and body["label"] is None and "blot" in body["reason"]
+
+
+def test_digits_side_by_side_are_read_as_a_number(server):
+    page = np.full((200, 400), 255, np.uint8)
+    for left in (60, 180, 300):  # three "1"s (tall bars: the stand-in reads them as 1)
+        page[40:160, left : left + 14] = 0
+    status, body = post(server, {"image": png_data_url(page)})
+    assert status == 200 and body["number"] == "111" and body["label"] is None
+    xs = [d["box"][0] for d in body["digits"]]
+    assert [d["label"] for d in body["digits"]] == [1, 1, 1] and xs == sorted(xs)
+    assert all(abs(x - left) <= 3 for x, left in zip(xs, (60, 180, 300), strict=True))
 
 
 def test_image_with_too_many_pixels_is_refused_before_decoding(server):

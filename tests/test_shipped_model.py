@@ -23,9 +23,8 @@ def _settings(command: str) -> dict:
     """The run settings of a ``numnet train ...`` command line, as numnet parses it."""
     words = shlex.split(command)
     assert words[:2] == ["numnet", "train"]
-    settings = asdict(RunSettings.from_args(build_parser().parse_args(words[1:])))
-    del settings["out"]  # where the file goes does not change the model
-    return settings
+    # --out is no setting: where the file goes does not change the model
+    return asdict(RunSettings.from_args(build_parser().parse_args(words[1:])))
 
 
 def test_the_shipped_model_records_the_readme_command_and_its_seed():

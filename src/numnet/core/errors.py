@@ -25,3 +25,7 @@ class ImageError(NumnetError):
 
 class DivergenceError(NumnetError):
     """Training produced NaN or Inf."""
+
+
+class NoDigitError(ImageError):
+    """An image was read but holds no digit (blank, too faint, only the paper's lines)."""

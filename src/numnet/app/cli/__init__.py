@@ -19,7 +19,7 @@ from numnet import __version__
 from numnet.core.errors import NumnetError
 
 #: the subcommands, each a module of numnet.app.cli, in the order --help lists them
-COMMANDS = ("train", "evaluate", "show", "predict", "serve", "export")
+COMMANDS = ("train", "evaluate", "show", "predict", "read", "serve", "export")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,6 +1,6 @@
 """``--model MODEL``: the model a command uses, by default the one that ships with numnet.
 
-Every command that reads a model (``predict``, ``evaluate``, ``show``, ``serve``) declares
+Every command that reads a model (``predict``, ``read``, ``evaluate``, ``show``, ``serve``) declares
 the option with ``add_model_option`` and loads with ``numnet.files.model_file.load_model``,
 which without a file gives
 ``numnet.files.model_file.SHIPPED_MODEL`` (made by ``numnet train --arch digits``).  The

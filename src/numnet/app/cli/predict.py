@@ -2,8 +2,12 @@
 
 The model is the one numnet ships unless ``--model`` names another (the older form
 ``numnet predict MODEL.npz IMAGE...`` works too).
-Every image is prepared the way MNIST prepared its digits (``numnet.data.imaging.prepare``), all
-of them are classified in one batch, and each gets a line ``FILE: LABEL (CONFIDENCE)``.
+Every image is prepared the way MNIST prepared its digits (``numnet.data.imaging``: the paper's
+light removed, ruled lines and specks ignored, its largest digit cropped, scaled and
+centred), all of them are classified in one batch, and each gets a line
+``FILE: LABEL (CONFIDENCE)``, or ``FILE: no digit (REASON)`` for a blank page, a dot, a
+scribble (the rule of ``numnet.data.imaging.verdict``; ``"label": null`` and a ``"reason"`` in
+``--json``).
 ``--json`` prints the same for programs; ``--show DIR`` draws, for each image, the 28x28
 picture the network actually sees beside its probability bars.
 
@@ -17,7 +21,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +29,9 @@ from numnet.app.cli.common import check_output_file
 from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.core.errors import NumnetError
 from numnet.files.model_file import load_model
+
+if TYPE_CHECKING:
+    from numnet.data.imaging import Reading
 
 
 def add_parser(subparsers: Any) -> None:
@@ -59,7 +66,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from numnet.data.imaging import prepare_many
+    from numnet.data.imaging import find_digits, read_pages
 
     if not 1 <= args.top <= 10:
         raise NumnetError(f"--top must be between 1 and 10, got {args.top}")
@@ -69,29 +76,39 @@ def run(args: argparse.Namespace) -> int:
     pictures = _picture_paths(args.show, files) if args.show is not None else []
     for path in pictures:  # never over an input image (or the model): checked before work
         check_output_file(path, "--show", [str(model_path or ""), *files])
-    images = prepare_many(files)  # (n, 28, 28) float32; first bad file raises
+    pages = [find_digits(path) for path in files]  # first bad file raises
     model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
-    probs = np.asarray(model.predict_proba(images), dtype=np.float32)  # (n, 10)
-    results = [_result(name, p, args.top) for name, p in zip(files, probs, strict=True)]
+    readings = read_pages(pages, model)
+    results = [_result(r, args.top) for r in readings]
 
     if args.json:
         json.dump({"model": display_name(model_path), "predictions": results}, sys.stdout, indent=2)
         print()
     else:
         for r in results:
+            if r["label"] is None:
+                print(f"{r['file']}: no digit here: {r['reason']}")
+                continue
             guesses = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
             print(f"{r['file']}: {guesses}")
-    for path in _show(pictures, files, images, probs):
+    for path in _show(pictures, readings):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
-def _result(name: str, probs: np.ndarray, k: int) -> dict[str, Any]:
-    """One image's answer: label, confidence, the top k, all ten probabilities."""
+def _result(reading: Reading, k: int) -> dict[str, Any]:
+    """One image's answer: label, confidence, the top k, all ten probabilities; or label None
+    and the reason (with the network's guesses, if there was ink to guess from)."""
+    found = reading.digits or reading.ignored
+    if not found:
+        return {"file": reading.name, "label": None, "reason": reading.reason}
+    digit = found[0]
+    probs = digit.probabilities
     order = np.argsort(-probs, kind="stable")[:k]
     return {
-        "file": name,
-        "label": int(order[0]),
+        "file": reading.name,
+        "label": digit.label,
+        **({"reason": digit.reason} if digit.label is None else {}),
         "confidence": round(float(probs[order[0]]), 6),
         "top": [{"label": int(i), "probability": round(float(probs[i]), 6)} for i in order],
         "probabilities": [round(float(q), 6) for q in probs],
@@ -112,13 +129,20 @@ def _picture_paths(folder: Path, names: list[str]) -> list[Path]:
     return paths
 
 
-def _show(paths: list[Path], names: list[str], images: np.ndarray, probs: np.ndarray) -> list[Path]:
-    """Write one picture per image to ``paths``: what the network sees, and its answer."""
+def _show(paths: list[Path], readings: list[Reading]) -> list[Path]:
+    """Write one picture per image with ink to ``paths``: what the network sees, its answer."""
     from numnet.plots import digit_prediction, save_figure
 
     written: list[Path] = []
-    for path, name, image, p in zip(paths, names, images, probs, strict=False):
-        title = f"{Path(name).name}, as the network sees it"
-        fig = digit_prediction(image, int(p.argmax()), probs=p, title=title)
+    for path, r in zip(paths, readings, strict=False):
+        found = r.digits or r.ignored
+        if not found:  # nothing the network saw
+            continue
+        digit = found[0]
+        p = digit.probabilities
+        title = f"{Path(r.name).name}, as the network sees it"
+        if digit.label is None:
+            title += ": not a digit"
+        fig = digit_prediction(digit.pixels, int(p.argmax()), probs=p, title=title)
         written.append(save_figure(fig, path))
     return written

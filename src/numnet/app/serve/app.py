@@ -9,7 +9,12 @@
   bright ink on a dark background as in MNIST.
 
 and answers ``{"label", "confidence", "probabilities" (10 floats), "pixels" (28x28, what
-the network saw)}``. ``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
+the network saw), "number", "digits"}``: a picture is read as a whole number
+(``numnet.data.imaging.read_pages``), so ``"number"`` is the digits drawn side by side
+("2026") and ``"digits"`` each one's ``{"label", "confidence", "box"}``; ``"label"`` is the
+digit when there is exactly one.  A picture with no digit in it (empty, a dot, a scribble)
+answers ``"label": null, "number": null`` and a ``"reason"``, not a guess.
+``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
 
 Every way a request can be wrong raises :class:`ApiError` with an HTTP status and one
 sentence for the client; the web layer (``numnet.app.serve.web``) turns it into
@@ -24,15 +29,17 @@ import base64
 import binascii
 import io
 import json
-import math
 import threading
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from numnet import __version__
 from numnet.core.errors import NumnetError
+
+if TYPE_CHECKING:
+    from numnet.data.imaging import Page
 
 #: largest picture decoded, in pixels. The page sends ~300x300; a 1 MiB PNG of one colour can
 #: claim 50 megapixels, which would cost hundreds of MB per request thread to decode.
@@ -128,6 +135,28 @@ def pixels_from_image(data: bytes) -> NDArray[np.float32]:
         raise ApiError(400, f"the image cannot be read as a digit: {e}") from None
 
 
+def page_from_request(body: bytes) -> Page:
+    """The body of ``POST /api/predict`` -> the digit candidates the model will read: those of
+    the picture, or the 28x28 ``pixels`` as one candidate."""
+    from numnet.data.imaging import Candidate, Page, find_digits
+
+    data = parse_json(body)
+    if "pixels" in data or set(data) != {"image"}:
+        pixels = parse_predict_request(body)
+        rows, cols = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
+        if rows.size == 0:
+            return Page("the image", [], "the image is blank (no ink on the paper)")
+        aspect = (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
+        fill = float(pixels.sum()) / 400  # the share of MNIST's 20x20 box
+        return Page("the image", [Candidate(pixels, (0, 0, SIDE, SIDE), float(aspect), fill)])
+    data_bytes = decode_data_url(data["image"])
+    check_image_size(data_bytes)
+    try:
+        return find_digits(data_bytes, name="the image", number=True)
+    except NumnetError as e:  # ImageError: not an image, too large ...
+        raise ApiError(400, f"the image cannot be read as a digit: {e}") from None
+
+
 def parse_predict_request(body: bytes) -> NDArray[np.float32]:
     """The body of ``POST /api/predict`` -> the (28, 28) float32 digit the model will see."""
     data = parse_json(body)
@@ -171,12 +200,30 @@ class App:
 
     def predict(self, body: bytes) -> dict[str, Any]:
         """The body of ``POST /api/predict`` -> its JSON answer. ApiError for a bad request."""
-        pixels = parse_predict_request(body)
+        from numnet.data.imaging import read_pages
+
+        page = page_from_request(body)
         with self._lock:
-            probs = np.asarray(self.model.predict_proba(pixels[None]))[0]
-        if probs.shape != (10,) or not all(math.isfinite(p) for p in probs.tolist()):
-            raise RuntimeError(f"the model returned probabilities of shape {probs.shape}")
-        return prediction(probs, pixels)
+            (reading,) = read_pages([page], self.model, number=True)
+        found = reading.digits or reading.ignored
+        for d in found:
+            if d.probabilities.shape != (10,) or not np.isfinite(d.probabilities).all():
+                shape = d.probabilities.shape
+                raise RuntimeError(f"the model returned probabilities of shape {shape}")
+        if not found:  # no ink at all: nothing the network saw
+            answer = prediction(np.zeros(10, np.float32), np.zeros((SIDE, SIDE), np.float32))
+        else:
+            answer = prediction(found[0].probabilities, found[0].pixels)
+        if len(reading.digits) != 1:
+            answer["label"] = None
+        answer["number"] = reading.number
+        answer["digits"] = [
+            {"label": d.label, "confidence": d.confidence, "box": list(d.box)}
+            for d in reading.digits
+        ]
+        if reading.reason:
+            answer["reason"] = reading.reason
+        return answer
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "model": self.name, "version": __version__}

@@ -117,9 +117,21 @@ function pump() {
 }
 
 function showAnswer(data) {
-  labelEl.textContent = String(data.label);
-  confidenceEl.textContent = `${(100 * data.confidence).toFixed(1)}% sure`;
-  showBars(data.probabilities, data.label);
+  // several digits side by side: the number; one digit: it and its bars; none: say so
+  if (data.number === null) {
+    labelEl.textContent = "?";
+    confidenceEl.textContent = "I cannot see a digit here";
+    showBars(null, -1);
+  } else if (data.digits.length > 1) {
+    labelEl.textContent = data.number;
+    const least = Math.min(...data.digits.map((d) => d.confidence));
+    confidenceEl.textContent = `${data.digits.length} digits, each at least ${(100 * least).toFixed(1)}% sure`;
+    showBars(data.probabilities, -1);
+  } else {
+    labelEl.textContent = String(data.label);
+    confidenceEl.textContent = `${(100 * data.confidence).toFixed(1)}% sure`;
+    showBars(data.probabilities, data.label);
+  }
   showSeen(data.pixels);
   if (!dirty) setState("ready", "");
 }

@@ -1,0 +1,214 @@
+"""Seeded check sets of what people photograph, with labels, to measure numnet's reading.
+
+    python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
+    python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
+    python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
+    python benchmarks/checksets.py foreign   sets/foreign          # all 1,797 UCI digits
+    ... --split validation      # digits from MNIST's validation split instead of its test set
+
+Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
+
+- ``photos``: one MNIST digit written on a page (12-45% of its short side high), JPEG,
+  1200x1600 to 12 MP, black or blue pen, plain / ruled / squared paper, lighting gradient,
+  vignetting, a shadow on half of them, EXIF-rotated one in four.  Style = the paper.
+- ``numbers``: 2 to 7 MNIST digits in a row, each 85-115% of a common height, with gaps of
+  -3% to 35% of it (a few touch) and baselines up to 10% apart, on such a page.  Style =
+  the number of digits.
+- ``nondigits``: what must come back as "no digit": a blank page, ruled or squared paper,
+  a dot, a scribble, a dash, a blot, a shadow only.  Label ``-``.
+- ``foreign``: scikit-learn's UCI optical digits (``load_digits``: 1,797 digits of 43
+  writers, 8x8 levels 0-16) upscaled to 64-256 px, dark ink on light paper, PNG or JPEG.
+
+Digits come from the MNIST *test* set by default (never trained on), or with
+``--split validation`` from the last 6,000 training images, the split ``numnet train``
+holds out, for choosing thresholds without touching the test set.  Labels are in
+``labels.csv`` (file, label, style); ``benchmarks/read_accuracy.py`` measures a model on a set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import photo_render as pr
+from PIL import Image, ImageChops
+
+from numnet.core.atomic import write_bytes, write_text
+from numnet.datasets.mnist import load_data
+
+#: the validation split ``numnet train`` holds out: the last 10% of the training images
+VALIDATION_START = 54_000
+PAPERS = ("plain", "ruled", "squared")
+NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
+
+Row = tuple[str, bytes, str, str]  # file name, bytes, label, style
+
+
+def digits(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST digits of ``split``: 'test' (the test set) or 'validation'."""
+    (x_train, y_train), (x_test, y_test) = load_data()
+    if split == "test":
+        return x_test, y_test
+    return x_train[VALIDATION_START:], y_train[VALIDATION_START:]
+
+
+def _page(
+    rng: np.random.Generator, paper_kind: str, w: int, h: int
+) -> tuple[Image.Image, Image.Image, Image.Image]:
+    page = pr.paper(rng, w, h)
+    light = pr.lighting(rng, w, h, shadow=rng.random() < 0.5)
+    return page, light, pr.ruling(rng, w, h, paper_kind)
+
+
+def photos(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
+        kind = PAPERS[k % len(PAPERS)]
+        w, h = pr.page_size(rng)
+        page, light, lines = _page(rng, kind, w, h)
+        size = int(rng.uniform(0.12, 0.45) * w)
+        ink = np.zeros((h, w), np.float32)
+        top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
+        ink[top : top + size, left : left + size] = pr.pen_alpha(x[i], size, size, rng)
+        data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        style = kind + ("-exif" if turn != 1 else "")
+        yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
+
+
+def numbers(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    for k in range(count):
+        n = 2 + k % 6
+        chosen = rng.choice(len(x), size=n, replace=False)
+        w, h = pr.page_size(rng)
+        page, light, lines = _page(rng, PAPERS[k % len(PAPERS)], w, h)
+        crops = [pr.ink_box(x[i]) for i in chosen]
+        height = w * rng.uniform(0.06, 0.85 / (1.1 * n))
+        sizes = [height * rng.uniform(0.85, 1.15) for _ in crops]
+        widths = [
+            max(2, round(c.shape[1] / c.shape[0] * s)) for c, s in zip(crops, sizes, strict=True)
+        ]
+        gaps = [height * rng.uniform(-0.03, 0.35) for _ in crops[1:]]
+        total = sum(widths) + sum(gaps)
+        left = rng.uniform(0.05 * w, max(0.05 * w + 1, w - total - 0.05 * w))
+        base = rng.uniform(0.1 * h + height, 0.9 * h)
+        ink = np.zeros((h, w), np.float32)
+        for c, s, cw, gap in zip(crops, sizes, widths, [0.0, *gaps], strict=True):
+            left += gap
+            top = round(base - s + rng.uniform(-0.1, 0.1) * height)
+            a = pr.pen_alpha(c, cw, round(s), rng)
+            region = ink[top : top + a.shape[0], round(left) : round(left) + cw]
+            np.maximum(region, a[: region.shape[0], : region.shape[1]], out=region)
+            left += cw
+        data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        label = "".join(str(y[i]) for i in chosen)
+        yield f"{k:04d}_{n}digits_{label}.jpg", data, label, f"{n} digits"
+
+
+def _stroke(ink: np.ndarray, points: np.ndarray, radius: float) -> None:
+    """Draw a polyline of (m, 2) (x, y) points with round ends into ``ink``, width 2 radius."""
+    from PIL import ImageDraw
+
+    img = Image.new("L", (ink.shape[1], ink.shape[0]), 0)
+    d = ImageDraw.Draw(img)
+    d.line([tuple(p) for p in points], fill=255, width=max(1, round(2 * radius)), joint="curve")
+    for p in points[[0, -1]]:
+        d.ellipse([p[0] - radius, p[1] - radius, p[0] + radius, p[1] + radius], fill=255)
+    np.maximum(ink, np.asarray(img, np.float32) / 255, out=ink)
+
+
+def nondigits(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    del split  # no digits in these
+    for k in range(count):
+        kind = NONDIGITS[k % len(NONDIGITS)]
+        w, h = pr.page_size(rng)
+        paper_kind = kind if kind in ("ruled", "squared") else str(rng.choice(PAPERS))
+        page, light, lines = _page(rng, paper_kind, w, h)
+        if kind == "shadow":  # a blank page under a hard shadow
+            light = ImageChops.multiply(light, pr.lighting(rng, w, h, shadow=True))
+        ink = np.zeros((h, w), np.float32)
+        cx, cy = rng.uniform(0.25, 0.75) * w, rng.uniform(0.25, 0.75) * h
+        pen = rng.uniform(0.004, 0.012) * w
+        if kind == "dot":
+            _stroke(ink, np.array([[cx, cy], [cx + 1, cy]]), rng.uniform(0.005, 0.03) * w)
+        elif kind == "scribble":
+            steps = rng.normal(0, 0.04 * w, (int(rng.integers(15, 60)), 2)).cumsum(axis=0)
+            _stroke(ink, steps - steps.mean(axis=0) + (cx, cy), pen)
+        elif kind == "dash":
+            length = rng.uniform(0.1, 0.4) * w
+            slope = rng.uniform(-0.15, 0.15) * length
+            ends = np.array([[cx - length / 2, cy - slope], [cx + length / 2, cy + slope]])
+            _stroke(ink, ends, pen)
+        elif kind == "blot":
+            _stroke(ink, np.array([[cx, cy], [cx + 0.03 * w, cy + 0.02 * w]]), 0.05 * w)
+        ink *= rng.uniform(0.85, 1.0)
+        data, _ = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        yield f"{k:04d}_{kind}.jpg", data, "-", kind
+
+
+def foreign(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    from sklearn.datasets import load_digits
+
+    del split  # all of UCI's 1,797 digits are foreign to MNIST
+    bunch = load_digits()
+    images, labels = bunch.images, bunch.target
+    order = np.arange(len(images)) if count >= len(images) else rng.choice(len(images), count)
+    for k, i in enumerate(order):
+        side = int(rng.integers(64, 257))
+        level = (images[i] * (255 / 16)).astype(np.uint8)
+        big = np.asarray(Image.fromarray(level).resize((side, side), Image.Resampling.BICUBIC))
+        paper, pen = rng.uniform(0.8, 1.0), rng.uniform(0.0, 0.3)
+        margin = side // 4
+        gray = np.full((side + 2 * margin, side + 2 * margin), paper, np.float32)
+        gray[margin:-margin, margin:-margin] += (pen - paper) * big / 255
+        gray += rng.normal(0, 0.01, gray.shape).astype(np.float32)
+        img = Image.fromarray((np.clip(gray, 0, 1) * 255).astype(np.uint8))
+        buf = io.BytesIO()
+        fmt = "PNG" if k % 2 == 0 else "JPEG"
+        img.save(buf, fmt)
+        suffix = ".png" if fmt == "PNG" else ".jpg"
+        yield f"{k:04d}_uci_label{labels[i]}{suffix}", buf.getvalue(), str(labels[i]), fmt.lower()
+
+
+KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
+    "photos": photos,
+    "numbers": numbers,
+    "nondigits": nondigits,
+    "foreign": foreign,
+}
+
+
+def build(kind: str, out: Path, count: int, seed: int, split: str = "test") -> int:
+    """Write a set into ``out`` (image files and labels.csv); returns how many files."""
+    rng = np.random.default_rng(seed)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["file", "label", "style"])
+    n = 0
+    for name, data, label, style in KINDS[kind](count, rng, split):
+        write_bytes(out / name, data)
+        writer.writerow([name, label, style])
+        n += 1
+    write_text(out / "labels.csv", table.getvalue())
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=sorted(KINDS))
+    parser.add_argument("out", type=Path, help="folder for the image files and labels.csv")
+    parser.add_argument("--count", type=int, default=0, help="files (default: 400/200/200/all)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--split", choices=("test", "validation"), default="test")
+    args = parser.parse_args()
+    default = {"photos": 400, "numbers": 200, "nondigits": 200, "foreign": 1797}[args.kind]
+    n = build(args.kind, args.out, args.count or default, args.seed, args.split)
+    print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Measure the real commands on a check set of ``benchmarks/checksets.py``: accuracy per style.
+
+    python benchmarks/read_accuracy.py MODEL sets/photos [--wrong]
+
+Digit sets (photos, foreign) run ``numnet predict MODEL FILES... --json``, numbers sets
+``numnet read MODEL FILES... --json``, non-digit sets ``numnet predict`` too.  Per style it
+prints how many were read right, how many real digits were refused ("no digit"), and for
+non-digits how many came back as a digit (which should be none).  ``--wrong`` lists the
+files read wrongly with what was read, for opening with ``numnet predict --show``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+def run(command: str, model: str, files: list[Path]) -> list[dict]:
+    """``numnet COMMAND MODEL FILES... --json`` -> its per-file answers."""
+    done = subprocess.run(
+        ["numnet", command, model, *map(str, files), "--json"], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"numnet {command} failed: {done.stderr.strip()}")
+    out = json.loads(done.stdout)
+    return out["readings"] if command == "read" else out["predictions"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("model")
+    parser.add_argument("set", type=Path, help="a folder written by benchmarks/checksets.py")
+    parser.add_argument("--wrong", action="store_true", help="list the files read wrongly")
+    args = parser.parse_args()
+    with open(args.set / "labels.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    numbers = any(len(r["label"]) > 1 for r in rows)
+    files = [args.set / r["file"] for r in rows]
+    answers = run("read" if numbers else "predict", args.model, files)
+    right: dict[str, list[bool]] = defaultdict(list)
+    refused: dict[str, list[bool]] = defaultdict(list)
+    wrong = []
+    for row, a in zip(rows, answers, strict=True):
+        got = a["number"] if numbers else a["label"]
+        got = None if got is None else str(got)
+        truth = None if row["label"] == "-" else row["label"]
+        right[row["style"]].append(got == truth)
+        refused[row["style"]].append(got is None)
+        if got != truth:
+            wrong.append(f"{row['file']}: read {got}, written {truth} {a.get('reason', '')}")
+    kind = "non-digits" if all(r["label"] == "-" for r in rows) else "digits"
+    print(f"{args.set} ({len(rows)} files, {kind}; numnet {'read' if numbers else 'predict'})")
+    print(f"  {'style':<14} {'right':>12} {'refused':>8}")
+    for style in sorted(right):
+        hits = right[style]
+        print(f"  {style:<14} {sum(hits):5d}/{len(hits):<5d}{sum(hits) / len(hits):7.1%} "
+              f"{sum(refused[style]):7d}")
+    total = [h for v in right.values() for h in v]
+    no = sum(sum(v) for v in refused.values())
+    print(f"  {'all':<14} {sum(total):5d}/{len(total):<5d}{sum(total) / len(total):7.1%} {no:7d}")
+    if args.wrong:
+        print("\n".join(wrong))
+
+
+if __name__ == "__main__":
+    main()

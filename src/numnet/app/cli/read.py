@@ -1,0 +1,82 @@
+"""``numnet read IMAGE... [--model MODEL]``: read the whole number written in each image.
+
+The model is the one numnet ships unless ``--model`` names another (``numnet read
+MODEL.npz IMAGE...`` works too, as for ``predict``).
+
+Every digit of an image is found (connected ink, broken strokes joined, touching digits
+split; ``numnet.data.imaging.find_digits(number=True)``), all digits of all images are classified
+in one batch, and each image gets a line ``FILE: 2026``, or ``FILE: no number here: REASON``.
+Candidates the digit rule refuses (a speck, a dash) are left out of the number.
+
+``--json`` prints, per file, ``{"file", "number", "digits": [{"label", "confidence",
+"box": [x0, y0, x1, y1]}, ...]}`` (boxes in pixels of the upright image, ends exclusive),
+with ``"reason"`` when there is no number and ``"ignored"`` for refused candidates.
+
+All images are read before anything is printed: a file that is not an image stops the
+command with a one-line error and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from numnet.app.cli.model_option import add_model_option, display_name, split_model
+from numnet.files.model_file import load_model
+
+if TYPE_CHECKING:
+    from numnet.data.imaging import Digit, Reading
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "read",
+        help="read whole numbers written in images (several digits side by side)",
+        description=(
+            "Read the number written in each image file: every digit is found, ordered "
+            "left to right and classified (by the model that ships with numnet, or --model)."
+        ),
+    )
+    p.add_argument(
+        "images",
+        metavar="IMAGE",
+        nargs="+",
+        help="image files of written numbers (an old form, 'read MODEL.npz IMAGE...', takes "
+        "the model first)",
+    )
+    add_model_option(p)
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from numnet.data.imaging import find_digits, read_pages
+
+    model_path, files = split_model(args.images, args.model)
+    pages = [find_digits(path, number=True) for path in files]  # first bad file raises
+    model = load_model(model_path)
+    readings = read_pages(pages, model, number=True)
+    if args.json:
+        out = {"model": display_name(model_path), "readings": [_result(r) for r in readings]}
+        json.dump(out, sys.stdout, indent=2)
+        print()
+    else:
+        for r in readings:
+            print(f"{r.name}: {r.number}" if r.number else f"{r.name}: no number here: {r.reason}")
+    return 0
+
+
+def _result(r: Reading) -> dict[str, Any]:
+    digits = [_digit(d) for d in r.digits]
+    out: dict[str, Any] = {"file": r.name, "number": r.number, "digits": digits}
+    if r.reason:
+        out["reason"] = r.reason
+    if r.ignored:
+        out["ignored"] = [{"box": list(d.box), "reason": d.reason} for d in r.ignored]
+    return out
+
+
+def _digit(d: Digit) -> dict[str, Any]:
+    return {"label": d.label, "confidence": round(d.confidence, 6), "box": list(d.box)}

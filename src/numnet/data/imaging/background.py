@@ -1,0 +1,113 @@
+"""Gray image -> ink strength: the paper's uneven light taken out.
+
+A phone photo of a page is not "white paper, dark ink": a window makes a gradient across it,
+a hand or the phone casts a soft shadow, the lens darkens the corners.  A global threshold
+takes the dark side of the page for ink.  Here the paper's own brightness ``B`` is estimated
+at every pixel and the ink measured against it:
+
+    s = (B - g) / B            (0 on paper, 1 for black ink, whatever the light)
+
+The ratio (a flat-field correction) makes a stroke in the shadow as strong as one in the
+light, since both the paper and the ink reflect the same share of less light.
+
+``B`` is estimated on a copy of at most 128 pixels a side, in two steps:
+
+1. a gray-level *closing* (a maximum filter, then a minimum filter) with a window of a
+   twentieth of the side takes out thin pen strokes: every such window across a stroke
+   holds some paper.  (A closing with a large window would take out thick strokes too, but
+   it also fills every dip of the light narrower than its window, such as the dark foot of
+   a soft shadow, and would call it ink.)
+2. a *median* over cells: the copy is cut into ``GRID`` cells along its longer side, each
+   cell's median taken, then the median of each cell's 3x3 neighbourhood (a fifth of the
+   page): a digit covers less than half of that, so what is left of thick strokes goes,
+   while the light's gradients and soft shadows are followed without bias.
+
+Where a digit is large and bold (a tight crop, a canvas export), ink can fill more than half
+of a neighbourhood and its median is ink.  A closing with a window of a quarter of the page
+(``WIDE_WINDOW``) does not have that failure, and its own one (filling dips of the light) is
+small: so where the median is more than ``INKED`` darker than that closing, the closing is
+taken.  The result is scaled back up bilinearly.  Polarity comes first, from the same cell
+medians: ink is what stands out from its neighbourhood, so whichever of "darker than the
+local median" and "brighter than it" holds more strength decides; a dark pen on light paper
+and a light chalk or canvas stroke on black both come out bright.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: side of the copy the paper's brightness is estimated on
+BACKGROUND_SIDE = 128
+#: closing window, as a share of that copy's longer side (wider than a pen stroke)
+STROKE_WINDOW = 0.05
+#: cells along the longer side for the median (3x3 cells: a fifth of the page)
+GRID = 15
+#: window of the wide closing, as a share of the copy's longer side (wider than any stroke)
+WIDE_WINDOW = 0.25
+#: where the median is this much darker than the wide closing, ink dominated its cells
+INKED = 0.35
+#: the paper is never taken as darker than this (a black page has no "ink on paper")
+DARKEST_PAPER = 0.05
+
+
+def ink_strength(gray: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(h, w) float32 gray in [0, 1] -> (h, w) float32 ink strength ``s`` (may be < 0 on paper)."""
+    from scipy import ndimage
+
+    small = _resize(gray, _small_size(gray.shape))
+    if not _dark_ink(small):
+        gray, small = 1 - gray, 1 - small
+    side = max(small.shape)
+    k = max(3, round(STROKE_WINDOW * side)) | 1
+    closed = ndimage.grey_closing(small, size=(k, k), mode="nearest")
+    median = _cell_median(closed)
+    k = max(3, round(WIDE_WINDOW * side)) | 1
+    wide = ndimage.grey_closing(closed, size=(k, k), mode="nearest")
+    inked = wide - median > INKED * wide  # cells the ink dominates: the median is ink there
+    paper = _resize(np.where(inked, wide, median), (gray.shape[1], gray.shape[0]))
+    s = paper - gray
+    s /= np.maximum(paper, DARKEST_PAPER)
+    return s
+
+
+def _dark_ink(small: NDArray[np.float32]) -> bool:
+    """True if what stands out from the local paper level is darker than it, not brighter."""
+    d = small - _cell_median(small)
+    spread = 3 * 1.4826 * float(np.median(np.abs(d))) + 0.02
+    dark = float(np.clip(-d - spread, 0, None).sum())
+    bright = float(np.clip(d - spread, 0, None).sum())
+    return dark >= bright
+
+
+def _cell_median(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(h, w) -> (h, w): medians of cells, then of 3x3 cells, scaled back up bilinearly."""
+    from scipy import ndimage
+
+    h, w = x.shape
+    cell = max(1, -(-max(h, w) // GRID))
+    gh, gw = -(-h // cell), -(-w // cell)
+    padded = np.pad(x, ((0, gh * cell - h), (0, gw * cell - w)), mode="edge")
+    cells = np.median(padded.reshape(gh, cell, gw, cell), axis=(1, 3)).astype(np.float32)
+    cells = ndimage.median_filter(cells, size=3, mode="nearest")
+    return _resize(cells, (gw * cell, gh * cell))[:h, :w]
+
+
+def _small_size(shape: tuple[int, ...]) -> tuple[int, int]:
+    h, w = shape
+    f = min(1.0, BACKGROUND_SIDE / max(h, w))
+    return max(1, round(w * f)), max(1, round(h * f))
+
+
+def _resize(x: NDArray[np.float32], size: tuple[int, int]) -> NDArray[np.float32]:
+    """Resize (h, w) float32 to PIL ``size`` (width, height): box mean down, bilinear up."""
+    from PIL import Image
+
+    if size == (x.shape[1], x.shape[0]):
+        return x
+    image = Image.fromarray(np.ascontiguousarray(x, np.float32), mode="F")
+    down = size[0] < x.shape[1]
+    return np.asarray(
+        image.resize(size, Image.Resampling.BOX if down else Image.Resampling.BILINEAR),
+        np.float32,
+    )

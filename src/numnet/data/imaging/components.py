@@ -1,0 +1,206 @@
+"""Connected ink -> the digits of a page: specks dropped, broken strokes joined, touching
+digits split, ordered left to right.
+
+A digit is one connected stroke, or a few (a 5's flag, a 4 drawn in two strokes, a stroke
+broken where the pen skipped).  So the page's ink is labelled into 8-connected components
+(``scipy.ndimage.label``) and then:
+
+1. *specks*: components with under ``SPECK`` of the largest one's area, or that never reach
+   the ``high`` ink threshold (see ``numnet.data.imaging.ink``), are dropped, and so are those
+   touching the picture's edge that never reach ``EDGE_INK`` (the edge of the paper, a dark
+   margin, vignetting), and those whose mean strength is under ``MEAN_INK`` or under
+   ``FAINTER`` of the strongest component's (what is left of printed lines, shadows);
+2. *broken strokes*: components whose columns overlap by at least ``OVERLAP`` of the
+   narrower one's width, and are at most ``GAP`` of the taller one's height apart
+   vertically, and whose mean strengths are within ``ALIKE`` of each other, belong to the
+   same digit (digits are written side by side, so pieces of
+   one digit share columns and neighbours mostly do not);
+3. *touching digits* (reading a number only): a group wider than ``SPLIT_ASPECT`` times its
+   height holds several digits; it is cut into ``round(aspect / DIGIT_ASPECT)`` pieces at
+   the columns of least ink near the evenly spaced cuts, where those are a neck (at most
+   ``NECK`` of the median column's ink: two digits touch at a point, a wide 0 has none);
+4. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
+   its height) are dropped, and the rest ordered by their left edge.
+
+A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
+of the components inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: components below this share of the largest component's area are specks
+SPECK = 0.02
+#: least mean strength of a component's pixels (pen strokes: 0.4-0.8, printed lines less)
+MEAN_INK = 0.2
+#: components with a mean strength under this share of the strongest one's are dropped
+FAINTER = 0.5
+#: ink touching the picture's edge must reach this strength somewhere to count
+EDGE_INK = 0.35
+#: components sharing this share of the narrower one's columns are one digit
+OVERLAP = 0.5
+#: ... and whose rows are no further apart than this share of the taller one's height
+GAP = 0.3
+#: ... and whose mean ink strengths are within this ratio (one pen wrote them)
+ALIKE = 0.7
+#: a group wider than this many times its height is split into several digits
+SPLIT_ASPECT = 1.25
+#: the width of a typical digit, as a share of its height, for the number of pieces
+DIGIT_ASPECT = 0.7
+#: where to look for the cut around the even spacing, as a share of a piece's width
+CUT_WINDOW = 0.3
+#: a cut is made only where the column holds at most this share of the median column's ink
+NECK = 0.7
+#: groups lower than this share of the tallest group are not digits of the number
+SMALL = 0.4
+
+
+@dataclass(frozen=True)
+class Group:
+    """One digit candidate: ``box`` (x0, y0, x1, y1) on the page and its component labels."""
+
+    box: tuple[int, int, int, int]
+    labels: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Components:
+    """The labelled ink of a page: ``labels`` (h, w) int32, 0 off the ink, 1..n on it."""
+
+    labels: NDArray[np.int32]
+    boxes: NDArray[np.int64]  # (n, 4) x0, y0, x1, y1 of component i + 1
+    area: NDArray[np.int64]  # (n,) pixels of component i + 1
+    mass: NDArray[np.float64]  # (n,) ink strength summed over component i + 1
+
+
+def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
+    """Label the ink ``mask`` (h, w); keep components that reach ``high`` and are no specks."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    if n == 0:
+        return Components(labels, np.zeros((0, 4), np.int64), np.zeros(0, np.int64), np.zeros(0))
+    area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    mass = np.bincount(labels.ravel(), weights=s.ravel(), minlength=n + 1)[1:]
+    strong = np.bincount(labels[s >= high], minlength=n + 1)[1:] > 0
+    keep = strong & (area >= max(4, SPECK * area.max()))
+    # printed lines' leftovers and shadows' edges are faint beside pen strokes
+    mean = mass / np.maximum(area, 1)
+    keep &= (mean >= MEAN_INK) & (mean >= FAINTER * mean[keep].max(initial=0))
+    # faint ink touching the edge of the picture is the paper's edge or a dark margin
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    faint = np.bincount(labels[s >= EDGE_INK], minlength=n + 1)[1:] == 0
+    keep[edge[edge > 0] - 1] &= ~faint[edge[edge > 0] - 1]
+    # relabel the kept ones 1..k, the rest 0
+    new = np.zeros(n + 1, np.int32)
+    new[1:][keep] = np.arange(1, int(keep.sum()) + 1)
+    labels = new[labels]
+    boxes = np.array(
+        [(b[1].start, b[0].start, b[1].stop, b[0].stop) for b in ndimage.find_objects(labels)],
+        np.int64,
+    ).reshape(-1, 4)
+    return Components(labels, boxes, area[keep], mass[keep])
+
+
+def groups(c: Components, split: bool) -> list[Group]:
+    """The digit candidates of a page, left to right (see the module docstring)."""
+    found = _merge_overlapping(c)
+    if split:
+        found = [piece for g in found for piece in _split_wide(c, g)]
+    if not found:
+        return []
+    tallest = max(g.box[3] - g.box[1] for g in found)
+    found = [g for g in found if g.box[3] - g.box[1] >= SMALL * tallest]
+    return sorted(found, key=lambda g: g.box[0])
+
+
+def largest(c: Components, found: list[Group]) -> Group:
+    """The group with the most ink (the digit of a one-digit image): the strength summed,
+    so that a wide faint smudge at a shadow's edge loses to a pen stroke."""
+    return max(found, key=lambda g: float(c.mass[[i - 1 for i in g.labels]].sum()))
+
+
+def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:
+    """(y1 - y0, x1 - x0) bool: the pixels of ``g``'s own components inside its box."""
+    x0, y0, x1, y1 = g.box
+    crop = c.labels[y0:y1, x0:x1]
+    return np.isin(crop, np.array(g.labels, np.int32))
+
+
+def _merge_overlapping(c: Components) -> list[Group]:
+    """Join components whose columns overlap (pieces of one digit), until none do."""
+    found = [
+        Group((int(b[0]), int(b[1]), int(b[2]), int(b[3])), (i + 1,)) for i, b in enumerate(c.boxes)
+    ]
+    merged = True
+    while merged:
+        merged = False
+        found.sort(key=lambda g: g.box[0])
+        out: list[Group] = []
+        for g in found:
+            for k, h in enumerate(out):
+                shared = min(g.box[2], h.box[2]) - max(g.box[0], h.box[0])
+                narrower = min(g.box[2] - g.box[0], h.box[2] - h.box[0])
+                gap = max(g.box[1], h.box[1]) - min(g.box[3], h.box[3])
+                taller = max(g.box[3] - g.box[1], h.box[3] - h.box[1])
+                if shared >= OVERLAP * narrower and gap <= GAP * taller and _alike(c, g, h):
+                    out[k] = _union(h, g)
+                    merged = True
+                    break
+            else:
+                out.append(g)
+        found = out
+    return found
+
+
+def _alike(c: Components, a: Group, b: Group) -> bool:
+    """Pieces of one digit are written with one pen: mean strengths within ``ALIKE``."""
+    ia, ib = [i - 1 for i in a.labels], [i - 1 for i in b.labels]
+    ma = c.mass[ia].sum() / c.area[ia].sum()
+    mb = c.mass[ib].sum() / c.area[ib].sum()
+    return bool(min(ma, mb) >= ALIKE * max(ma, mb))
+
+
+def _union(a: Group, b: Group) -> Group:
+    box = (
+        min(a.box[0], b.box[0]),
+        min(a.box[1], b.box[1]),
+        max(a.box[2], b.box[2]),
+        max(a.box[3], b.box[3]),
+    )
+    return Group(box, a.labels + b.labels)
+
+
+def _split_wide(c: Components, g: Group) -> list[Group]:
+    """Cut a group wider than ``SPLIT_ASPECT`` x its height at its columns of least ink."""
+    x0, y0, x1, y1 = g.box
+    w, h = x1 - x0, y1 - y0
+    if w <= SPLIT_ASPECT * h:
+        return [g]
+    member = member_mask(c, g)
+    n = max(2, round(w / (DIGIT_ASPECT * h)))
+    profile = member.sum(axis=0).astype(np.float64)
+    profile = np.convolve(profile, np.ones(3) / 3, mode="same")
+    step = w / n
+    window = max(1, round(CUT_WINDOW * step))
+    neck = NECK * float(np.median(profile[profile > 0]))
+    cuts = [0]
+    for k in range(1, n):
+        lo = max(cuts[-1] + 1, round(k * step) - window)
+        hi = min(w - 1, round(k * step) + window)
+        if lo < hi:
+            cut = lo + int(np.argmin(profile[lo:hi]))
+            if profile[cut] <= neck:  # digits touch at a neck; a wide 0 has none
+                cuts.append(cut)
+    cuts.append(w)
+    pieces = []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+        rows = np.flatnonzero(member[:, a:b].any(axis=1))
+        if rows.size:
+            box = (x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1)
+            pieces.append(Group(box, g.labels))
+    return pieces

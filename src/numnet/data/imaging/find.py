@@ -1,0 +1,109 @@
+"""A whole image -> its digit candidates, each as MNIST would hold it, with its box.
+
+The steps, each in its own module:
+
+    decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
+    (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
+    squared lines removed (lines.py)  ->  connected components grouped into digits
+    (components.py)  ->  each digit cropped, scaled to 20 px and centred in 28x28
+    (mnist_box.py)
+
+``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
+``number=True`` keeps every digit, touching ones split, left to right.  An image with no
+ink left is not an error here: the ``Page`` says why (``reason``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numnet.data.imaging.background import ink_strength
+from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
+from numnet.data.imaging.decode import decode, describe
+from numnet.data.imaging.gray import to_gray
+from numnet.data.imaging.ink import Threshold, soft_ink, threshold
+from numnet.data.imaging.lines import remove_lines
+from numnet.data.imaging.mnist_box import BOX, to_mnist
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One digit candidate of an image.
+
+    pixels : (28, 28) float32 in [0, 1], what the network sees
+    box    : (x0, y0, x1, y1) in pixels of the upright image (ends exclusive)
+    aspect : width / height of the ink
+    fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
+    """
+
+    pixels: NDArray[np.float32]
+    box: tuple[int, int, int, int]
+    aspect: float
+    fill: float
+
+
+@dataclass(frozen=True)
+class Page:
+    """The digit candidates of one image, left to right; none, and why, if it has no ink."""
+
+    name: str
+    candidates: list[Candidate]
+    reason: str | None = None
+
+
+def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
+    """Find the digit (``number=False``: the largest one) or digits of ``source``.
+
+    source : a path, image-file bytes, a PIL image, or an array (see ``numnet.data.imaging``)
+    Raises ``ImageError`` (one line naming the image) if it is not a usable image.
+    """
+    name = describe(source) if name is None else name
+    pixels, scale = decode(source, name)
+    gray, factor = to_gray(pixels, name)
+    scale *= factor
+    s = ink_strength(gray)
+    t = threshold(s)
+    mask, had_lines = remove_lines(s > t.low)
+    components = label(mask, s, t.high)
+    found = groups(components, split=number)
+    if not found:
+        return Page(name, [], _why_empty(s, t, had_lines))
+    if not number:
+        found = [largest(components, found)]
+    size = (pixels.shape[1], pixels.shape[0])
+    return Page(name, [_candidate(components, g, s, t, scale, size) for g in found])
+
+
+def _candidate(
+    c: Components,
+    g: Group,
+    s: NDArray[np.float32],
+    t: Threshold,
+    scale: float,
+    size: tuple[int, int],
+) -> Candidate:
+    x0, y0, x1, y1 = g.box
+    member = member_mask(c, g)
+    ink = soft_ink(s[y0:y1, x0:x1], member, t.low)
+    pixels = to_mnist(ink, member)
+    w, h = round(size[0] * scale), round(size[1] * scale)
+    box = (
+        min(w, round(x0 * scale)),
+        min(h, round(y0 * scale)),
+        min(w, round(x1 * scale)),
+        min(h, round(y1 * scale)),
+    )
+    return Candidate(pixels, box, (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2)
+
+
+def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:
+    if had_lines:
+        return "there are only the lines of the paper, no writing"
+    step = max(1, int(np.sqrt(s.size / 100_000)))
+    if float(np.percentile(s[::step, ::step], 99.9)) > t.low:
+        return "the ink is too faint to read (write darker, or light the page better)"
+    return "the image is blank (no ink on the paper)"

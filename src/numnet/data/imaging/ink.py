@@ -1,0 +1,64 @@
+"""Ink strength -> which pixels are ink (a threshold set by the image's own noise) and how much.
+
+The paper of a photo is never flat after the background is taken out: sensor noise, paper
+texture and JPEG blocks leave a spread of small strengths around 0.  That spread is measured
+robustly (the median absolute deviation, MAD, of a sample: the paper is most of any page, so
+the ink does not move the median) and the thresholds sit above it:
+
+    noise = 1.4826 * median(|s - median(s)|)        (the standard deviation, for Gaussian noise)
+    low   = max(LOW, NOISE_SIGMAS * noise)          a pixel at least this strong may be ink
+    high  = max(HIGH, 2 * low)                      a stroke must reach this somewhere
+
+A pixel above ``low`` belongs to a candidate stroke; a stroke is kept only if it reaches
+``high`` (a hysteresis threshold: faint edges of real strokes stay, faint smudges go).
+
+Gray levels for the network: MNIST's strokes are 1.0 in the middle and fall off at their
+edges.  ``soft_ink`` maps ``low`` to 0 and the typical strength of the kept ink to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: least strength a pixel needs to count as ink (a share of the paper's brightness)
+LOW = 0.08
+#: least strength a stroke must reach somewhere; below it the ink is "too faint"
+HIGH = 0.2
+#: ``low`` is at least this many noise standard deviations above the paper
+NOISE_SIGMAS = 5.0
+#: the strength mapped to full ink: this percentile of the kept ink's strengths
+FULL_INK_PERCENTILE = 60
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The two ink thresholds of one image (strengths, see the module docstring)."""
+
+    low: float
+    high: float
+
+
+def threshold(s: NDArray[np.float32]) -> Threshold:
+    """Thresholds for the ink strength map ``s`` (h, w), from the spread of its paper."""
+    step = max(1, int(np.sqrt(s.size / 60_000)))
+    sample = s[::step, ::step]
+    median = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    low = max(LOW, median + NOISE_SIGMAS * noise)
+    return Threshold(low=low, high=max(HIGH, 2 * low))
+
+
+def soft_ink(
+    s: NDArray[np.float32], mask: NDArray[np.bool_], low: float
+) -> NDArray[np.float32]:
+    """Strengths (h, w) -> MNIST-like gray levels in [0, 1]: 0 off ``mask`` and at ``low``,
+    1 from the ``FULL_INK_PERCENTILE``-th percentile of the strengths on ``mask`` up."""
+    full = float(np.percentile(s[mask], FULL_INK_PERCENTILE)) if mask.any() else 1.0
+    ink = s - low
+    ink /= max(full - low, 1e-3)
+    np.clip(ink, 0, 1, out=ink)
+    ink[~mask] = 0
+    return ink

@@ -1,0 +1,145 @@
+"""Ruled and squared paper: find the printed lines so that they are not taken for ink.
+
+A ruled line crosses the page; a pen stroke spans a digit at most.  Lines of a photo are
+also a little tilted and are crossed by the digit, so they are found in two steps, per
+direction (horizontal, then vertical for squared paper):
+
+1. *runs*: the pixels of the ink mask that lie in a straight run of at least ``SEGMENT``
+   of the page's width (a 1-D morphological opening: a minimum filter then a maximum filter
+   of that length along the rows, both O(pixels)).  A tilted line is a staircase of such
+   runs, joined at their corners; where a stroke crosses the line, only the line's rows are
+   in a run.
+2. *lines*: connected sets of runs that together span at least ``SPAN`` of the page (and
+   ``MIN_LENGTH`` px), are straight (a fitted line within ``STRAIGHT`` px of the pixels
+   near it) and thin (at most ``THIN`` of the page thick, 2 px allowed); of such a set only
+   the pixels on the fitted line are the line's (a stroke touching it is not).
+
+``paper_lines(mask)`` returns those pixels.  ``remove_lines(mask)`` takes them out of the
+ink and then bridges the gaps they leave in strokes that cross them: a line pixel is ink
+again if there is ink within ``BRIDGE`` px on both sides of it, along a row or a column
+(a vertical line through a digit would otherwise cut it into slices).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: least length of a line in px of the halved copy (a digit's stroke in a small picture
+#: is longer than a fifth of it)
+MIN_LENGTH = 60
+#: least run length, as a share of the page's side along the line
+SEGMENT = 0.08
+#: least length of a line, as a share of the page's side along it (a shadow can break a
+#: line into pieces)
+SPAN = 0.2
+#: px (on the halved copy): a line's pixels are this close to its fit (median); a pen
+#: stroke 3 px wide there is not
+STRAIGHT = 0.75
+#: px: a line's gap in a stroke is bridged if the stroke is this close on both sides
+BRIDGE = 12
+#: px (on the halved copy) marked on each side of a line beyond its thickness
+HALO = 1
+#: greatest mean thickness of a line, as a share of the page's side across it
+THIN = 0.012
+
+
+def remove_lines(mask: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], bool]:
+    """(h, w) ink mask -> (the mask without paper lines, whether there were any)."""
+    rows, columns = paper_lines(mask)
+    if not (rows.any() or columns.any()):
+        return mask, False
+    clean = mask & ~rows & ~columns
+    # a stroke crosses a horizontal line from above to below, a vertical one left to right
+    return clean | _bridged(clean, rows, 0) | _bridged(clean, columns, 1), True
+
+
+def _bridged(clean: NDArray[np.bool_], lines: NDArray[np.bool_], axis: int) -> NDArray[np.bool_]:
+    """Line pixels with ink of ``clean`` within ``BRIDGE`` px before and after along ``axis``."""
+    n = clean.shape[axis]
+    pos = np.arange(n, dtype=np.int32).reshape((1, -1) if axis == 1 else (-1, 1))
+    before = np.where(clean, pos, -n)
+    np.maximum.accumulate(before, axis=axis, out=before)
+    after = np.flip(np.where(clean, pos, 2 * n), axis)
+    after = np.flip(np.minimum.accumulate(after, axis=axis), axis)
+    return lines & (pos - before <= BRIDGE) & (after - pos <= BRIDGE)
+
+
+def paper_lines(mask: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """(h, w) ink mask -> two (h, w) masks: pixels of horizontal lines, of vertical lines.
+
+    The search runs on a copy halved in each direction (a pixel is ink if any of its 2x2
+    block is: a 1-px line stays connected), four times fewer pixels to filter and label."""
+    h, w = mask.shape
+    padded = np.pad(mask, ((0, h % 2), (0, w % 2)))
+    small = padded[0::2, 0::2] | padded[1::2, 0::2] | padded[0::2, 1::2] | padded[1::2, 1::2]
+    found = []
+    for axis in (1, 0):
+        lines = np.zeros_like(small)
+        _mark_lines(small, axis, lines)
+        found.append(lines.repeat(2, axis=0).repeat(2, axis=1)[:h, :w] & mask)
+    return found[0], found[1]
+
+
+def _mark_lines(mask: NDArray[np.bool_], axis: int, lines: NDArray[np.bool_]) -> None:
+    """Set ``lines`` where ``mask`` has lines along ``axis`` (1: horizontal, 0: vertical)."""
+    from scipy import ndimage
+
+    length, across = mask.shape[axis], mask.shape[1 - axis]
+    segment = max(4, round(SEGMENT * length))
+    if segment > length:
+        return
+    m = mask.view(np.uint8)
+    runs = ndimage.maximum_filter1d(ndimage.minimum_filter1d(m, segment, axis=axis), segment, axis)
+    runs = runs.view(np.bool_)
+    if not runs.any():
+        return
+    labels, n = ndimage.label(runs, structure=np.ones((3, 3), bool))
+    for i, box in enumerate(ndimage.find_objects(labels), start=1):  # a few dozen runs
+        extent = box[axis].stop - box[axis].start
+        span = max(SPAN * length, MIN_LENGTH)
+        if extent >= span:
+            _mark_straight(labels[box] == i, axis, span, max(2.0, THIN * across), box, lines)
+
+
+def _mark_straight(
+    pixels: NDArray[np.bool_],
+    axis: int,
+    span: float,
+    thin: float,
+    box: tuple[slice, slice],
+    lines: NDArray[np.bool_],
+) -> None:
+    """Mark the band of the straight line through ``pixels`` (the runs inside ``box``).
+
+    A digit's stroke that touches a line and runs the same way is in the same set of runs;
+    a straight line is fitted to the positions where the set is thin (least squares, then
+    again on the pixels within twice the median distance).  The set is a line only if the
+    pixels kept are within ``STRAIGHT`` px of it (median), still span ``span`` and are at
+    most ``thin`` thick: a long pen stroke is never that straight.  Then every pixel of the
+    box, widened by ``HALO`` px, within half the line's thickness + ``HALO`` of it is marked:
+    the blurred fringe of a printed line is not in the runs but would still join the digit
+    to the rest of the line."""
+    rows, cols = np.nonzero(pixels)
+    along, off = (cols, rows) if axis == 1 else (rows, cols)
+    # positions along the line where the set is thin are the line alone; where a stroke
+    # touches it the set is thick there, and those positions are left out of the fit
+    thickness = np.bincount(along, minlength=pixels.shape[axis])
+    keep = thickness[along] <= max(2, 2 * np.median(thickness[thickness > 0]))
+    for _ in range(2):
+        slope, intercept = np.polyfit(along[keep], off[keep], 1)
+        distance = np.abs(off - (slope * along + intercept))
+        keep &= distance <= 2 * np.median(distance[keep]) + 1
+    if np.median(distance[keep]) > STRAIGHT or np.ptp(along[keep]) < span:
+        return
+    half = keep.sum() / max(1, np.ptp(along[keep]) + 1) / 2
+    if 2 * half > thin:
+        return
+    r0 = max(0, box[0].start - HALO)
+    c0 = max(0, box[1].start - HALO)
+    window = lines[r0 : box[0].stop + HALO, c0 : box[1].stop + HALO]
+    r, c = np.indices(window.shape)
+    r += r0 - box[0].start  # coordinates relative to the box, as the fit's
+    c += c0 - box[1].start
+    a, o = (c, r) if axis == 1 else (r, c)
+    window |= np.abs(o - (slope * a + intercept)) <= half + HALO

@@ -1,0 +1,114 @@
+"""``numnet read`` and ``numnet.data.imaging.read_number``: whole numbers, boxes, no-number reasons.
+
+The model is the template stand-in of ``test_cli_predict`` (it knows 0, 1 and 4), so these
+tests exercise finding, splitting and ordering the digits and the command, not a network.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from numnet.app.cli import main
+from numnet.app.cli import read as cli_read
+from numnet.data.imaging import find_digits, read_number
+from test_cli_predict import TemplateModel, _draw
+
+
+def _row(labels: list[int], gaps: list[int], size: int = 100) -> Image.Image:
+    """Digits drawn side by side (dark on light), with the given gaps in px between them."""
+    width = size * len(labels) + sum(gaps) + 80
+    page = Image.new("L", (width, size + 80), 255)
+    x = 40
+    for label, gap in zip(labels, [0, *gaps], strict=True):
+        x += gap
+        page.paste(_draw(label, size, True), (x, 40))
+        x += size
+    return page
+
+
+@pytest.fixture
+def model(monkeypatch):
+    m = TemplateModel()
+    monkeypatch.setattr(cli_read, "load_model", lambda path: m)
+    return m
+
+
+def test_read_number_orders_digits_left_to_right(model):
+    page = _row([4, 1, 0, 4], [10, 30, 5])
+    r = read_number(page, model)
+    assert r.number == "4104" and r.reason is None
+    xs = [d.box[0] for d in r.digits]
+    assert xs == sorted(xs)
+    for d in r.digits:  # boxes are on the page, around the ink of each drawn digit
+        x0, y0, x1, y1 = d.box
+        assert 0 <= x0 < x1 <= page.size[0] and 40 <= y0 < y1 <= 140
+
+
+def test_boxes_are_in_pixels_of_the_upright_photo(model):
+    """A large image is worked on reduced; the boxes still refer to its own pixels."""
+    big = _row([1, 4], [60], size=1000)  # 2140 x 1080, worked on at 1000 x 505
+    r = read_number(big, model)
+    assert r.number == "14"
+    ink = np.asarray(big) < 128
+    for d, (lo, hi) in zip(r.digits, [(0, 1070), (1070, 2140)], strict=True):
+        rows, cols = np.nonzero(ink[:, lo:hi])
+        expected = (lo + cols.min(), rows.min(), lo + cols.max() + 1, rows.max() + 1)
+        assert np.abs(np.subtract(d.box, expected)).max() <= 6  # 2.14 px per worked pixel
+
+
+def test_touching_digits_are_split(model):
+    page = _row([0, 0, 4], [-22, 15])  # the two zeros' boxes overlap: their rings touch
+    groups = find_digits(page, number=True).candidates
+    assert len(groups) == 3
+    assert read_number(page, model).number == "004"
+
+
+def test_a_broken_stroke_stays_one_digit(model):
+    img = _draw(4, 100, True)
+    ImageDraw.Draw(img).rectangle([55, 55, 70, 68], fill=255)  # a gap across the 4's stem
+    assert len(find_digits(img, number=True).candidates) == 1
+
+
+def test_specks_and_a_decimal_point_are_not_digits(model):
+    page = _row([1, 4], [40])
+    d = ImageDraw.Draw(page)
+    d.ellipse([160, 150, 168, 158], fill=0)  # a point low between the digits
+    d.point([(5, 5), (page.size[0] - 3, 10)], fill=0)
+    assert read_number(page, model).number == "14"
+
+
+def test_cli_plain_and_json(model, tmp_path, capsys):
+    number, blank = tmp_path / "meter.jpg", tmp_path / "blank.png"
+    _row([1, 0, 4], [20, 20]).convert("RGB").save(number)
+    Image.new("L", (90, 90), 250).save(blank)
+    assert main(["read", "m.npz", str(number), str(blank)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    why = "the image is blank (no ink on the paper)"
+    assert out == [f"{number}: 104", f"{blank}: no number here: {why}"]
+    assert main(["read", "m.npz", str(number), str(blank), "--json"]) == 0
+    first, second = json.loads(capsys.readouterr().out)["readings"]
+    assert first["file"] == str(number) and first["number"] == "104"
+    assert [d["label"] for d in first["digits"]] == [1, 0, 4]
+    for d in first["digits"]:
+        assert len(d["box"]) == 4 and 0 < d["confidence"] <= 1
+    assert second["number"] is None and second["digits"] == [] and "blank" in second["reason"]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a picture at all"])
+def test_cli_bad_file_is_one_line_exit_2(model, tmp_path, capsys, content):
+    bad = tmp_path / "scan.png"
+    bad.write_bytes(content)
+    assert main(["read", "m.npz", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and str(bad) in captured.err
+
+
+def test_read_number_on_an_array_and_a_pil_image_agree(model):
+    page = _row([4, 0], [25])
+    a, b = read_number(page, model), read_number(np.asarray(page), model)
+    assert a.number == b.number == "40"
+    assert [d.box for d in a.digits] == [d.box for d in b.digits]
