@@ -35,7 +35,7 @@ Columns:
   while the model works on this one (``numnet.nn.engine.batches``): when the overlap works, the
   augmented epoch takes about the longer of the two, not their sum.
 - ``infer img/s``: ``model.predict`` on the test set in batches of 1,000.
-- ``1-image us``: latency of ``model.predict(x[i:i+1])`` (float32 rows of the model's
+- ``1-image us``: latency of ``model.predict_classes(x[i:i+1])`` (float32 rows of the model's
   input shape), median and 99th percentile over ``--calls`` calls.
 - ``peak RSS MB``: the peak resident memory (VmHWM) of a fresh process that loads MNIST,
   converts all of it to float32 (188 MB for the training set), trains on it (MLPs one
@@ -226,7 +226,7 @@ def inference(model: Sequential, x: np.ndarray, calls: int, repeat: int) -> dict
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        model.predict(x, batch_size=1000)
+        model.predict_classes(x, batch_size=1000)
         times.append(time.perf_counter() - start)
     warmup = min(50, calls)
     lat = np.empty(calls + warmup)
@@ -234,7 +234,7 @@ def inference(model: Sequential, x: np.ndarray, calls: int, repeat: int) -> dict
     for k in range(calls + warmup):
         i = k % len(x)
         start = clock()
-        model.predict(x[i : i + 1])
+        model.predict_classes(x[i : i + 1])
         lat[k] = clock() - start
     lat = lat[warmup:] / 1e3
     return {"infer_images_per_s": len(x) / statistics.median(times),

@@ -140,7 +140,7 @@ def model_answer(driver, model_file: Path) -> tuple[int, np.ndarray]:
 
     url = driver.execute_script("return document.getElementById('pad').toDataURL('image/png')")
     digit = prepare(base64.b64decode(url.split(",", 1)[1]))
-    return int(load(model_file).predict(digit[None])[0]), digit
+    return int(load(model_file).predict_classes(digit[None])[0]), digit
 
 
 def seen_pixels(driver) -> np.ndarray:

@@ -84,7 +84,7 @@ def test_save_load_same_predictions(saved: Path) -> None:
     loaded = io.load(saved)
     x = images()
     np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    np.testing.assert_array_equal(loaded.predict_classes(x), model.predict_classes(x))
     np.testing.assert_array_equal(loaded.flat.params, model.flat.params)
     np.testing.assert_array_equal(loaded.flat.buffers, model.flat.buffers)
 

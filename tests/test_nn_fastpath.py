@@ -35,19 +35,19 @@ def test_no_plan_for_other_layers(layers) -> None:
     assert model._plan == ()
     x = np.random.default_rng(0).random((1, 784), dtype=np.float32)
     assert model._one(x) is None
-    assert model.predict(x).shape == (1,)
+    assert model.predict_classes(x).shape == (1,)
 
 
 def test_single_sample_matches_batched_path(images: np.ndarray) -> None:
     model = mlp()
     model.flat.params[:] = np.random.default_rng(2).normal(0, 0.2, model.flat.params.size)
-    batch_labels = model.predict(images)
+    batch_labels = model.predict_classes(images)
     batch_probs = model.predict_proba(images)
     floats = model.prepare(images)  # (n, 1, 28, 28) float32
     for i in range(len(images)):
         for one in (images[i : i + 1], floats[i : i + 1], floats[i : i + 1].reshape(1, 784)):
             assert model._one(one) is not None  # the fast path is taken
-            label, probs = model.predict(one), model.predict_proba(one)
+            label, probs = model.predict_classes(one), model.predict(one)
             assert label.shape == (1,) and label.dtype == np.int64
             assert probs.shape == (1, 10) and probs.dtype == np.float32
             assert label[0] == batch_labels[i]
@@ -69,6 +69,6 @@ def test_other_inputs_take_the_checked_path() -> None:
     model = mlp()
     assert model._one(np.zeros((1, 784))) is None  # float64: converted by prepare
     assert model._one(np.zeros((2, 784), np.float32)) is None
-    assert model.predict(np.zeros((1, 784))).shape == (1,)
+    assert model.predict_classes(np.zeros((1, 784))).shape == (1,)
     with pytest.raises(Exception, match="do not fit"):
         model.predict(np.zeros((1, 783), np.float32))

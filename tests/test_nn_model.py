@@ -162,9 +162,10 @@ def test_inputs_in_every_agreed_form_give_the_same_predictions():
         np.testing.assert_allclose(p, probs[0], rtol=1e-6)
     assert probs[0].dtype == np.float32 and probs[0].shape == (7, 10)
     np.testing.assert_allclose(probs[0].sum(1), 1, rtol=1e-6)
-    assert model.predict(images).dtype == np.int64
+    np.testing.assert_array_equal(model.predict(images), probs[0])  # a softmax classifier
+    assert model.predict_classes(images).dtype == np.int64
     assert np.shares_memory(model.prepare(scaled), scaled)  # no copy of float32 input
-    np.testing.assert_array_equal(model.predict(images, batch_size=3), probs[0].argmax(1))
+    np.testing.assert_array_equal(model.predict_classes(images, batch_size=3), probs[0].argmax(1))
     with pytest.raises(DataError, match="do not fit"):
         model.predict(np.zeros((2, 27, 28)))
 
@@ -175,7 +176,9 @@ def test_config_round_trip_and_summary():
     assert clone.get_config() == model.get_config()
     first = {"type": "Dense", "config": {"units": 16, "init": "he"}}
     assert model.get_config()["layers"][0] == first
-    text = model.summary(print_fn=None)
+    printed: list[str] = []
+    assert model.summary(print_fn=printed.append) is None
+    (text,) = printed  # printed once, returned never (a notebook would echo it)
     assert "Dense" in text and "(None, 16)" in text
     assert f"Trainable params: {784 * 16 + 16 + 32 + 16 * 4 + 4:,}" in text
     assert "Non-trainable params: 32" in text

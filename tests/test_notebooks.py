@@ -5,7 +5,7 @@ a ``python3`` kernel of this very interpreter, in a temporary folder, on the rea
 (``$NUMNET_DATA``), with one BLAS thread.  It fails on the first cell that raises, and unless
 at least one cell displays a PNG picture inline: a learner reads these notebooks in Jupyter,
 where a picture written to a file or shown nowhere is a picture missed.  The outputs are
-made here: ``classic_tutorial.ipynb`` is committed without any.
+made here: every notebook is committed without any.
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def test_notebook_is_valid(path):
     nbformat.validate(nbformat.read(path, as_version=4))
 
 
-def test_the_tutorial_is_committed_without_outputs():
-    notebook = nbformat.read(EXAMPLES / "classic_tutorial.ipynb", as_version=4)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_committed_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
     assert outputs(notebook) == [], "clear the outputs before committing (this test makes them)"
 
 
@@ -83,3 +84,22 @@ def test_notebook_runs_top_to_bottom_and_draws_inline(path, kernel_env):
     pictures = [out for out in produced if "image/png" in out.get("data", {})]
     assert pictures, f"{path.name} showed no picture inline"
     assert not list(kernel_env.glob("*.png")), "pictures were written to files, not shown"
+
+
+@pytest.mark.slow
+def test_layers_tour_shows_bars_each_figure_once_and_the_summary(kernel_env):
+    notebook = run_notebook(EXAMPLES / "layers_tour.ipynb", kernel_env)
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in cells]
+    plotting = ["plots." in c.source.splitlines()[-1] for c in cells]
+    assert all(n == 1 for n, p in zip(images, plotting, strict=True) if p)  # shown once
+    assert all(n == 0 for n, p in zip(images, plotting, strict=True) if not p)
+    fits = [c for c in cells if ".fit(" in c.source and "verbose=1" in c.source]
+    assert len(fits) == 2
+    for c in fits:  # a bar while each epoch runs, then the epoch's line with validation
+        text = "".join(o.text for o in c.outputs if o.output_type == "stream")
+        assert "epoch 1/" in text and "%|" in text and "val_acc 0." in text
+    html = [o for c in cells for o in c.outputs if "text/html" in o.get("data", {})]
+    assert "Param #" in html[0]["data"]["text/html"]  # the model shows as its summary
+    summary = next(c for c in cells if "cnn.summary()" in c.source)
+    assert [o.output_type for o in summary.outputs] == ["stream"]  # printed once, no echo

@@ -58,6 +58,16 @@ def test_save_figure_closes_the_figure(tmp_path):
     assert len(plt.get_fignums()) == before
 
 
+def test_in_a_notebook_figures_are_not_left_open_in_pyplot(monkeypatch):
+    """The inline backend shows open figures when a cell ends: the returned figure, the
+    cell's value, would show twice.  (tests/test_notebooks.py counts them in a real kernel.)"""
+    plt = plots._pyplot()
+    before = len(plt.get_fignums())
+    monkeypatch.setattr(plots, "_inline", lambda: True)
+    fig = plots.prediction_grid(np.zeros((4, 28, 28)), [1, 2, 3, 4], [1, 2, 0, 4])
+    assert len(plt.get_fignums()) == before and len(fig.axes) == 4
+
+
 def test_axes_are_labelled():
     bars = plots.probability_bars(PROBS[0]).axes[0]
     assert (bars.get_xlabel(), bars.get_ylabel()) == ("digit", "probability")

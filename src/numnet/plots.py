@@ -2,9 +2,13 @@
 
 Each function builds and returns a Matplotlib ``Figure``; nothing here reads data or
 decides what to draw beyond the arrays it is given.  ``save_figure`` writes a figure to a
-PNG atomically (through ``numnet.core.atomic``) and closes it, so long runs do not pile up open
-figures.  Matplotlib is imported here only, on first use, so ``import numnet`` stays light;
-without a display (a server, CI) the non-interactive Agg backend is chosen.
+PNG atomically (through ``numnet.core.atomic``) and closes it, so long runs do not pile up
+open figures; ``show`` shows one now.  Matplotlib is imported here only, on first use, so
+``import numnet`` stays light; without a display (a server, CI) the non-interactive Agg
+backend is chosen.
+
+In a notebook (Matplotlib's inline backend) a figure shows once, as the cell's value: it is
+not left open in pyplot, which would show it a second time when the cell ends.
 """
 
 from __future__ import annotations
@@ -38,6 +42,33 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _inline() -> bool:
+    """True in a notebook: Matplotlib draws figures into the cell's output."""
+    import matplotlib
+
+    return "inline" in matplotlib.get_backend().lower()
+
+
+def _subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """``plt.subplots``; in a notebook the figure is then let go by pyplot, so that it shows
+    once, as the cell's value (see the module docstring)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(*args, **kwargs)
+    if _inline():
+        plt.close(fig)
+    return fig, axes
+
+
+def show(fig: Figure) -> None:
+    """Show ``fig`` now: in a notebook's output, else in pyplot's window (``plt.show()``)."""
+    if _inline():
+        from IPython.display import display
+
+        display(fig)
+    else:
+        _pyplot().show()
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
@@ -103,15 +134,14 @@ def digit_prediction(
     The image's title reads ``predicted: 3   actual: 3`` (actual omitted when unknown);
     ``title``, if given, goes above everything (a file name, say).
     """
-    plt = _pyplot()
     caption = f"predicted: {int(predicted)}"
     if actual is not None:
         caption += f"   actual: {int(actual)}"
     if probs is None:
-        fig, ax = plt.subplots(figsize=(4, 4.3))
+        fig, ax = _subplots(figsize=(4, 4.3))
         _draw_digit(ax, image, caption)
     else:
-        fig, (ax_img, ax_bar) = plt.subplots(
+        fig, (ax_img, ax_bar) = _subplots(
             1, 2, figsize=(8, 4), gridspec_kw={"width_ratios": [1, 1.3]}
         )
         _draw_digit(ax_img, image, caption)
@@ -129,8 +159,7 @@ def probability_bars(probs: ArrayLike, label: int | None = None) -> Figure:
     probs : (10,) class probabilities.  If ``label`` (the true digit) is given and the
     network got it wrong, the true digit's bar is red.
     """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(figsize=(6, 4))
     _draw_bars(ax, probs, label)
     best = int(np.argmax(probs))
     title = f"probabilities: predicted {best}"
@@ -143,17 +172,16 @@ def probability_bars(probs: ArrayLike, label: int | None = None) -> Figure:
 
 def _tiles(
     n: int, tile: tuple[float, float] = (1.6, 1.8), max_cols: int = 8
-) -> tuple[Any, Any, np.ndarray]:
+) -> tuple[Any, np.ndarray]:
     """A figure with ``n`` image axes of ``tile`` inches in a near-square grid."""
-    plt = _pyplot()
     cols = min(max_cols, max(1, int(np.ceil(np.sqrt(n)))))
     rows = max(1, int(np.ceil(n / cols)))
     size = (tile[0] * cols + 0.6, tile[1] * rows + 0.6)
-    fig, axes = plt.subplots(rows, cols, figsize=size, layout="constrained")
+    fig, axes = _subplots(rows, cols, figsize=size, layout="constrained")
     axes = np.atleast_1d(axes).ravel()
     for ax in axes[n:]:
         ax.axis("off")
-    return plt, fig, axes
+    return fig, axes
 
 
 def _mark_wrong(ax: Any) -> None:
@@ -173,7 +201,7 @@ def prediction_grid(images: ArrayLike, predicted: ArrayLike, actual: ArrayLike) 
     images = np.asarray(images)
     predicted, actual = np.asarray(predicted).ravel(), np.asarray(actual).ravel()
     n = len(images)
-    _, fig, axes = _tiles(n)
+    fig, axes = _tiles(n)
     for ax, img, p, a in zip(axes, images, predicted, actual, strict=False):
         _draw_digit(ax, img, f"{p} (true {a})")
         if p != a:
@@ -197,7 +225,7 @@ def confident_mistakes(
     wrong = np.flatnonzero(predicted != labels)
     confidence = probs[wrong, predicted[wrong]]
     chosen = wrong[np.argsort(-confidence, kind="stable")[:k]]
-    _, fig, axes = _tiles(max(len(chosen), 1), tile=(2.0, 2.3))
+    fig, axes = _tiles(max(len(chosen), 1), tile=(2.0, 2.3))
     for ax, i in zip(axes, chosen, strict=False):
         _draw_digit(ax, images[i], f"predicted {predicted[i]} ({probs[i, predicted[i]]:.0%})")
         ax.set_xlabel(f"actual {labels[i]}")
@@ -219,11 +247,10 @@ def confusion_matrix(cm: ArrayLike) -> Figure:
     scikit-learn's ``confusion_matrix``).  Colour is the share of the row, so a row's
     mistakes show up whatever the digit's frequency.
     """
-    plt = _pyplot()
     cm = np.asarray(cm)
     k = cm.shape[0]
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    fig, ax = _subplots(figsize=(7.5, 6.5))
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for r in range(k):
         for c in range(k):
@@ -248,8 +275,7 @@ def training_curves(history: dict[str, list[float]]) -> Figure:
     ``val_loss``, ``val_accuracy`` (one value per epoch).  Validation loss turning up while
     training loss keeps falling is overfitting.
     """
-    plt = _pyplot()
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (ax_loss, ax_acc) = _subplots(1, 2, figsize=(11, 4.5))
     for ax, key, name in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
         for prefix, label, style in (("", "training", "-o"), ("val_", "validation", "--s")):
             values = history.get(prefix + key)
@@ -280,7 +306,7 @@ def first_layer_weights(W: ArrayLike, max_units: int = 64) -> Figure:
         raise ValueError(f"first-layer weights must be (784, units) or (units, 784), got {W.shape}")
     tiles = (W.T if W.shape[0] == 784 else W)[:max_units].reshape(-1, 28, 28)
     limit = float(np.percentile(np.abs(tiles), 99.5)) or 1.0
-    _, fig, axes = _tiles(len(tiles), tile=(1.3, 1.3))
+    fig, axes = _tiles(len(tiles), tile=(1.3, 1.3))
     im = None
     for ax, tile in zip(axes, tiles, strict=False):
         im = ax.imshow(tile, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")

@@ -68,7 +68,9 @@ class Preset:
 
     name: str
     summary: str
-    build: Callable[[int], Sequential]
+    #: a fresh ``Sequential`` from a seed; None for the classic network, which trains by
+    #: its own ``numnet.twolayer.gradient_descent`` (epochs = full-batch iterations, lr = alpha)
+    build: Callable[[int], Sequential] | None
     epochs: int
     batch_size: int
     lr: float
@@ -102,7 +104,7 @@ class Preset:
         """
         from numnet.data.augment import Augmenter
 
-        kwargs = dict(self.augmentation)
+        kwargs: dict[str, Any] = dict(self.augmentation)
         if elastic is not None:
             kwargs["elastic_alpha"] = elastic
         if thickness is not None:
@@ -187,5 +189,15 @@ DIGITS = replace(
 )
 
 
-#: --arch name -> preset (``twolayer`` is the tutorial's own code path in numnet.app.cli.train)
-PRESETS: dict[str, Preset] = {"mlp": MLP, "cnn": CNN, "digits": DIGITS}
+TWOLAYER = Preset(
+    name="twolayer",
+    summary="the classic tutorial: 784-10-10, ReLU and softmax, full-batch gradient descent",
+    build=None,
+    epochs=500,
+    batch_size=60000,
+    lr=0.1,
+    optimizer="sgd",
+)
+
+#: --arch name -> preset
+PRESETS: dict[str, Preset] = {"twolayer": TWOLAYER, "mlp": MLP, "cnn": CNN, "digits": DIGITS}

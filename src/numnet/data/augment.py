@@ -42,7 +42,7 @@ from numnet.core.scratch import scratch
 
 def affine_matrices(
     rng: np.random.Generator, n: int, rotation: float, scale: float, shear: float
-) -> NDArray:
+) -> NDArray[Any]:
     """n random 2x2 matrices A = R(theta) S_shear(phi) diag(s, s), acting on (y, x) vectors.
 
     theta ~ U(-rotation, rotation) and phi ~ U(-shear, shear) in degrees,
@@ -61,7 +61,7 @@ def affine_matrices(
     return A
 
 
-def gaussian_matrix(size: int, sigma: float, truncate: float = 4.0) -> NDArray:
+def gaussian_matrix(size: int, sigma: float, truncate: float = 4.0) -> NDArray[Any]:
     """(size, size) matrix K with K[i, j] = g(i - j), g the normalised Gaussian, |i-j| <= 4 sigma.
 
     ``K @ u`` smooths the columns of u as a 1-D convolution with zeros beyond the border.
@@ -142,7 +142,7 @@ def handwriting() -> dict[str, float]:
 
 
 @functools.cache
-def _kernel(size: int, sigma: float) -> NDArray:
+def _kernel(size: int, sigma: float) -> NDArray[Any]:
     """``gaussian_matrix`` as read-only float32, built once per (size, sigma)."""
     K = gaussian_matrix(size, sigma).astype(np.float32)
     K.flags.writeable = False
@@ -152,7 +152,7 @@ def _kernel(size: int, sigma: float) -> NDArray:
 def elastic_fields(
     rng: np.random.Generator, n: int, shape: tuple[int, int], alpha: float, sigma: float,
     work: object | None = None,
-) -> NDArray:
+) -> NDArray[Any]:
     """Random smooth displacement fields (2, n, h, w) float32: K_h (alpha u) K_w^T.
 
     u ~ U(-1, 1) per pixel.  The product with K_w^T is one matrix product over all rows
@@ -171,8 +171,8 @@ def elastic_fields(
 
 
 def bilinear_sample(
-    images: NDArray, qy: NDArray, qx: NDArray, work: object | None = None
-) -> NDArray:
+    images: NDArray[Any], qy: NDArray[Any], qx: NDArray[Any], work: object | None = None
+) -> NDArray[Any]:
     """Read ``images`` (n, h, w) at real positions (qy, qx) (n, ...); zero outside.
 
     With y0 = floor(qy), a = qy - y0 (likewise x0, b), and I00, I01, I10, I11 the pixels at
@@ -187,7 +187,7 @@ def bilinear_sample(
     """
     owner = work if work is not None else types.SimpleNamespace()
 
-    def buf(name: str, dtype: type = np.float32, shape: tuple[int, ...] = qy.shape) -> NDArray:
+    def buf(name: str, dtype: type = np.float32, shape: tuple[int, ...] = qy.shape) -> NDArray[Any]:
         return scratch(owner, name, shape, dtype)
 
     n, h, w = images.shape
@@ -227,7 +227,8 @@ def bilinear_sample(
     bottom += i10
     bottom -= top
     bottom *= a
-    return np.add(top, bottom)
+    out: NDArray[Any] = np.add(top, bottom)
+    return out
 
 
 class Augmenter:
@@ -277,7 +278,7 @@ class Augmenter:
 
     def source_positions(
         self, rng: np.random.Generator, n: int, shape: tuple[int, int]
-    ) -> tuple[NDArray, NDArray]:
+    ) -> tuple[NDArray[Any], NDArray[Any]]:
         """Where each output pixel reads from: (qy, qx), each (n, h, w) float32.
 
         The two arrays are reused by the next call (an Augmenter is for one thread at a time).
@@ -304,7 +305,7 @@ class Augmenter:
             qx += d[1]
         return qy, qx
 
-    def __call__(self, batch: NDArray, rng: np.random.Generator) -> NDArray:
+    def __call__(self, batch: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
         """batch : (n, 784) | (n, h, w) | (n, 1, h, w) in [0, 1] -> same shape, float32."""
         x = np.asarray(batch, dtype=np.float32)
         if x.ndim == 2:

@@ -2,13 +2,20 @@
 
 A loss has ``forward(z, y) -> float`` (mean over the batch) and ``backward() -> dL/dz``.
 
-SoftmaxCrossEntropy takes logits z : (n, k) and integer labels y : (n,).  Softmax and the
-cross-entropy are fused, because together they are both stable and simple:
+SoftmaxCrossEntropy takes logits z : (n, k) and either integer labels y : (n,) or target
+distributions y : (n, k) (one-hot rows, as Keras' ``categorical_crossentropy`` takes them).
+Softmax and the cross-entropy are fused, because together they are both stable and simple:
 
     log p = z - max z - log sum_j e^(z_j - max z)          (stable log-softmax)
-    t     = (1 - s) onehot(y) + s / k                      (label smoothing s, 0 by default)
+    t     = (1 - s) y + s / k          y = onehot(labels) or the given rows (smoothing s >= 0)
     L     = -1/n sum_i sum_k t_ik log p_ik
     dL/dz = (p - t) / n
+
+Keras' names are accepted: ``"sparse_categorical_crossentropy"`` (labels) and
+``"categorical_crossentropy"`` (one-hot rows) both mean this loss, which reads the model's
+last outputs as logits.  A Keras model ends in ``Dense(k, activation="softmax")`` and its
+loss reads probabilities; numnet fuses that softmax into the loss (see ``Sequential``), so
+the two compute the same thing, numnet without the round trip through log(softmax).
 
 MeanSquaredError takes outputs z : (n, k) and targets of the same shape (or integer labels,
 which are one-hot encoded):  L = 1/n sum_i ||z_i - t_i||^2 / k,  dL/dz = 2 (z - t) / (n k).
@@ -47,14 +54,16 @@ class SoftmaxCrossEntropy(Loss):
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, z: NDArray, y: NDArray) -> float:
-        """z : (n, k) logits, y : (n,) int labels -> mean cross-entropy."""
+        """z : (n, k) logits, y : (n,) int labels or (n, k) targets -> mean cross-entropy."""
         n, k = z.shape
-        rows = np.arange(n)
         logp = log_softmax(z, axis=1, out=scratch(self, "logp", z.shape, z.dtype))
         p = np.exp(logp, out=scratch(self, "p", z.shape, z.dtype))  # exactly normalised
         self.p, self.y = p, y
         s = self.label_smoothing
-        picked = logp[rows, y].sum(dtype=np.float64)
+        if y.ndim == 2:  # sum_ik y_ik log p_ik as one dot product
+            picked = float(np.vdot(y.astype(logp.dtype, copy=False), logp))
+        else:
+            picked = logp[np.arange(n), y].sum(dtype=np.float64)
         if s == 0:
             return float(-picked / n)
         return float(-((1 - s) * picked + s / k * logp.sum(dtype=np.float64)) / n)
@@ -66,7 +75,10 @@ class SoftmaxCrossEntropy(Loss):
         s = self.label_smoothing
         if s:
             p -= p.dtype.type(s / k)
-        p[np.arange(n), y] -= p.dtype.type(1 - s)
+        if y.ndim == 2:
+            p -= y if s == 0 else p.dtype.type(1 - s) * y
+        else:
+            p[np.arange(n), y] -= p.dtype.type(1 - s)
         p *= p.dtype.type(1 / n)
         return p
 
@@ -90,11 +102,19 @@ class MeanSquaredError(Loss):
         return self.diff
 
 
-LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MeanSquaredError}
+LOSSES: dict[str, type[Loss]] = {
+    "cross_entropy": SoftmaxCrossEntropy,
+    "sparse_categorical_crossentropy": SoftmaxCrossEntropy,
+    "categorical_crossentropy": SoftmaxCrossEntropy,
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+}
 
 
 def get_loss(loss: str | Loss) -> Loss:
-    """A Loss instance from a name ("cross_entropy", "mse") or the instance itself."""
+    """A Loss instance from a name (numnet's "cross_entropy", "mse" or Keras' names for them:
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "mean_squared_error"),
+    or the instance itself."""
     if isinstance(loss, Loss):
         return loss
     if loss not in LOSSES:

@@ -1,25 +1,41 @@
-"""``Sequential``: a stack of layers with the methods people know from Keras and scikit-learn.
+"""``Sequential``: a stack of layers with the methods Keras users know.
 
-    model = Sequential([Dense(128), ReLU(), Dense(10)], input_shape=(784,), seed=0)
-    history = model.fit(x_train, y_train, epochs=10, validation_split=0.1)
-    model.evaluate(x_test, y_test)   # (loss, accuracy)
-    model.predict(x_test[:5])        # labels (n,) int64
-    model.predict_proba(x_test[:5])  # softmax of the last layer's outputs (n, k) float32
+    model = Sequential([Dense(128, activation="relu"), Dense(10, activation="softmax")],
+                       input_shape=(784,), seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=10, batch_size=128, validation_split=0.1)
+    model.evaluate(x_test, y_test)          # (loss, accuracy)
+    probs = model.predict(x_test[:5])       # (5, 10) float32, rows sum to 1
+    labels = np.argmax(probs, axis=1)       # or model.predict_classes(x_test[:5])
+    model.save("mlp.npz");  numnet.load_model("mlp.npz")
+
+What ``predict`` returns: the model's outputs.  A model trained with cross-entropy (every
+numnet classifier: the default loss) is a softmax classifier, and its outputs are class
+probabilities (n, k): numnet keeps the softmax with the loss while training (fused, stable)
+and applies it here, whether the last layer is written ``Dense(10)`` or, as in Keras,
+``Dense(10, activation="softmax")``.  With another loss (mean squared error) ``predict``
+returns the last layer's outputs as they are.
 
 The model is built at construction: ``bind`` gives every layer views into one flat float32
 parameter buffer (``model.flat.params``) and one gradient buffer (``model.flat.grads``).
 ``model.rng`` (seeded by ``seed``) initialises the weights and then draws the Dropout masks;
 the shuffles and augmentations are seeded by (seed, epoch, step), so one seed fixes a whole run.
 
-Inputs: images (n, 28, 28), (n, 784) or (n, 1, 28, 28); uint8 is scaled by 1/255, floats are
-taken as they are.  Each is reshaped to (n, *input_shape) without a copy when it is
-already contiguous float32.
+Inputs: images (n, 28, 28), (n, 784), (n, 1, 28, 28) or (n, 28, 28, 1); uint8 is scaled by
+1/255, floats are taken as they are.  Inside, images are channels-first, (c, h, w); a model
+built for channels-last images (``input_shape=(28, 28, 1)``, Keras' default, or
+``data_format="channels_last"``) stores that inner shape and converts its inputs once, in
+``prepare`` (for one channel that is a free reshape).  Each input is reshaped to
+(n, *input_shape) without a copy when it is already contiguous float32.
 """
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,34 +45,79 @@ from numnet.core.errors import DataError, ModelFileError
 from numnet.nn.engine import fastpath
 from numnet.nn.functional import accuracy, count_correct
 from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
+from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
-from numnet.nn.training import History, fit
+from numnet.nn.optim import Optimizer, get_optimizer
+from numnet.nn.training import fit
+
+DATA_FORMATS = ("channels_first", "channels_last")
+#: names ``compile(metrics=...)`` accepts; all mean the accuracy numnet always records
+ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
+
+
+@dataclass(frozen=True)
+class Input:
+    """Keras' ``Input(shape=...)`` as the first entry of a layer list: the input shape."""
+
+    shape: Shape
+
+
+def _inner_shape(shape: Shape, data_format: str | None) -> tuple[Shape, str]:
+    """(shape inside, data format) for a per-sample input shape as the user gave it.
+
+    ``data_format`` None decides from the shape: (h, w, c) with at most 4 channels, fewer
+    than rows, is channels-last ((28, 28, 1), (32, 32, 3)); anything else channels-first.
+    """
+    shape = tuple(int(d) for d in shape)
+    if data_format is None:
+        last = len(shape) == 3 and shape[2] <= 4 and shape[2] < shape[0]
+        data_format = "channels_last" if last else "channels_first"
+    if data_format not in DATA_FORMATS:
+        raise ValueError(f"data_format must be one of {DATA_FORMATS}, not {data_format!r}")
+    if data_format == "channels_last":
+        if len(shape) != 3:
+            raise ValueError(f"channels_last needs an (h, w, c) input shape, got {shape}")
+        h, w, c = shape
+        shape = (c, h, w)
+    return shape, data_format
 
 
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-class Sequential:
-    """Layers applied one after the other; see the module docstring."""
+def _softmax_rows(z: NDArray, out: NDArray, inv_t: np.float32) -> NDArray:
+    """out = softmax(z / T) along axis 1 (inv_t = 1 / T), z and out (n, k); out may be z."""
+    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    out *= inv_t
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
 
-    def __init__(
-        self,
-        layers: Sequence[Layer],
-        input_shape: Shape = (784,),
-        seed: int = 0,
-        *,
-        initialise: bool = True,
-        sizes: tuple[int, int] | None = None,
-    ) -> None:
-        """``initialise=False`` leaves the weights at zero and draws nothing (for loading);
-        ``sizes`` = (parameters, buffer values) the caller holds, checked before allocating."""
-        self.layers = list(layers)
-        self.input_shape = tuple(int(d) for d in input_shape)
+
+class Sequential:
+    """Layers applied one after the other; see the module docstring.
+
+    layers      : the layers, optionally preceded by ``Input(shape)``
+    input_shape : one sample's shape (no batch axis): (784,), (1, 28, 28), (28, 28, 1) ...
+    seed        : initialises the weights; fixes every random draw of training
+    data_format : "channels_first", "channels_last" or None (decided from ``input_shape``)
+    initialise  : False leaves the weights at zero and draws nothing (for loading)
+    sizes       : (parameters, buffer values) the caller holds, checked before allocating
+    """
+
+    def __init__(self, layers: Sequence[Layer | Input], input_shape: Shape = (784,),
+                 seed: int = 0, data_format: str | None = None, *, initialise: bool = True,
+                 sizes: tuple[int, int] | None = None) -> None:
+        layers = list(layers)
+        if layers and isinstance(layers[0], Input):
+            input_shape = layers.pop(0).shape
+        self.layers: list[Layer] = layers  # type: ignore[assignment]
+        self.input_shape, self.data_format = _inner_shape(input_shape, data_format)
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
-        self.loss: Loss = SoftmaxCrossEntropy()
-        #: predict_proba reports softmax(z / temperature) (``numnet.nn.calibration``)
+        #: the softmax's temperature T: probabilities are softmax(z / T) (1 unless
+        #: calibrated, see ``numnet.nn.calibration``)
         self.temperature = 1.0
         self.flat, self.output_shape = bind_layers(
             self.layers, self.input_shape, self.rng if initialise else None, sizes=sizes
@@ -73,42 +134,73 @@ class Sequential:
         #: the model file's description when the model was loaded from one (else empty)
         self.description: dict[str, Any] = {}
         self._size = math.prod(self.input_shape)
-        self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
         # Images per forward pass in predict/evaluate.  Convolutions copy every input pixel
         # kh*kw times (im2col): 1,000 images would need several hundred MB of work arrays,
         # while 128 reuses the training batch's arrays and runs faster (they stay in cache).
         self.predict_batch_size = 128 if any(len(s) == 3 for s in self.output_shapes) else 1000
+        self.optimizer: Optimizer | None = None  # set by compile
+        self.loss = SoftmaxCrossEntropy()
+
+    # -- the loss decides what the outputs are ------------------------------------------
+    @property
+    def loss(self) -> Loss:
+        """The loss ``fit`` minimises and ``evaluate`` reports (cross-entropy by default).
+
+        Setting it (a Loss or a name) also settles a last ``Dense(k, activation="softmax")``:
+        under cross-entropy it hands its logits to the loss (``Dense.logits``)."""
+        return self._loss
+
+    @loss.setter
+    def loss(self, loss: str | Loss) -> None:
+        self._loss = get_loss(loss)
+        self.softmax_output = isinstance(self._loss, SoftmaxCrossEntropy)
+        last = self.layers[-1] if self.layers else None
+        if isinstance(last, Dense) and last.activation == "softmax":
+            last.logits = self.softmax_output
+        self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
+
+    def compile(self, optimizer: str | Optimizer = "adam",
+                loss: str | Loss = "sparse_categorical_crossentropy",
+                metrics: Sequence[str] | None = None) -> None:
+        """Choose what ``fit`` uses, as Keras' ``compile``.
+
+        optimizer : "adam", "adamw", "sgd" or an Optimizer (``numnet.nn.Adam(lr=...)``); it
+                    keeps its state (moments, step count) across later ``fit`` calls
+        loss      : "sparse_categorical_crossentropy" (integer labels),
+                    "categorical_crossentropy" (one-hot rows), "mse" or a Loss
+        metrics   : accuracy under any of its Keras names (numnet always records it)
+        """
+        unknown = [m for m in metrics or () if m not in ACCURACY_NAMES]
+        if unknown:
+            raise ValueError(f"unknown metric {unknown[0]!r}; numnet records the accuracy"
+                             f" ({', '.join(ACCURACY_NAMES)})")
+        self.optimizer = get_optimizer(optimizer)
+        self.loss = loss
 
     # -- the two passes --------------------------------------------------------------
     def forward(self, x: NDArray, training: bool = False) -> NDArray:
-        """x : (n, *input_shape) float32 -> outputs (n, *output_shape) (a reused array)."""
+        """x : (n, *input_shape) float32 -> last layer's outputs (n, *output_shape), logits
+        for a softmax classifier (a reused array)."""
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
 
     def backward(self, grad: NDArray) -> None:
-        """Fill ``bound.grads`` from dL/d(outputs), layer by layer from the top."""
+        """Fill ``flat.grads`` from dL/d(outputs), layer by layer from the top."""
         for layer in reversed(self.layers[self._first :]):
             grad = layer.backward(grad)
 
     # -- training ----------------------------------------------------------------------
-    def fit(self, x: ArrayLike, y: ArrayLike, **kwargs: Any) -> History:
-        """Train; returns a History.  Arguments (all keyword, defaults in brackets):
-
-        epochs [10], batch_size [128], optimizer ["adam" | "adamw" | "sgd" | Optimizer],
-        lr [None: the optimizer's default], loss ["cross_entropy" | "mse" | Loss],
-        validation_data [(x_val, y_val)] or validation_split [0.0: no validation],
-        shuffle [True], seed [None: the model's seed], callbacks [()], verbose [1: a tqdm
-        bar per epoch on a terminal; 2: always; 0: silent], augment [None: a function
-        (batch, rng) -> batch], initial_state [a TrainState to resume from], threads [1:
-        BLAS threads while training, see ``numnet.nn.engine.threads``; None: as the BLAS is set].
-        See ``numnet.nn.training`` for the loop and the checkpoint contract.
-        """
-        return fit(self, x, y, **kwargs)
+    #: ``model.fit(x, y, batch_size=128, epochs=10, verbose=1, callbacks=(), ...)``: the
+    #: loop of ``numnet.nn.training``, whose docstring lists every parameter
+    fit = fit
 
     # -- inference ---------------------------------------------------------------------
     def prepare(self, x: ArrayLike) -> NDArray:
-        """Images -> (n, *input_shape) float32; uint8 scaled by 1/255; no copy when possible."""
+        """Images -> (n, *input_shape) float32; uint8 scaled by 1/255; no copy when possible.
+
+        A channels-last model takes (n, h, w, c) (or any flat form of it) and sees it as
+        (n, c, h, w): a reshape for one channel, a transposed view for more."""
         x = np.asarray(x)
         if x.dtype == np.uint8:
             x = np.multiply(x, np.float32(1 / 255), dtype=np.float32)
@@ -117,9 +209,19 @@ class Sequential:
         if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.input_shape):
             raise DataError(
                 f"inputs of shape {x.shape} do not fit this model, which takes batches of"
-                f" {self.input_shape} (e.g. (n, 28, 28), (n, 784) or (n, 1, 28, 28) images)"
+                f" {self._edge_shape(self.input_shape)} (e.g. (n, 28, 28), (n, 784),"
+                " (n, 1, 28, 28) or (n, 28, 28, 1) images)"
             )
+        if self.data_format == "channels_last" and self.input_shape[0] > 1:
+            c, h, w = self.input_shape
+            return x.reshape(len(x), h, w, c).transpose(0, 3, 1, 2)
         return x.reshape(len(x), *self.input_shape)
+
+    def _edge_shape(self, shape: Shape) -> Shape:
+        """A shape inside (c, h, w) as the model's users see it ((h, w, c) if channels-last)."""
+        if self.data_format == "channels_last" and len(shape) == 3:
+            return (shape[1], shape[2], shape[0])
+        return shape
 
     def _one(self, x: ArrayLike) -> NDArray | None:
         """Outputs (k,) of a single float32 or uint8 sample through ``fastpath``, or None
@@ -134,7 +236,7 @@ class Sequential:
                                                         dtype=np.float32))
         return None
 
-    def _batches(self, x: NDArray, batch_size: int | None):
+    def _batches(self, x: NDArray, batch_size: int | None) -> Iterator[tuple[slice, NDArray]]:
         batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
             yield slice(None), self.forward(x)
@@ -142,42 +244,53 @@ class Sequential:
         for i in range(0, len(x), batch_size):
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
-    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
-        """The outputs z (n, k) float32 before the softmax (batches as in ``predict_proba``)."""
-        x = self.prepare(x)
-        out = np.empty((len(x), *self.output_shape), np.float32)
-        for sl, z in self._batches(x, batch_size):
-            out[sl] = z
-        return out
-
-    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
-        """Class probabilities (n, k) float32: softmax(z / T) of the outputs z, T the
-        calibrated ``temperature`` (1 unless fitted, see ``numnet.nn.calibration``).
-
-        Computed ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000,
-        or 128 for models with convolutions, which need far more work memory per image).
-        """
-        inv_t = np.float32(1 / self.temperature)
+    def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool) -> NDArray:
+        """The last layer's outputs z (n, *output_shape) float32 in a new array, or, with
+        ``softmax``, softmax(z / temperature) of each row."""
         z = self._one(x)
-        if z is not None:  # the softmax below, on one row
-            p = np.subtract(z, z[z.argmax()])[None]
-            p *= inv_t
+        if z is not None:
+            if not softmax:
+                return z[None].copy()
+            p = np.subtract(z, z[z.argmax()])[None]  # the softmax of one row, as cheap as it gets
+            p *= np.float32(1 / self.temperature)
             np.exp(p, out=p)
             p /= np.add.reduce(p, axis=1)
             return p
         x = self.prepare(x)
         out = np.empty((len(x), *self.output_shape), np.float32)
         for sl, z in self._batches(x, batch_size):
-            p = out[sl]
-            np.subtract(z, z.max(axis=1, keepdims=True), out=p)
-            p *= inv_t
-            np.exp(p, out=p)
-            p /= p.sum(axis=1, keepdims=True)
+            if softmax:
+                _softmax_rows(z, out[sl], np.float32(1 / self.temperature))
+            else:
+                out[sl] = z
         return out
 
-    def predict(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
-        """Predicted labels (n,) int64: the largest output of each row (batches as in
-        ``predict_proba``)."""
+    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """The outputs z (n, k) float32 before the softmax (batches as in ``predict``)."""
+        return self._outputs(x, batch_size, softmax=False)
+
+    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> NDArray:
+        """The model's outputs for images ``x``: class probabilities (n, k) float32 for a
+        softmax classifier (see the module docstring; softmax(z / temperature), the
+        temperature 1 unless calibrated), else the last layer's outputs.
+
+        Labels: ``np.argmax(model.predict(x), axis=1)`` or ``predict_classes(x)``.  Computed
+        ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000, or 128
+        for models with convolutions, which need far more work memory per image).
+        ``verbose`` is accepted for Keras' sake; prediction shows no progress.
+        """
+        return self._outputs(x, batch_size, softmax=self.softmax_output)
+
+    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """Class probabilities (n, k) float32 (scikit-learn's name): ``predict`` for a softmax
+        classifier or a softmax output layer, else the softmax of the outputs."""
+        last = self.layers[-1] if self.layers else None
+        probabilities = isinstance(last, Dense) and last.activation == "softmax"
+        return self._outputs(x, batch_size, softmax=self.softmax_output or not probabilities)
+
+    def predict_classes(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+        """Predicted labels (n,) int64: the largest output of each row, which is
+        ``np.argmax(predict(x), axis=1)`` without computing the softmax."""
         z = self._one(x)
         if z is not None:
             return z.argmax(keepdims=True)  # (1,) int64
@@ -188,10 +301,12 @@ class Sequential:
         return out
 
     def evaluate(
-        self, x: ArrayLike, y: ArrayLike, batch_size: int | None = None,
-        loss: str | Loss | None = None,
-    ) -> tuple[float, float]:
-        """(mean loss, accuracy) on ``x``, ``y``; the loss is the one fit used (cross-entropy)."""
+        self, x: ArrayLike, y: ArrayLike, batch_size: int | None = None, verbose: int = 0,
+        return_dict: bool = False, loss: str | Loss | None = None,
+    ) -> Any:
+        """(mean loss, accuracy) on ``x``, ``y`` (labels or one-hot rows), or
+        {"loss": ..., "accuracy": ...} with ``return_dict``; the loss is the model's
+        (``compile``'s, else cross-entropy) unless ``loss`` names another."""
         x, y = self.prepare(x), np.asarray(y)
         loss_fn = self.loss if loss is None else get_loss(loss)
         total, correct = 0.0, 0
@@ -199,22 +314,94 @@ class Sequential:
             yb = y[sl]
             total += loss_fn.forward(z, yb) * len(yb)
             correct += count_correct(z, yb)
-        return total / max(len(x), 1), correct / max(len(x), 1)
+        result = (total / max(len(x), 1), correct / max(len(x), 1))
+        return dict(zip(("loss", "accuracy"), result, strict=True)) if return_dict else result
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:
         """Accuracy, as scikit-learn's ``score``."""
-        return accuracy(self.predict(x), y)
+        return accuracy(self.predict_classes(x), y)
+
+    # -- weights -----------------------------------------------------------------------
+    def _weight_views(self) -> list[NDArray]:
+        """Every parameter and buffer, layer by layer (a layer's parameters, then its
+        buffers: Keras' order, e.g. BatchNorm gamma, beta, moving mean, moving variance)."""
+        slots = [(s, self.flat.params) for s in self.flat.param_spans]
+        slots += [(s, self.flat.buffers) for s in self.flat.buffer_spans]
+        slots.sort(key=lambda item: item[0].layer)  # stable: parameters before buffers
+        return [flat[s.start : s.stop].reshape(s.shape) for s, flat in slots]
+
+    def get_weights(self) -> list[NDArray]:
+        """Copies of all weights as a list of arrays, in ``set_weights``' order."""
+        return [w.copy() for w in self._weight_views()]
+
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
+        """Copy ``weights`` (as ``get_weights`` returns them) into the model's buffers."""
+        views = self._weight_views()
+        if len(weights) != len(views):
+            raise ValueError(f"this model has {len(views)} weight arrays, got {len(weights)}")
+        arrays = [np.asarray(w) for w in weights]
+        for i, (view, w) in enumerate(zip(views, arrays, strict=True)):
+            if w.shape != view.shape:
+                raise ValueError(f"weight {i} must be of shape {view.shape}, got {w.shape}")
+        for view, w in zip(views, arrays, strict=True):
+            np.copyto(view, w, casting="same_kind")
+
+    def save(self, path: Any, record: dict[str, Any] | None = None) -> Any:
+        """Save to a numnet model file (``numnet.files.model_file.save``: atomic); returns the
+        path.  ``numnet.load_model(path)`` reads it back."""
+        from numnet.files.model_file import save  # model files sit above the layer library
+
+        return save(self, path, record)
+
+    # -- pickling: the architecture and the flat arrays, never the work arrays -----------
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "layers": [(type(layer), layer.get_config()) for layer in self.layers],
+            "input_shape": self._edge_shape(self.input_shape),
+            "data_format": self.data_format,
+            "seed": self.seed,
+            "params": self.flat.params,
+            "buffers": self.flat.buffers,
+            "rng": self.rng.bit_generator.state,
+            "loss": (type(self.loss), self.loss.get_config()),
+            "optimizer": self.optimizer,
+            "extra": {k: v for k, v in self.__dict__.items()
+                      if k in ("description", "predict_batch_size", "temperature")},
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        layers = [kind(**config) for kind, config in state["layers"]]
+        self.__init__(layers, state["input_shape"], state["seed"],  # type: ignore[misc]
+                      state["data_format"], initialise=False)
+        # copies: arrays read back from a read-only memory map stay untouched
+        np.copyto(self.flat.params, state["params"])
+        np.copyto(self.flat.buffers, state["buffers"])
+        self.rng.bit_generator.state = state["rng"]
+        kind, config = state["loss"]
+        self.loss = kind(**config)
+        self.optimizer = opt = state["optimizer"]
+        if opt is not None:  # attached again at the next fit; its arrays must be writable
+            for name, value in vars(opt).items():
+                if isinstance(value, np.ndarray) and not value.flags.writeable:
+                    setattr(opt, name, value.copy())
+            opt.flat = None
+        self.__dict__.update(state["extra"])
 
     # -- description -------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """JSON-able architecture: {"input_shape": [...], "layers": [{"type", "config"}, ...]}."""
-        return {
+        """JSON-able architecture: {"input_shape": [...], "layers": [{"type", "config"}, ...]}
+        with the inner (channels-first) input shape, plus "data_format": "channels_last" for
+        a model that takes channels-last images."""
+        config: dict[str, Any] = {
             "input_shape": list(self.input_shape),
             "layers": [
                 {"type": type(layer).__name__, "config": layer.get_config()}
                 for layer in self.layers
             ],
         }
+        if self.data_format == "channels_last":
+            config["data_format"] = self.data_format
+        return config
 
     @classmethod
     def from_config(
@@ -242,6 +429,11 @@ class Sequential:
                     for s in shape)
         ):
             raise ModelFileError(f"invalid input shape {shape!r}")
+        data_format = config.get("data_format", "channels_first")
+        if data_format not in DATA_FORMATS or (data_format == "channels_last" and len(shape) != 3):
+            raise ModelFileError(f"invalid data format {data_format!r} for input {shape}")
+        if data_format == "channels_last":  # stored channels-first, given as the data comes
+            shape = [shape[1], shape[2], shape[0]]
         layers = []
         for spec in config["layers"]:
             if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
@@ -255,7 +447,8 @@ class Sequential:
             except Exception as e:  # the layer's own argument checks, on values from a file
                 raise ModelFileError(f"invalid {kind} layer ({_one_line(e)})") from None
         try:
-            return cls(layers, tuple(shape), seed, initialise=initialise, sizes=sizes)
+            return cls(layers, tuple(shape), seed, data_format, initialise=initialise,
+                       sizes=sizes)
         except SizeMismatchError as e:
             raise ModelFileError(f"{e}; the file was altered or is damaged") from None
         except (ValueError, TypeError, KeyError) as e:  # shapes or sizes that do not fit
@@ -264,37 +457,47 @@ class Sequential:
     def count_params(self) -> int:
         return int(self.flat.params.size)
 
-    def summary(self, print_fn=print) -> str:
-        """A Keras-like table of layers, output shapes and parameter counts (printed, returned)."""
+    def _summary_rows(self) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """(layer rows (type, output shape, parameters), total lines) of ``summary``."""
         per_layer = [0] * len(self.layers)
         for s in self.flat.param_spans:
             per_layer[s.layer] += s.stop - s.start
         rows = [
-            (type(layer).__name__, str((None, *shape)), f"{k:,}")
+            (type(layer).__name__, str((None, *self._edge_shape(shape))), f"{k:,}")
             for layer, shape, k in zip(self.layers, self.output_shapes, per_layer, strict=True)
         ]
+        n_buffers = self.flat.buffers.size
+        totals = [f"Total params: {self.flat.params.size + n_buffers:,}",
+                  f"Trainable params: {self.flat.params.size:,}",
+                  f"Non-trainable params: {n_buffers:,}"]
+        return rows, totals
+
+    def _title(self) -> str:
+        return f'Model: "sequential" (input {self._edge_shape(self.input_shape)})'
+
+    def summary(self, print_fn: Callable[[str], Any] | None = print) -> None:
+        """Print a Keras-like table of layers, output shapes and parameter counts, once,
+        through ``print_fn`` (one call with the whole table).  Returns None, as Keras does;
+        in a notebook the model itself also shows as this table (``_repr_html_``)."""
+        rows, totals = self._summary_rows()
         head = ("Layer (type)", "Output Shape", "Param #")
         w = [max(len(r[i]) for r in [*rows, head]) + 3 for i in range(3)]
         line = "".join(c.ljust(w[i]) for i, c in enumerate(head))
         rule = "=" * len(line)
         body = ["".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
-        n_buffers = self.flat.buffers.size
-        lines = [f'Model: "sequential" (input {self.input_shape})', rule, line, rule, *body, rule,
-                 f"Total params: {self.flat.params.size + n_buffers:,}",
-                 f"Trainable params: {self.flat.params.size:,}",
-                 f"Non-trainable params: {n_buffers:,}", rule]
-        text = "\n".join(line.rstrip() for line in lines)
+        lines = [self._title(), rule, line, rule, *body, rule, *totals, rule]
         if print_fn is not None:
-            print_fn(text)
-        return text
+            print_fn("\n".join(line.rstrip() for line in lines))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickled (joblib, copy.deepcopy): the layers' arrays come back as copies, so
-        point them at the model's flat buffers again."""
-        self.__dict__.update(state)
-        for i, layer in enumerate(self.layers):
-            layer.attach(self.flat.views(i))
-        self._plan = fastpath.plan(self.layers)
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table: what a notebook shows for a model."""
+        rows, totals = self._summary_rows()
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        )
+        return (f"<div><b>{html.escape(self._title())}</b><table>"
+                "<tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr>"
+                f"{cells}</table><p>{'<br>'.join(totals)}</p></div>")
 
     def __repr__(self) -> str:
-        return f"Sequential({self.layers!r}, input_shape={self.input_shape})"
+        return f"Sequential({self.layers!r}, input_shape={self._edge_shape(self.input_shape)})"

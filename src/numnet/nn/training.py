@@ -34,32 +34,26 @@ Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restore
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
-from tqdm.auto import tqdm
+from numpy.typing import ArrayLike, NDArray
 
-from numnet.core.errors import DivergenceError
+from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
 from numnet.nn.engine.threads import blas_thread_count, blas_threads
 from numnet.nn.functional import count_correct
-from numnet.nn.losses import Loss, get_loss
+from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
+from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
     from numnet.nn.model import Sequential
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-#: the epoch's bar without the rate, so the bar keeps its width in an 80-column terminal;
-#: a finished epoch is one summary line instead (``_epoch_line``: about 75 characters)
-BAR_FORMAT = (
-    "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
-)
 
 
 def _empty_history() -> dict[str, list[float]]:
@@ -86,21 +80,18 @@ class TrainState:
 
 
 class History:
-    """What ``fit`` returns: ``history`` {"loss": [...], "accuracy": [...], "val_loss": ...}."""
+    """What ``fit`` returns, as Keras' History: ``history`` {"loss": [...], "accuracy": [...],
+    "val_loss": ..., "val_accuracy": ...} (one value per epoch), ``epoch`` [0, 1, ...] and
+    ``params`` {"epochs", "steps" (batches per epoch), "verbose", "batch_size"}."""
 
-    def __init__(self, history: dict[str, list[float]]) -> None:
+    def __init__(self, history: dict[str, list[float]],
+                 params: dict[str, Any] | None = None) -> None:
         self.history = {k: list(v) for k, v in history.items() if v}
         self.epoch = list(range(len(self.history.get("loss", []))))
+        self.params = dict(params or {})
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
-
-
-def _epoch_line(bar: tqdm, history: dict[str, list[float]]) -> str:
-    """'epoch 3/10  1.2 s  loss 0.2345  acc 0.9345  val_loss 0.1234  val_acc 0.9612'."""
-    names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
-    metrics = "".join(f"  {names[k]} {v[-1]:.4f}" for k, v in history.items() if v)
-    return f"{bar.desc}  {bar.format_dict['elapsed']:.1f} s{metrics}"
 
 
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
@@ -130,48 +121,82 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
         )
 
 
+def _check_targets(y: NDArray, n_outputs: int) -> None:
+    """Integer labels (n,) in [0, k) or target rows (n, k); one-line DataError otherwise."""
+    if y.ndim == 2 and y.shape[1] == n_outputs:
+        return
+    if y.ndim != 1:
+        raise DataError(f"targets of shape {y.shape}: expected labels (n,) or one row of"
+                        f" {n_outputs} values per sample (n, {n_outputs})")
+    if len(y) and (y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_outputs):
+        raise DataError(f"labels must be integers 0..{n_outputs - 1} for this model's"
+                        f" {n_outputs} outputs; got {y.dtype} values from {y.min()} to {y.max()}")
+
+
 def fit(
     model: Sequential,
-    x: NDArray,
-    y: NDArray,
-    epochs: int = 10,
+    x: ArrayLike,
+    y: ArrayLike,
     batch_size: int = 128,
-    optimizer: str | Optimizer = "adam",
-    lr: float | None = None,
-    loss: str | Loss = "cross_entropy",
-    validation_data: tuple[NDArray, NDArray] | None = None,
-    validation_split: float = 0.0,
-    shuffle: bool = True,
-    seed: int | None = None,
-    callbacks: Sequence[Callback] = (),
+    epochs: int = 10,
     verbose: int = 1,
+    callbacks: Sequence[Callback] = (),
+    validation_split: float = 0.0,
+    validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    shuffle: bool = True,
+    *,
+    optimizer: str | Optimizer | None = None,
+    lr: float | None = None,
+    loss: str | Loss | None = None,
+    seed: int | None = None,
     augment: Callable[[NDArray, np.random.Generator], NDArray] | None = None,
     initial_state: TrainState | None = None,
     threads: int | None = 1,
 ) -> History:
-    """Train ``model`` on images ``x`` and labels ``y``; see ``Sequential.fit``.
+    """Train on images ``x`` and labels ``y`` (n,) (or one-hot rows (n, k)); returns a
+    History (``history.history["val_accuracy"]``, ``history.params`` ...).  This is
+    ``Sequential.fit``: ``model.fit(x, y, ...)``; the first parameters in Keras' order.
 
-    ``threads``: the most threads the BLAS may use meanwhile (``numnet.nn.engine.threads``: one is
-    the safe choice on a shared machine); None leaves the BLAS as it is.
+    batch_size, epochs  : as in Keras (numnet's defaults: 128 and 10)
+    verbose             : 0 silent, 1 a progress bar per epoch, 2 one line per epoch
+                          (``numnet.nn.progress``)
+    callbacks           : ``numnet.nn.callbacks`` (EarlyStopping, ModelCheckpoint ...)
+    validation_split    : hold out this fraction, the last samples, as Keras does
+    validation_data     : (x_val, y_val) instead
+    shuffle             : a new order each epoch, from (seed, epoch)
+    optimizer, lr, loss : override ``compile`` for this call; None: ``compile``'s (a
+                          compiled optimizer keeps its state from one ``fit`` to the next,
+                          as in Keras), or Adam and cross-entropy for a model never compiled
+    seed                : the run's seed (None: the model's)
+    augment             : a function (batch, rng) -> batch, e.g. ``numnet.data.augment``
+    initial_state       : a TrainState to resume from (``numnet.files.checkpoint``)
+    threads             : the most threads the BLAS may use meanwhile
+                          (``numnet.nn.engine.threads``: one, the default, is the safe
+                          choice on a shared machine); None leaves the BLAS as it is
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
     x = np.ascontiguousarray(model.prepare(x))
     y = np.ascontiguousarray(y)
     if len(x) != len(y):
-        raise ValueError(f"{len(x)} images but {len(y)} labels")
+        raise DataError(f"{len(x)} images but {len(y)} labels")
+    _check_targets(y, math.prod(model.output_shape))
     if not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
     n_val = int(len(x) * validation_split)
     if validation_data is None and n_val > 0:  # the last samples, as Keras does
         x, y, validation_data = x[:-n_val], y[:-n_val], (x[-n_val:], y[-n_val:])
-    loss_fn = model.loss = get_loss(loss)
+    if loss is not None:
+        model.loss = loss
+    loss_fn = model.loss
     state = initial_state or TrainState(seed=model.seed if seed is None else int(seed))
     if state.optimizer is None:
-        state.optimizer = get_optimizer(optimizer, lr)
+        state.optimizer = get_optimizer(
+            optimizer if optimizer is not None else model.optimizer or "adam", lr)
     opt = state.optimizer.attach(model.flat)
 
     steps = math.ceil(len(x) / batch_size)
+    progress = Progress(verbose, epochs, steps)
     with blas_threads(threads):
         background = blas_thread_count() == 1  # see numnet.nn.engine.batches
         for cb in callbacks:
@@ -180,26 +205,24 @@ def fit(
         while state.epoch < epochs and not stop:
             perm = (np.random.default_rng([state.seed, state.epoch]).permutation(len(x))
                     if shuffle else np.arange(len(x)))
-            bar = tqdm(total=steps, initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
-                       disable=None if verbose == 1 else verbose == 0, leave=False, unit="batch",
-                       bar_format=BAR_FORMAT)
+            for cb in callbacks:
+                cb.on_epoch_begin(model, state)
+            progress.begin_epoch(state.epoch, state.step)
             with epoch_batches(x, y, perm, batch_size, state.step, augment,
                                seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
                         _step(model, loss_fn, opt, xb, yb, state)
                     except DivergenceError:
-                        bar.close()
+                        progress.close()
                         raise
-                    if not bar.disable and (state.step % 20 == 0 or state.step == steps):
-                        bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
-                                        acc=f"{state.correct / state.seen:.4f}", refresh=False)
-                    bar.update()
+                    progress.step(state.step, state.loss_sum / state.seen,
+                                  state.correct / state.seen)
                     stop = any([bool(cb.on_step_end(model, state)) for cb in callbacks])
                     if stop:
                         break
             if stop and state.step < steps:
-                bar.close()
+                progress.close()
                 break
             h = state.history
             h["loss"].append(state.loss_sum / max(state.seen, 1))
@@ -208,14 +231,12 @@ def fit(
                 val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
                 h["val_loss"].append(val_loss)
                 h["val_accuracy"].append(val_acc)
-            line = None if bar.disable else _epoch_line(bar, h)
-            bar.close()  # (closing sets bar.disable)
-            if line:
-                tqdm.write(line, file=sys.stderr)
+            progress.end_epoch(state.epoch, {k: v[-1] for k, v in h.items() if v})
             state.epoch, state.step = state.epoch + 1, 0
             state.loss_sum, state.correct, state.seen = 0.0, 0, 0
             # a stop asked on the epoch's last step must survive the epoch-end callbacks
             stop = any([bool(cb.on_epoch_end(model, state)) for cb in callbacks]) or stop
         for cb in callbacks:
             cb.on_train_end(model, state)
-    return History(state.history)
+    return History(state.history, {"epochs": epochs, "steps": steps, "verbose": verbose,
+                                   "batch_size": batch_size})

@@ -402,10 +402,9 @@ def show_prediction(
     fig = plots.digit_prediction(x[:, 0], prediction, label, probs=A2[:, 0])
     if path is None:
         import matplotlib
-        import matplotlib.pyplot as plt
 
         if matplotlib.get_backend().lower() not in _NON_INTERACTIVE:
-            plt.show()
+            plots.show(fig)
             return None
         path = f"prediction_{index}.png"
     written = plots.save_figure(fig, path)

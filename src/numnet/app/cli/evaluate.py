@@ -72,9 +72,9 @@ def old_form(args: argparse.Namespace, extra: list[str]) -> str | None:
 
 
 
-def report(name: str, probs: NDArray, labels: NDArray) -> NDArray:
+def report(name: str, probs: NDArray[Any], labels: NDArray[Any]) -> NDArray[np.intp]:
     """Print the accuracy of ``probs`` (n, 10) against ``labels``; return the predictions."""
-    predicted = probs.argmax(axis=1)
+    predicted: NDArray[np.intp] = probs.argmax(axis=1)
     right = int((predicted == labels).sum())
     print(f"{name}: test accuracy {right / len(labels):.4f} ({right}/{len(labels)} images)")
     return predicted

@@ -8,10 +8,12 @@ The pictures are drawn by ``numnet.plots``; this module only picks the images.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from numnet.app.cli.common import check_output_file, load_mnist
 from numnet.app.cli.model_option import add_model_option, display_name, pick
@@ -99,7 +101,7 @@ def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: n
     """--grid, --mistakes, --confusion, --weights, --curves: one PNG each in --out-dir."""
     from numnet import plots
 
-    figures = {}
+    figures: dict[str, Callable[[], Any]] = {}
     if args.curves:
         history = getattr(model, "description", {}).get("training", {}).get("history")
         if not history:
@@ -124,15 +126,17 @@ def _test_set_pictures(args: argparse.Namespace, model: Any, x: np.ndarray, y: n
         print(f"{name}: {plots.save_figure(draw(), args.out_dir / f'{name}.png')}")
 
 
-def _first_layer_weights(model: Any, args: argparse.Namespace) -> np.ndarray:
+def _first_layer_weights(model: Any, args: argparse.Namespace) -> NDArray[Any]:
     """W1 (h, 784) of the classic network, or the first Dense layer's W (784, units)."""
     params = getattr(model, "params", None)
     if isinstance(params, dict) and "W1" in params:
-        return params["W1"]
+        W1: NDArray[Any] = params["W1"]
+        return W1
     first = next((layer for layer in getattr(model, "layers", []) if hasattr(layer, "W")), None)
     if first is None or 784 not in first.W.shape:
         raise NumnetError(
             f"{display_name(args.model)}: --weights draws a first Dense layer on the 784 "
             "pixels; this model starts differently (a convolution?)"
         )
-    return first.W
+    W: NDArray[Any] = first.W
+    return W

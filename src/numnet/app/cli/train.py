@@ -1,9 +1,10 @@
 """``numnet train``: load MNIST, train a network, report its test accuracy, save it.
 
-``--arch`` picks one of two ways to train.  The flags common to all (``--data``, ``--out``,
-``--seed``, ``--threads``) are declared once; each way's own flags are declared in their own
-group of ``add_parser`` and ignored by the other.  A new network is a new entry of
-``numnet.presets.PRESETS``: it gets every preset flag, checkpoints included, for free.
+``--arch`` picks a preset of ``numnet.presets``; the classic network trains its own way.
+The flags common to all (``--data``, ``--out``, ``--seed``, ``--threads``) are declared
+once; each way's own flags are declared in their own group of ``add_parser``.  A new
+network is a new entry of ``numnet.presets.PRESETS``: it gets every preset flag,
+checkpoints included, for free.
 
 ``--arch twolayer`` is the classic tutorial: ``numnet.tutorial.twolayer.gradient_descent`` on all
 60,000 training images at once, printing the training accuracy every ``--print-every``
@@ -60,7 +61,7 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument(
-        "--arch", choices=sorted(["twolayer", *PRESETS]), default="mlp", help="network to train"
+        "--arch", choices=sorted(PRESETS), default="mlp", help="network to train"
     )
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
@@ -74,7 +75,7 @@ def add_parser(subparsers: Any) -> None:
         "runs (see numnet.nn.engine.threads); 0 leaves the BLAS as it is",
     )
     nn = p.add_argument_group(
-        "mlp and cnn (numnet.nn presets; unset values come from the preset)",
+        "training (unset values come from the --arch preset, numnet.presets)",
         "; ".join(
             f"{k}: {v.summary}, {v.epochs} epochs, batch {v.batch_size}, {v.optimizer} lr {v.lr:g}"
             for k, v in PRESETS.items()
@@ -135,10 +136,12 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="continue the run saved in --checkpoint-dir, with its settings",
     )
-    tl = p.add_argument_group("twolayer (the classic tutorial)")
+    tl = p.add_argument_group(
+        "twolayer (the classic tutorial: --epochs are its full-batch iterations, --lr its alpha)"
+    )
     tl.add_argument("--hidden", type=positive_int, default=10, help="hidden units")
-    tl.add_argument("--alpha", type=positive_float, default=0.1, help="learning rate")
-    tl.add_argument("--iterations", type=positive_int, default=500, help="gradient steps")
+    tl.add_argument("--alpha", type=positive_float, help="the tutorial's name for --lr")
+    tl.add_argument("--iterations", type=positive_int, help="the tutorial's name for --epochs")
     tl.add_argument(
         "--print-every", type=positive_int, default=10, metavar="N", help="report every N steps"
     )
@@ -160,9 +163,12 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
     """The tutorial: preprocess, gradient_descent, test accuracy, save_params."""
     from tqdm import tqdm
 
-    from numnet import twolayer
     from numnet.datasets.mnist import preprocess
+    from numnet.tutorial import twolayer
 
+    preset = PRESETS["twolayer"]
+    args.iterations = args.iterations or args.epochs or preset.epochs
+    args.alpha = args.alpha or args.lr or preset.lr
     (x_train, y_train), (x_test, y_test) = data
     # The tutorial's columns: (784, m) is a transposed view of the (m, 784) rows, no copy.
     X_train, X_test = preprocess(x_train).T, preprocess(x_test).T
@@ -254,6 +260,7 @@ class RunSettings:
         sound = (
             set(s) == {f.name for f in fields(cls)}
             and s["arch"] in PRESETS
+            and PRESETS[s["arch"]].build is not None
             and s["optimizer"] in OPTIMIZERS
             and count(s["epochs"])
             and count(s["batch_size"])
@@ -330,12 +337,16 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         raise NumnetError(f"--checkpoint-dir {ckdir} is a file; give a folder")
     if args.resume and ckdir is None:
         raise NumnetError("--resume needs --checkpoint-dir DIR, the folder of the run to continue")
-    resumed = checkpoint.latest(ckdir) if args.resume else None
+    resumed = checkpoint.latest(ckdir) if args.resume and ckdir is not None else None
     if args.resume and resumed is None:
         print(f"numnet: no checkpoint in {ckdir} yet: starting the run", file=sys.stderr)
-    chosen = RunSettings.from_record(dict(resumed.args)) if resumed else RunSettings.from_args(args)
-    if chosen is None:
-        raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
+    if resumed is None:
+        chosen: RunSettings | None = RunSettings.from_args(args)
+    else:
+        chosen = RunSettings.from_record(dict(resumed.args))
+        if chosen is None:
+            raise NumnetError(f"{resumed.path}: the checkpoint's run settings are damaged")
+    assert chosen is not None
     settings = asdict(chosen)
     out = Path(args.out or f"{chosen.arch}.npz")
     inputs = [args.data or "", resumed.path if resumed else ""]
@@ -353,6 +364,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     if settings["limit"]:
         n = settings["limit"]
         x_train, y_train, x_test, y_test = x_train[:n], y_train[:n], x_test[:n], y_test[:n]
+    assert preset.build is not None  # run() sends the classic network to train_twolayer
     model = resumed.model if resumed else preset.build(settings["seed"])
     n_fit = len(x_train) - int(len(x_train) * settings["validation_split"])
     optimizer = preset.make_optimizer(
@@ -437,7 +449,12 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.arch == "twolayer":
+    if PRESETS[args.arch].build is None:  # the classic network trains by its own code
+        if args.batch_size or args.optimizer or args.checkpoint_dir or args.resume:
+            raise NumnetError(
+                "--arch twolayer trains as the tutorial does: full-batch gradient descent, no "
+                "--batch-size, --optimizer or checkpoints"
+            )
         check_output_file(Path(args.out or "twolayer.pkl"), "--out", [args.data or ""])
         return train_twolayer(args, load_mnist(args.data))
     return train_network(args, lambda: load_mnist(args.data))

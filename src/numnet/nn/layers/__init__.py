@@ -7,14 +7,14 @@ a new layer is one module here plus one entry in ``LAYERS`` below.
 - ``conv.py``         2-D convolution as im2col and one matrix product (``im2col.py``)
 - ``pooling.py``      max, average and global-average pooling
 - ``batchnorm.py``    batch normalisation (dense and convolutional)
-- ``activations.py``  ReLU, LeakyReLU, Tanh, Sigmoid
+- ``activations.py``  ReLU, LeakyReLU, Tanh, Sigmoid, Softmax
 - ``dropout.py``      inverted dropout
 - ``flatten.py``      (n, c, h, w) -> (n, c*h*w)
 - ``initializers.py`` He, Xavier and LeCun initialisation
 """
 
 from numnet.nn.layer import Layer
-from numnet.nn.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from numnet.nn.layers.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from numnet.nn.layers.batchnorm import BatchNorm
 from numnet.nn.layers.conv import Conv2D
 from numnet.nn.layers.dense import Dense
@@ -25,12 +25,12 @@ from numnet.nn.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (
-        Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, BatchNorm, Flatten,
+        Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, Dropout, BatchNorm, Flatten,
         Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D,
     )
 }
 
 __all__ = [
-    "LAYERS", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout", "BatchNorm",
+    "LAYERS", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "Dropout", "BatchNorm",
     "Flatten", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
 ]

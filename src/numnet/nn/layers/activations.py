@@ -4,6 +4,11 @@
     LeakyReLU  y = x if x > 0 else a x      dy/dx = 1 if x > 0 else a       (keeps the mask)
     Tanh       y = tanh x                   dy/dx = 1 - y^2                 (keeps y)
     Sigmoid    y = 1 / (1 + e^-x)           dy/dx = y (1 - y)               (keeps y)
+    Softmax    y = e^x / sum_j e^x_j (rows) dL/dx = y * (g - sum_j g_j y_j)    (keeps y)
+
+``Softmax`` is for outputs trained with another loss than cross-entropy: with cross-entropy
+the softmax is fused into the loss (``numnet.nn.losses``), and ``Sequential`` reads a last
+``Dense(k, activation="softmax")`` that way.
 
 Outputs go into reused arrays; ``backward`` multiplies the incoming gradient in place
 (the gradient array belongs to the layer above and nobody reads it afterwards).
@@ -18,7 +23,7 @@ from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch_like
 from numnet.nn.engine.fastpath import Step
-from numnet.nn.functional import sigmoid
+from numnet.nn.functional import log_softmax, sigmoid
 from numnet.nn.layer import Layer
 
 
@@ -92,4 +97,19 @@ class Sigmoid(Layer):
         d = np.subtract(1, self.y, out=scratch_like(self, "d", self.y))
         d *= self.y
         grad *= d
+        return grad
+
+
+class Softmax(Layer):
+    """y = softmax(x) along the last axis of (n, k) rows; backward is the Jacobian product
+    dL/dx = y * (g - sum_j g_j y_j), computed in place on g."""
+
+    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+        self.y = log_softmax(x, axis=-1, out=scratch_like(self, "y", x))
+        return np.exp(self.y, out=self.y)
+
+    def backward(self, grad: NDArray) -> NDArray:
+        gy = np.multiply(grad, self.y, out=scratch_like(self, "d", self.y))
+        grad -= gy.sum(axis=-1, keepdims=True)
+        grad *= self.y
         return grad

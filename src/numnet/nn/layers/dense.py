@@ -5,6 +5,12 @@ Row-major, one sample per row:
     forward    y = x W + b                  x : (n, d_in)   W : (d_in, d_out)   y : (n, d_out)
     backward   dW = x^T g,  db = sum_i g_i,  dx = g W^T      g = dL/dy : (n, d_out)
 
+``activation`` ("relu", "tanh", "sigmoid", "softmax"; None or "linear" for none) applies
+that layer of ``numnet.nn.activations`` to y, as Keras' ``Dense(units, activation=...)``.
+A last ``Dense(k, activation="softmax")`` of a model trained with cross-entropy outputs
+logits (``logits = True``, set by ``Sequential``): the loss and ``Sequential.predict`` apply
+the softmax, which is the same model computed stably.
+
 The products go straight into preallocated arrays (``np.matmul(..., out=)``).  When nothing
 before this layer has parameters (it is the first layer that learns), ``Sequential`` sets
 ``input_grad = False`` and the third product, dx, which nobody would read, is skipped.
@@ -20,17 +26,32 @@ from numpy.typing import NDArray
 from numnet.core.scratch import scratch
 from numnet.nn.engine.fastpath import Step
 from numnet.nn.layer import Layer, Shape
+from numnet.nn.layers.activations import ReLU, Sigmoid, Softmax, Tanh
 from numnet.nn.layers.initializers import init_weights
+
+ACTIVATIONS: dict[str, type[Layer]] = {
+    "relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "softmax": Softmax,
+}
 
 
 class Dense(Layer):
-    """y = x W + b with ``units`` outputs; W initialised by ``init`` ("he", "xavier", "lecun")."""
+    """y = act(x W + b) with ``units`` outputs; W initialised by ``init`` ("he", "xavier",
+    "lecun"); ``activation`` one of ``ACTIVATIONS`` or None (see the module docstring)."""
 
     decay = ("W",)
+    #: True on a softmax output layer whose softmax the loss applies (set by Sequential)
+    logits = False
 
-    def __init__(self, units: int, init: str = "he") -> None:
+    def __init__(self, units: int, init: str = "he", activation: str | None = None) -> None:
+        if activation == "linear":
+            activation = None
+        if activation is not None and activation not in ACTIVATIONS:
+            raise ValueError(f"Dense activation must be one of {', '.join(ACTIVATIONS)} or None,"
+                             f" not {activation!r}")
         self.units = int(units)
         self.init = init
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]() if activation else None
 
     def build(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
@@ -52,10 +73,15 @@ class Dense(Layer):
         y = scratch(self, "y", (x.shape[0], self.units), self.W.dtype)
         np.matmul(x, self.W, out=y)
         y += self.b
+        if self.act is not None and not self.logits:
+            return self.act.forward(y, training)
         return y
 
     def backward(self, grad: NDArray) -> NDArray | None:
-        """g : (n, d_out) -> dx = g W^T : (n, d_in); writes dW = x^T g and db = sum_i g_i."""
+        """g : (n, d_out) -> dx = g W^T : (n, d_in); writes dW = x^T g and db = sum_i g_i
+        (g first goes back through the activation)."""
+        if self.act is not None and not self.logits:
+            grad = self.act.backward(grad)
         np.matmul(self.x.T, grad, out=self.dW)
         np.sum(grad, axis=0, out=self.db)
         if not self.input_grad:
@@ -64,10 +90,14 @@ class Dense(Layer):
         return np.matmul(grad, self.W.T, out=dx)
 
     def inference_step(self, steps: list[Step]) -> bool:
-        if self.W.dtype != np.float32:
+        act = None if self.logits else self.activation
+        if self.W.dtype != np.float32 or act not in (None, "relu"):
             return False
-        steps.append(Step(self.W, self.b, False, np.empty(self.units, np.float32)))
+        steps.append(Step(self.W, self.b, act == "relu", np.empty(self.units, np.float32)))
         return True
 
     def get_config(self) -> dict[str, Any]:
-        return {"units": self.units, "init": self.init}
+        config: dict[str, Any] = {"units": self.units, "init": self.init}
+        if self.activation is not None:
+            config["activation"] = self.activation
+        return config
