@@ -302,7 +302,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def _stopping(self, X: NDArray[Any], y: NDArray[Any], epochs: int,
-                  ) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]] | None, list[Callback]]:
+                  ) -> tuple[tuple[NDArray[Any], NDArray[Any]] | None, list[Callback]]:
         """(train / held-out row indices or None, the stopping callbacks) of scikit-learn's
         rule: more than ``n_iter_no_change`` epochs without an improvement of ``tol``."""
         if epochs == 1:  # partial_fit: one epoch, no stopping rule
