@@ -111,10 +111,12 @@ class _InverseScaling:
         self.lr, self.power_t, self.n, self.t0 = lr, power_t, samples_per_epoch, t0
 
     def __call__(self, epoch: int, lr: float) -> float:
-        return self.lr / (self.t0 + epoch * self.n + 1) ** self.power_t
+        decay: float = (self.t0 + epoch * self.n + 1) ** self.power_t
+        return self.lr / decay
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
+# scikit-learn ships no type hints, so its base classes are Any to mypy
+class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A multi-layer perceptron classifier trained with numnet; see the module docstring."""
 
     def __init__(
@@ -299,8 +301,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                           " optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
         return self
 
-    def _stopping(self, X: NDArray, y: NDArray, epochs: int,
-                  ) -> tuple[tuple[NDArray, NDArray] | None, list[Callback]]:
+    def _stopping(self, X: NDArray[Any], y: NDArray[Any], epochs: int,
+                  ) -> tuple[tuple[NDArray[Any], NDArray[Any]] | None, list[Callback]]:
         """(train / held-out row indices or None, the stopping callbacks) of scikit-learn's
         rule: more than ``n_iter_no_change`` epochs without an improvement of ``tol``."""
         if epochs == 1:  # partial_fit: one epoch, no stopping rule
@@ -327,24 +329,25 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                  " with appropriate arguments before using this estimator.")
         return self.model_
 
-    def _check_features(self, X: NDArray) -> None:
+    def _check_features(self, X: NDArray[Any]) -> None:
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but MLPClassifier is expecting"
                              f" {self.n_features_in_} features as input.")
 
-    def predict_proba(self, X: ArrayLike) -> NDArray:
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float32]:
         """Probabilities (n, len(classes_)) float32, columns in the order of ``classes_``."""
         model = self._model()
         X = check_X(X, "MLPClassifier")
         self._check_features(X)
         return model.predict(X)
 
-    def predict_log_proba(self, X: ArrayLike) -> NDArray:
+    def predict_log_proba(self, X: ArrayLike) -> NDArray[np.float32]:
         """log of ``predict_proba`` (n, len(classes_))."""
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            log_p: NDArray[np.float32] = np.log(self.predict_proba(X))
+        return log_p
 
-    def predict(self, X: ArrayLike) -> NDArray:
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Predicted labels (n,), values taken from ``classes_``."""
         model = self._model()
         X = check_X(X, "MLPClassifier")
@@ -356,12 +359,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return [layer for layer in self._model().layers if isinstance(layer, Dense)]
 
     @property
-    def coefs_(self) -> list[NDArray]:
+    def coefs_(self) -> list[NDArray[Any]]:
         """Weight matrices W (d_in, d_out) per layer: views of the model's parameters."""
         return [layer.W for layer in self._dense()]
 
     @property
-    def intercepts_(self) -> list[NDArray]:
+    def intercepts_(self) -> list[NDArray[Any]]:
         """Bias vectors b (d_out,) per layer: views of the model's parameters."""
         return [layer.b for layer in self._dense()]
 

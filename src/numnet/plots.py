@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,6 +25,7 @@ from numnet.core.atomic import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
 
 #: dots per inch for saved pictures: a 6-inch-wide figure becomes 600 px
 DPI = 100
@@ -51,7 +52,7 @@ def _inline() -> bool:
     return "inline" in matplotlib.get_backend().lower()
 
 
-def _subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+def _subplots(*args: Any, **kwargs: Any) -> tuple[Figure, Any]:
     """``plt.subplots``; in a notebook the figure is then let go by pyplot, so that it shows
     once, as the cell's value (see the module docstring)."""
     plt = _pyplot()
@@ -172,7 +173,7 @@ def probability_bars(probs: ArrayLike, label: int | None = None) -> Figure:
 
 def _tiles(
     n: int, tile: tuple[float, float] = (1.6, 1.8), max_cols: int = 8
-) -> tuple[Any, np.ndarray]:
+) -> tuple[Figure, np.ndarray]:
     """A figure with ``n`` image axes of ``tile`` inches in a near-square grid."""
     cols = min(max_cols, max(1, int(np.ceil(np.sqrt(n)))))
     rows = max(1, int(np.ceil(n / cols)))
@@ -317,5 +318,7 @@ def first_layer_weights(W: ArrayLike, max_units: int = 64) -> Figure:
         f"first-layer weights: units 0-{len(tiles) - 1} of {units}, one 28x28 tile each",
         fontsize=13,
     )
-    fig.colorbar(im, ax=list(axes), shrink=0.6, label="weight (red excites, blue inhibits)")
+    # tiles is never empty here (np.percentile refuses an empty W above), so im is an image
+    fig.colorbar(cast("AxesImage", im), ax=list(axes), shrink=0.6,
+                 label="weight (red excites, blue inhibits)")
     return fig

@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 try:  # scikit-learn's classes when it is installed, look-alikes otherwise
-    from sklearn.exceptions import DataConversionWarning, NotFittedError
+    from sklearn.exceptions import DataConversionWarning as DataConversionWarning
+    from sklearn.exceptions import NotFittedError as NotFittedError
 except ImportError:  # pragma: no cover - exercised in the test without scikit-learn
 
     class NotFittedError(ValueError, AttributeError):  # type: ignore[no-redef]
@@ -37,25 +38,25 @@ def _is_sparse(a: Any) -> bool:
     return type(a).__module__.startswith("scipy.sparse")
 
 
-def _as_array(a: Any, what: str) -> NDArray:
+def _as_array(a: Any, what: str) -> NDArray[Any]:
     if _is_sparse(a):
         raise TypeError(f"Sparse data was passed for {what}, but dense data is required. Use"
                         " '.toarray()' to convert to a dense numpy array.")
-    a = np.asarray(a)
-    if a.dtype.kind == "c":
+    arr = np.asarray(a)
+    if arr.dtype.kind == "c":
         raise ValueError("Complex data not supported")
-    if what == "X" and (a.dtype.kind in "OUSV" or a.dtype == bool):
-        a = a.astype(np.float64)  # NumPy's own TypeError / ValueError for what is not a number
-    return a
+    if what == "X" and (arr.dtype.kind in "OUSV" or arr.dtype == bool):
+        arr = arr.astype(np.float64)  # NumPy's own TypeError / ValueError for what is not a number
+    return arr
 
 
-def _check_finite(a: NDArray, what: str) -> None:
+def _check_finite(a: NDArray[Any], what: str) -> None:
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         kind = "NaN" if np.isnan(a).any() else f"infinity or a value too large for {a.dtype!r}"
         raise ValueError(f"Input {what} contains {kind}.")
 
 
-def check_X(X: Any, who: str) -> NDArray:
+def check_X(X: Any, who: str) -> NDArray[np.float32]:
     """X as (n, d) float32 (a view when it already is); ``who`` names the estimator."""
     a = _as_array(X, "X")
     if a.ndim < 2:
@@ -74,7 +75,7 @@ def check_X(X: Any, who: str) -> NDArray:
     return a.astype(np.float32, copy=False)
 
 
-def check_y(y: Any, n_samples: int, who: str) -> NDArray:
+def check_y(y: Any, n_samples: int, who: str) -> NDArray[Any]:
     """Class labels (n_samples,) of any sortable type, checked as scikit-learn checks them."""
     if y is None:
         raise ValueError(f"{who} requires y to be passed, but the target y is None.")

@@ -35,10 +35,10 @@ from numnet.nn.functional import log_softmax, one_hot
 class Loss:
     """Protocol: ``forward(z, y)`` returns the mean loss; ``backward()`` returns dL/dz."""
 
-    def forward(self, z: NDArray, y: NDArray) -> float:
+    def forward(self, z: NDArray[Any], y: NDArray[Any]) -> float:
         raise NotImplementedError
 
-    def backward(self) -> NDArray:
+    def backward(self) -> NDArray[Any]:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -53,11 +53,12 @@ class SoftmaxCrossEntropy(Loss):
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
         self.label_smoothing = float(label_smoothing)
 
-    def forward(self, z: NDArray, y: NDArray) -> float:
+    def forward(self, z: NDArray[Any], y: NDArray[Any]) -> float:
         """z : (n, k) logits, y : (n,) int labels or (n, k) targets -> mean cross-entropy."""
         n, k = z.shape
         logp = log_softmax(z, axis=1, out=scratch(self, "logp", z.shape, z.dtype))
-        p = np.exp(logp, out=scratch(self, "p", z.shape, z.dtype))  # exactly normalised
+        p = scratch(self, "p", z.shape, z.dtype)
+        np.exp(logp, out=p)  # exactly normalised
         self.p, self.y = p, y
         s = self.label_smoothing
         if y.ndim == 2:  # sum_ik y_ik log p_ik as one dot product
@@ -68,7 +69,7 @@ class SoftmaxCrossEntropy(Loss):
             return float(-picked / n)
         return float(-((1 - s) * picked + s / k * logp.sum(dtype=np.float64)) / n)
 
-    def backward(self) -> NDArray:
+    def backward(self) -> NDArray[Any]:
         """dL/dz = (p - t) / n : (n, k), written over the stored probabilities."""
         p, y = self.p, self.y
         n, k = p.shape
@@ -89,14 +90,15 @@ class SoftmaxCrossEntropy(Loss):
 class MeanSquaredError(Loss):
     """Mean over samples of the mean squared difference; integer labels are one-hot encoded."""
 
-    def forward(self, z: NDArray, y: NDArray) -> float:
+    def forward(self, z: NDArray[Any], y: NDArray[Any]) -> float:
         """z : (n, k), y : (n, k) targets or (n,) int labels -> mean squared error."""
         if y.ndim == 1:
             y = one_hot(y, z.shape[1], z.dtype)
-        self.diff = np.subtract(z, y, out=scratch(self, "diff", z.shape, z.dtype))
+        self.diff = scratch(self, "diff", z.shape, z.dtype)
+        np.subtract(z, y, out=self.diff)
         return float(np.vdot(self.diff, self.diff) / self.diff.size)
 
-    def backward(self) -> NDArray:
+    def backward(self) -> NDArray[Any]:
         """dL/dz = 2 (z - t) / (n k)."""
         self.diff *= self.diff.dtype.type(2 / self.diff.size)
         return self.diff

@@ -36,7 +36,7 @@ import html
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -86,7 +86,7 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def _softmax_rows(z: NDArray, out: NDArray, inv_t: np.float32) -> NDArray:
+def _softmax_rows(z: NDArray[Any], out: NDArray[Any], inv_t: np.float32) -> NDArray[Any]:
     """out = softmax(z / T) along axis 1 (inv_t = 1 / T), z and out (n, k); out may be z."""
     np.subtract(z, z.max(axis=1, keepdims=True), out=out)
     out *= inv_t
@@ -109,10 +109,13 @@ class Sequential:
     def __init__(self, layers: Sequence[Layer | Input], input_shape: Shape = (784,),
                  seed: int = 0, data_format: str | None = None, *, initialise: bool = True,
                  sizes: tuple[int, int] | None = None) -> None:
-        layers = list(layers)
-        if layers and isinstance(layers[0], Input):
-            input_shape = layers.pop(0).shape
-        self.layers: list[Layer] = layers  # type: ignore[assignment]
+        items = list(layers)
+        first = items[0] if items else None
+        if isinstance(first, Input):
+            input_shape = first.shape
+            del items[0]
+        # only the first entry may be an Input: the rest are the layers
+        self.layers = cast(list[Layer], items)
         self.input_shape, self.data_format = _inner_shape(input_shape, data_format)
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
@@ -178,17 +181,20 @@ class Sequential:
         self.loss = loss
 
     # -- the two passes --------------------------------------------------------------
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, *input_shape) float32 -> last layer's outputs (n, *output_shape), logits
         for a softmax classifier (a reused array)."""
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, grad: NDArray) -> None:
+    def backward(self, grad: NDArray[Any]) -> None:
         """Fill ``flat.grads`` from dL/d(outputs), layer by layer from the top."""
         for layer in reversed(self.layers[self._first :]):
-            grad = layer.backward(grad)
+            below = layer.backward(grad)
+            if below is None:  # the first layer that learns (input_grad False)
+                return
+            grad = below
 
     # -- training ----------------------------------------------------------------------
     #: ``model.fit(x, y, batch_size=128, epochs=10, verbose=1, callbacks=(), ...)``: the
@@ -196,26 +202,27 @@ class Sequential:
     fit = fit
 
     # -- inference ---------------------------------------------------------------------
-    def prepare(self, x: ArrayLike) -> NDArray:
+    def prepare(self, x: ArrayLike) -> NDArray[np.float32]:
         """Images -> (n, *input_shape) float32; uint8 scaled by 1/255; no copy when possible.
 
         A channels-last model takes (n, h, w, c) (or any flat form of it) and sees it as
         (n, c, h, w): a reshape for one channel, a transposed view for more."""
-        x = np.asarray(x)
-        if x.dtype == np.uint8:
-            x = np.multiply(x, np.float32(1 / 255), dtype=np.float32)
-        elif x.dtype != np.float32:
-            x = x.astype(np.float32)
-        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.input_shape):
+        a = np.asarray(x)
+        if a.dtype == np.uint8:
+            a = np.multiply(a, np.float32(1 / 255), dtype=np.float32)
+        elif a.dtype != np.float32:
+            a = a.astype(np.float32)
+        if a.ndim < 1 or math.prod(a.shape[1:]) != math.prod(self.input_shape):
             raise DataError(
-                f"inputs of shape {x.shape} do not fit this model, which takes batches of"
+                f"inputs of shape {a.shape} do not fit this model, which takes batches of"
                 f" {self._edge_shape(self.input_shape)} (e.g. (n, 28, 28), (n, 784),"
                 " (n, 1, 28, 28) or (n, 28, 28, 1) images)"
             )
         if self.data_format == "channels_last" and self.input_shape[0] > 1:
             c, h, w = self.input_shape
-            return x.reshape(len(x), h, w, c).transpose(0, 3, 1, 2)
-        return x.reshape(len(x), *self.input_shape)
+            nchw: NDArray[np.float32] = a.reshape(len(a), h, w, c).transpose(0, 3, 1, 2)
+            return nchw
+        return a.reshape(len(a), *self.input_shape)
 
     def _edge_shape(self, shape: Shape) -> Shape:
         """A shape inside (c, h, w) as the model's users see it ((h, w, c) if channels-last)."""
@@ -223,7 +230,7 @@ class Sequential:
             return (shape[1], shape[2], shape[0])
         return shape
 
-    def _one(self, x: ArrayLike) -> NDArray | None:
+    def _one(self, x: ArrayLike) -> NDArray[np.float32] | None:
         """Outputs (k,) of a single float32 or uint8 sample through ``fastpath``, or None
         when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
         if not (self._plan and isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
@@ -236,7 +243,9 @@ class Sequential:
                                                         dtype=np.float32))
         return None
 
-    def _batches(self, x: NDArray, batch_size: int | None) -> Iterator[tuple[slice, NDArray]]:
+    def _batches(
+        self, x: NDArray[np.float32], batch_size: int | None
+    ) -> Iterator[tuple[slice, NDArray[Any]]]:
         batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
             yield slice(None), self.forward(x)
@@ -244,32 +253,36 @@ class Sequential:
         for i in range(0, len(x), batch_size):
             yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
 
-    def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool) -> NDArray:
+    def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool) -> NDArray[np.float32]:
         """The last layer's outputs z (n, *output_shape) float32 in a new array, or, with
         ``softmax``, softmax(z / temperature) of each row."""
         z = self._one(x)
         if z is not None:
             if not softmax:
-                return z[None].copy()
-            p = np.subtract(z, z[z.argmax()])[None]  # the softmax of one row, as cheap as it gets
+                row: NDArray[np.float32] = z[None].copy()
+                return row
+            # the softmax of one row, as cheap as it gets
+            p: NDArray[np.float32] = np.subtract(z, z[z.argmax()])[None]
             p *= np.float32(1 / self.temperature)
             np.exp(p, out=p)
             p /= np.add.reduce(p, axis=1)
             return p
-        x = self.prepare(x)
-        out = np.empty((len(x), *self.output_shape), np.float32)
-        for sl, z in self._batches(x, batch_size):
+        xs = self.prepare(x)
+        out = np.empty((len(xs), *self.output_shape), np.float32)
+        for sl, z in self._batches(xs, batch_size):
             if softmax:
                 _softmax_rows(z, out[sl], np.float32(1 / self.temperature))
             else:
                 out[sl] = z
         return out
 
-    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.float32]:
         """The outputs z (n, k) float32 before the softmax (batches as in ``predict``)."""
         return self._outputs(x, batch_size, softmax=False)
 
-    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> NDArray:
+    def predict(
+        self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0
+    ) -> NDArray[np.float32]:
         """The model's outputs for images ``x``: class probabilities (n, k) float32 for a
         softmax classifier (see the module docstring; softmax(z / temperature), the
         temperature 1 unless calibrated), else the last layer's outputs.
@@ -281,22 +294,23 @@ class Sequential:
         """
         return self._outputs(x, batch_size, softmax=self.softmax_output)
 
-    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.float32]:
         """Class probabilities (n, k) float32 (scikit-learn's name): ``predict`` for a softmax
         classifier or a softmax output layer, else the softmax of the outputs."""
         last = self.layers[-1] if self.layers else None
         probabilities = isinstance(last, Dense) and last.activation == "softmax"
         return self._outputs(x, batch_size, softmax=self.softmax_output or not probabilities)
 
-    def predict_classes(self, x: ArrayLike, batch_size: int | None = None) -> NDArray:
+    def predict_classes(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.int64]:
         """Predicted labels (n,) int64: the largest output of each row, which is
         ``np.argmax(predict(x), axis=1)`` without computing the softmax."""
         z = self._one(x)
         if z is not None:
-            return z.argmax(keepdims=True)  # (1,) int64
-        x = self.prepare(x)
-        out = np.empty(len(x), np.int64)
-        for sl, z in self._batches(x, batch_size):
+            label: NDArray[np.int64] = np.argmax(z, keepdims=True)  # (1,) int64
+            return label
+        xs = self.prepare(x)
+        out = np.empty(len(xs), np.int64)
+        for sl, z in self._batches(xs, batch_size):
             np.argmax(z, axis=1, out=out[sl])
         return out
 
@@ -322,7 +336,7 @@ class Sequential:
         return accuracy(self.predict_classes(x), y)
 
     # -- weights -----------------------------------------------------------------------
-    def _weight_views(self) -> list[NDArray]:
+    def _weight_views(self) -> list[NDArray[Any]]:
         """Every parameter and buffer, layer by layer (a layer's parameters, then its
         buffers: Keras' order, e.g. BatchNorm gamma, beta, moving mean, moving variance)."""
         slots = [(s, self.flat.params) for s in self.flat.param_spans]
@@ -330,7 +344,7 @@ class Sequential:
         slots.sort(key=lambda item: item[0].layer)  # stable: parameters before buffers
         return [flat[s.start : s.stop].reshape(s.shape) for s, flat in slots]
 
-    def get_weights(self) -> list[NDArray]:
+    def get_weights(self) -> list[NDArray[Any]]:
         """Copies of all weights as a list of arrays, in ``set_weights``' order."""
         return [w.copy() for w in self._weight_views()]
 

@@ -94,7 +94,7 @@ class History:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
 
 
-def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDArray,
+def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any], yb: NDArray[Any],
           state: TrainState) -> None:
     """One optimizer step on the batch (xb, yb); counts it in ``state``.
 
@@ -121,7 +121,7 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray, yb: NDA
         )
 
 
-def _check_targets(y: NDArray, n_outputs: int) -> None:
+def _check_targets(y: NDArray[Any], n_outputs: int) -> None:
     """Integer labels (n,) in [0, k) or target rows (n, k); one-line DataError otherwise."""
     if y.ndim == 2 and y.shape[1] == n_outputs:
         return
@@ -149,7 +149,7 @@ def fit(
     lr: float | None = None,
     loss: str | Loss | None = None,
     seed: int | None = None,
-    augment: Callable[[NDArray, np.random.Generator], NDArray] | None = None,
+    augment: Callable[[NDArray[Any], np.random.Generator], NDArray[Any]] | None = None,
     initial_state: TrainState | None = None,
     threads: int | None = 1,
 ) -> History:

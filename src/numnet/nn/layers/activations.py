@@ -104,11 +104,12 @@ class Softmax(Layer):
     """y = softmax(x) along the last axis of (n, k) rows; backward is the Jacobian product
     dL/dx = y * (g - sum_j g_j y_j), computed in place on g."""
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         self.y = log_softmax(x, axis=-1, out=scratch_like(self, "y", x))
-        return np.exp(self.y, out=self.y)
+        np.exp(self.y, out=self.y)
+        return self.y
 
-    def backward(self, grad: NDArray) -> NDArray:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         gy = np.multiply(grad, self.y, out=scratch_like(self, "d", self.y))
         grad -= gy.sum(axis=-1, keepdims=True)
         grad *= self.y

@@ -29,7 +29,7 @@ from numnet.nn.layer import Layer, Shape
 from numnet.nn.layers.activations import ReLU, Sigmoid, Softmax, Tanh
 from numnet.nn.layers.initializers import init_weights
 
-ACTIVATIONS: dict[str, type[Layer]] = {
+ACTIVATIONS: dict[str, type[ReLU | Tanh | Sigmoid | Softmax]] = {
     "relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "softmax": Softmax,
 }
 
@@ -41,6 +41,11 @@ class Dense(Layer):
     decay = ("W",)
     #: True on a softmax output layer whose softmax the loss applies (set by Sequential)
     logits = False
+    # views into the model's flat buffers, set by ``attach``
+    W: NDArray[Any]  # (d_in, d_out)
+    b: NDArray[Any]  # (d_out,)
+    dW: NDArray[Any]
+    db: NDArray[Any]
 
     def __init__(self, units: int, init: str = "he", activation: str | None = None) -> None:
         if activation == "linear":
@@ -62,12 +67,12 @@ class Dense(Layer):
     def param_shapes(self) -> dict[str, Shape]:
         return {"W": (self.input_shape[0], self.units), "b": (self.units,)}
 
-    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray]:
+    def init_params(self, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
         d_in = self.input_shape[0]
         W = init_weights(self.init, (d_in, self.units), d_in, self.units, rng)
         return {"W": W, "b": np.zeros(self.units, np.float32)}
 
-    def forward(self, x: NDArray, training: bool = False) -> NDArray:
+    def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, d_in) -> y = x W + b : (n, d_out)."""
         self.x = x
         y = scratch(self, "y", (x.shape[0], self.units), self.W.dtype)
@@ -77,7 +82,7 @@ class Dense(Layer):
             return self.act.forward(y, training)
         return y
 
-    def backward(self, grad: NDArray) -> NDArray | None:
+    def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """g : (n, d_out) -> dx = g W^T : (n, d_in); writes dW = x^T g and db = sum_i g_i
         (g first goes back through the activation)."""
         if self.act is not None and not self.logits:
