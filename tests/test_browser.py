@@ -11,6 +11,7 @@ shown must be the model's own answer for the canvas as drawn, and a vertical str
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import select
@@ -63,13 +64,12 @@ def model_file(tmp_path_factory) -> Path:
     return save(model, tmp_path_factory.mktemp("model") / "mlp.npz")
 
 
-@pytest.fixture(scope="module")
-def server(model_file, tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """``numnet serve MODEL --port 0`` in a subprocess -> (its URL, its log file)."""
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
+@contextlib.contextmanager
+def serving(model_args: list[str], log: Path) -> Iterator[str]:
+    """``numnet serve [MODEL] --port 0`` in a subprocess, stderr to ``log`` -> its URL."""
     with open(log, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "numnet", "serve", str(model_file), "--port", "0"],
+            [sys.executable, "-m", "numnet", "serve", *model_args, "--port", "0"],
             stdout=subprocess.PIPE, stderr=err,
         )
     try:
@@ -77,10 +77,18 @@ def server(model_file, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         line = proc.stdout.readline().decode() if ready else ""
         url = re.search(r"http://\S+/", line)
         assert url, f"numnet serve did not print its URL: {line!r} {log.read_text()}"
-        yield url.group(0), log
+        yield url.group(0)
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(model_file, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """``numnet serve MODEL --port 0`` in a subprocess -> (its URL, its log file)."""
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with serving([str(model_file)], log) as url:
+        yield url, log
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +200,21 @@ def test_finger_drawing_on_a_phone_sized_window(page, model_file, tmp_path):
     expected, _ = model_answer(page, model_file)
     assert label == expected == 1
     page.save_screenshot(str(tmp_path / "phone.png"))
+
+
+def test_serve_with_no_model_answers_from_the_shipped_model(driver, tmp_path):
+    """``numnet serve`` with no model: the page reads a drawn 1 with the model numnet ships."""
+    import numnet
+
+    with serving([], tmp_path / "serve.log") as url:
+        driver.set_window_size(1000, 800)
+        driver.get(url)
+        WebDriverWait(driver, 20).until(
+            lambda d: d.find_element(By.ID, "model").text.endswith("digits.npz"))
+        draw_with_mouse(driver, ONE)
+        label = shown_label(driver)
+    from numnet.data.imaging import prepare
+
+    png = driver.execute_script("return document.getElementById('pad').toDataURL('image/png')")
+    digit = prepare(base64.b64decode(png.split(",", 1)[1]))
+    assert label == int(numnet.load_model().predict_proba(digit[None]).argmax()) == 1
