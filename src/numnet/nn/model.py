@@ -17,8 +17,9 @@ and applies it here, whether the last layer is written ``Dense(10)`` or, as in K
 ``Dense(10, activation="softmax")``.  With another loss (mean squared error) ``predict``
 returns the last layer's outputs as they are.
 
-The model is built at construction: ``bind`` gives every layer views into one flat float32
-parameter buffer (``model.flat.params``) and one gradient buffer (``model.flat.grads``).
+The model is built at construction: ``bind_layers`` builds every layer once and gives it
+views into one flat float32 parameter buffer (``model.flat.params``) and one gradient buffer
+(``model.flat.grads``).
 ``model.rng`` (seeded by ``seed``) initialises the weights and then draws the Dropout masks;
 the shuffles and augmentations are seeded by (seed, epoch, step), so one seed fixes a whole run.
 

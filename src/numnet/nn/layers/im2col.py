@@ -134,7 +134,7 @@ def layout_scratch(
     dtype: DTypeLike,
     channels_last: bool,
 ) -> NDArray[Any]:
-    """A reused (n, c, h, w) work array (``nn.scratch``), channels-last in memory if asked."""
+    """A reused (n, c, h, w) work array (``core.scratch``), channels-last in memory if asked."""
     if not channels_last:
         return scratch(owner, name, shape, dtype)
     n, c, h, w = shape

@@ -94,7 +94,7 @@ class Optimizer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` returned (call after ``bind``, or before: both work)."""
+        """Restore what ``state_dict`` returned (call after ``attach``, or before: both work)."""
         self.iterations = int(state["iterations"])
         for s in self.state_names:
             arr = np.asarray(state[s])
