@@ -121,7 +121,7 @@ def ms_per_step(ends: list[float], warmup: int) -> float:
 
 
 def numnet_child(kind: str, threads: int | None, steps: int, warmup: int,
-                 calls: int) -> tuple[float, int]:
+                calls: int) -> tuple[float, int]:
     """(the figure, the threads it ran with) for numnet."""
     model = numnet_network(kind)
     if kind in TRAIN:
@@ -130,12 +130,15 @@ def numnet_child(kind: str, threads: int | None, steps: int, warmup: int,
         model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, optimizer="adam",
                   loss="cross_entropy", callbacks=[clock],
                   **bench.threads_kwargs(model.fit, threads))
-        return ms_per_step(clock.ends, warmup), threads or bench.fit_default_threads()
-    x, _ = random_data(model.input_shape, INFER_IMAGES)
-    if kind == "infer":
+        value = ms_per_step(clock.ends, warmup)
+    elif kind == "infer":
+        x, _ = random_data(model.input_shape, INFER_IMAGES)
         bench.images_per_s(model, x, 1, threads)  # warm-up
-        return bench.images_per_s(model, x, 5, threads), threads or bench.usable_cores()
-    return float(np.median(bench.latencies_us(model, x, calls, threads))), threads or 1
+        value = bench.images_per_s(model, x, 5, threads)
+    else:
+        x, _ = random_data(model.input_shape, INFER_IMAGES)
+        value = float(np.median(bench.latencies_us(model, x, calls, threads)))
+    return value, threads or bench.fit_default_threads()
 
 
 def torch_child(kind: str, threads: int | None, steps: int, warmup: int,
