@@ -68,7 +68,7 @@ WORKS: dict[str, tuple[str, str, bool]] = {
     "latency": ("one image through MLP-128", "us", False),
 }
 #: timed training steps per work (``--quick``: a fifth), about a second or two each
-STEPS = {"mlp128": 400, "mlp512": 150, "ref": 30, "cnn": 20}
+STEPS = {"mlp128": 300, "mlp512": 100, "ref": 20, "cnn": 12}
 INFER_THREADS, LATENCY_THREADS, INFER_IMAGES = 2, 1, 10_000
 
 
