@@ -32,8 +32,10 @@ from numnet.nn.layers.im2col import (
     to_channels_last,
 )
 from numnet.nn.layers.initializers import init_weights
+from numnet.nn.layers.winograd import Winograd3x3, pad_to_tiles, tile_grid
 
 ACTIVATIONS = (None, "relu")
+WINOGRAD_MIN_CHANNELS = 16  # 3x3 stride-1 layers with at least this many input channels
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -88,6 +90,8 @@ class Conv2D(Layer):
         if oh < 1 or ow < 1:
             raise ValueError(f"Conv2D kernel {self.kh}x{self.kw} does not fit input {h}x{w}")
         self.output_shape = (self.filters, oh, ow)
+        fits = self.kh == self.kw == 3 and self.stride == 1 and c >= WINOGRAD_MIN_CHANNELS
+        self._winograd = Winograd3x3() if fits else None  # numnet.nn.layers.winograd
         return self.output_shape
 
     def param_shapes(self) -> dict[str, Shape]:
@@ -116,22 +120,24 @@ class Conv2D(Layer):
 
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
-        xp = self._padded(to_channels_last(x))
-        n, c = xp.shape[0], xp.shape[3]
         f, oh, ow = self.output_shape
-        cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
-        self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
-        out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
-        np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
+        if self._winograd is not None:
+            out = self._winograd_forward(to_channels_last(x)).reshape(-1, f)  # a view
+        else:
+            xp = self._padded(to_channels_last(x))
+            n, c = xp.shape[0], xp.shape[3]
+            cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
+            self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
+            out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
+            np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
         out += self.b
         if self.activation == "relu":
             np.maximum(out, 0, out=out)
             self._out = out
-        return to_channels_first(out.reshape(n, oh, ow, f))
+        return to_channels_first(out.reshape(-1, oh, ow, f))
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
-        n, oh, ow, kh, kw, c = self._cols.shape
         f = self.filters
         g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
@@ -140,6 +146,9 @@ class Conv2D(Layer):
         ones = scratch(self, "ones", (g.shape[0],), g.dtype)
         ones.fill(1)
         np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
+        if self._winograd is not None:
+            return self._winograd_backward(g)
+        n, oh, ow, kh, kw, c = self._cols.shape
         np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
         if not self.input_grad:
             return None
@@ -150,6 +159,28 @@ class Conv2D(Layer):
         col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
         p, (_, h, w) = self.padding, self.input_shape
         return to_channels_first(dxp[:, p : p + h, p : p + w])
+
+    def _winograd_forward(self, x: NDArray[Any]) -> NDArray[Any]:
+        """x : (n, h, w, c) -> (n, oh, ow, f) without the bias, by ``Winograd3x3``."""
+        assert self._winograd is not None
+        n, h, w, c = x.shape
+        _, oh, ow = self.output_shape
+        th, tw = tile_grid(oh, ow)
+        xe = scratch(self, "xe", (n, 2 * th + 2, 2 * tw + 2, c), x.dtype)
+        if getattr(self, "_xe_ready", None) is not xe:  # a new buffer: zero its border once
+            xe.fill(0)
+            self._xe_ready = xe
+        return self._winograd.forward(pad_to_tiles(x, self.padding, xe), self.W, oh, ow)
+
+    def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
+        """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW."""
+        assert self._winograd is not None
+        f, oh, ow = self.output_shape
+        dxe = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
+        if dxe is None:
+            return None
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxe[:, p : p + h, p : p + w])
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -96,7 +96,7 @@ def filter_transform_adjoint(dU: NDArray[Any], out: NDArray[Any]) -> NDArray[Any
     return out
 
 
-def pad_to_tiles(x: NDArray[Any], p: int, oh: int, ow: int, out: NDArray[Any]) -> NDArray[Any]:
+def pad_to_tiles(x: NDArray[Any], p: int, out: NDArray[Any]) -> NDArray[Any]:
     """x : (n, h, w, c) -> xe : (n, 2*th + 2, 2*tw + 2, c), x at offset (p, p), zeros around.
 
     ``out`` must hold zeros outside that window (a fresh zeroed buffer, reused as is).
