@@ -130,7 +130,7 @@ class Conv2D(Layer):
             self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
             out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
             np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
-        out += self.b
+            out += self.b
         if self.activation == "relu":
             np.maximum(out, 0, out=out)
             self._out = out
@@ -161,7 +161,7 @@ class Conv2D(Layer):
         return to_channels_first(dxp[:, p : p + h, p : p + w])
 
     def _winograd_forward(self, x: NDArray[Any]) -> NDArray[Any]:
-        """x : (n, h, w, c) -> (n, oh, ow, f) without the bias, by ``Winograd3x3``."""
+        """x : (n, h, w, c) -> (n, oh, ow, f), the convolution plus b, by ``Winograd3x3``."""
         assert self._winograd is not None
         n, h, w, c = x.shape
         _, oh, ow = self.output_shape
@@ -170,7 +170,7 @@ class Conv2D(Layer):
         if getattr(self, "_xe_ready", None) is not xe:  # a new buffer: zero its border once
             xe.fill(0)
             self._xe_ready = xe
-        return self._winograd.forward(pad_to_tiles(x, self.padding, xe), self.W, oh, ow)
+        return self._winograd.forward(pad_to_tiles(x, self.padding, xe), self.W, self.b, oh, ow)
 
     def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
         """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW."""

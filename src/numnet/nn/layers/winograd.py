@@ -133,8 +133,8 @@ def crop_views(y: NDArray[Any], out: NDArray[Any]) -> list[tuple[NDArray[Any], N
 class Winograd3x3:
     """One layer's Winograd convolution: its work arrays, and U and V from forward to backward.
 
-    forward  : xe (n, 2*th + 2, 2*tw + 2, c) (``pad_to_tiles``), W (3, 3, c, f)
-               -> out (n, oh, ow, f) (a reused array; no bias)
+    forward  : xe (n, 2*th + 2, 2*tw + 2, c) (``pad_to_tiles``), W (3, 3, c, f), b (f,)
+               -> out (n, oh, ow, f), the convolution plus b (a reused array)
     backward : dY (n, oh, ow, f), the W of the forward -> fills dW (3, 3, c, f); returns
                dxe (n, 2*th + 2, 2*tw + 2, c), dL/dxe (a reused array), or None without dx
     """
@@ -144,30 +144,31 @@ class Winograd3x3:
         self._V: NDArray[Any] | None = None
         self._xe_shape: tuple[int, ...] = ()
 
-    def forward(self, xe: NDArray[Any], W: NDArray[Any], oh: int, ow: int) -> NDArray[Any]:
+    def forward(
+        self, xe: NDArray[Any], W: NDArray[Any], b: NDArray[Any], oh: int, ow: int
+    ) -> NDArray[Any]:
         n, _, _, c = xe.shape
         f, dt = W.shape[3], xe.dtype
         th, tw = tile_grid(oh, ow)
-        tt, b = th * tw, chunk_size(th, tw)
+        tt, k = th * tw, chunk_size(th, tw)
         U = filter_transform(W, scratch(self, "U", (16, c, f), dt))
         V = scratch(self, "V", (16, n * tt * c), dt)
-        D = scratch(self, "D", (16, b * tt * c), dt)
-        M = scratch(self, "M", (16, b * tt * f), dt)
-        Y = scratch(self, "Y", (4, b * tt * f), dt)
-        out = scratch(self, "out", (n, oh, ow, f), dt)
+        D = scratch(self, "D", (16, k * tt * c), dt)
+        M = scratch(self, "M", (16, k * tt * f), dt)
+        Y = scratch(self, "Y", (4, n * tt * f), dt)
         patches = tiles(xe, th, tw)
         kb, ka = _kron("BT", dt), _kron("AT", dt)
-        for s in range(0, n, b):
-            m = min(b, n - s)
+        for s in range(0, n, k):
+            m = min(k, n - s)
             d, v = D[:, : m * tt * c], V[:, s * tt * c : (s + m) * tt * c]
             np.copyto(d.reshape(4, 4, m, th, tw, c), patches[:, :, s : s + m])
             np.matmul(kb, d, out=v)
             mm = M[:, : m * tt * f]
             np.matmul(v.reshape(16, m * tt, c), U, out=mm.reshape(16, m * tt, f))
-            y = Y[:, : m * tt * f]
-            np.matmul(ka, mm, out=y)
-            for src, dst in crop_views(y.reshape(2, 2, m, th, tw, f), out[s : s + m]):
-                np.copyto(dst, src)
+            np.matmul(ka, mm, out=Y[:, s * tt * f : (s + m) * tt * f])
+        out = scratch(self, "out", (n, oh, ow, f), dt)
+        for src, dst in crop_views(Y.reshape(2, 2, n, th, tw, f), out):
+            np.add(src, b, out=dst)  # the bias rides on the cropping copy
         self._U, self._V, self._xe_shape = U, V, xe.shape
         return out
 
@@ -180,41 +181,44 @@ class Winograd3x3:
         n, oh, ow, f = dY.shape
         c, dt = U.shape[1], dY.dtype
         th, tw = tile_grid(oh, ow)
-        tt, b = th * tw, chunk_size(th, tw)
-        dYt = scratch(self, "Y", (4, b * tt * f), dt)
-        dM = scratch(self, "M", (16, b * tt * f), dt)
-        dV = scratch(self, "D", (16, b * tt * c), dt)
+        tt, k = th * tw, chunk_size(th, tw)
+        dYt = scratch(self, "Y", (4, n * tt * f), dt)
+        dM = scratch(self, "M", (16, k * tt * f), dt)
+        dV = scratch(self, "D", (16, k * tt * c), dt)
         dU = scratch(self, "dU", (16, c, f), dt)
         part = scratch(self, "dU_part", (16, c, f), dt)
-        dxe = scratch(self, "dxe", self._xe_shape, dt) if input_grad else None
-        if dxe is not None:
-            dxe.fill(0)
+        y6 = dYt.reshape(2, 2, n, th, tw, f)
+        y6[1, :, :, oh // 2 :] = 0  # the cropped tile pixels of odd edges get no gradient
+        y6[:, 1, :, :, ow // 2 :] = 0
+        for dst, src in crop_views(y6, dY):
+            np.copyto(dst, src)
         ka, kb = _kron("AT", dt), _kron("BT", dt)
-        for s in range(0, n, b):
-            m = min(b, n - s)
-            y = dYt[:, : m * tt * f]
-            y6 = y.reshape(2, 2, m, th, tw, f)
-            y6[1, :, :, oh // 2 :] = 0  # the cropped tile pixels of odd edges get no gradient
-            y6[:, 1, :, :, ow // 2 :] = 0
-            for dst, src in crop_views(y6, dY[s : s + m]):
-                np.copyto(dst, src)
+        for s in range(0, n, k):
+            m = min(k, n - s)
             dm = dM[:, : m * tt * f]
-            np.matmul(ka.T, y, out=dm)
+            np.matmul(ka.T, dYt[:, s * tt * f : (s + m) * tt * f], out=dm)
             dm3 = dm.reshape(16, m * tt, f)
             v = V[:, s * tt * c : (s + m) * tt * c]
             np.matmul(v.reshape(16, m * tt, c).transpose(0, 2, 1), dm3, out=dU if s == 0 else part)
             if s:
                 dU += part
-            if dxe is None:
-                continue
-            dv = dV[:, : m * tt * c]
-            np.matmul(dm3, U.transpose(0, 2, 1), out=dv.reshape(16, m * tt, c))
-            np.matmul(kb.T, dv, out=v)  # this chunk's V is used up: its memory takes dd
-            dd6 = v.reshape(4, 4, m, th, tw, c)
-            dx = dxe[s : s + m]
-            for i in range(4):
-                for j in range(4):
-                    dx[:, i : i + 2 * th : 2, j : j + 2 * tw : 2] += dd6[i, j]
+            if input_grad:
+                dv = dV[:, : m * tt * c]
+                np.matmul(dm3, U.transpose(0, 2, 1), out=dv.reshape(16, m * tt, c))
+                np.matmul(kb.T, dv, out=v)  # this chunk's V is used up: its memory takes dd
         filter_transform_adjoint(dU, dW)
-        self._V = None  # overwritten by dd above
+        self._V = None  # V now holds dd
+        if not input_grad:
+            return None
+        dd = V.reshape(4, 4, n, th, tw, c)
+        dxe = scratch(self, "dxe", self._xe_shape, dt)
+        dxe[:, 2 * th :] = 0  # the rows and columns that only (i, j) >= 2 reach
+        dxe[:, :, 2 * tw :] = 0
+        for i in range(4):
+            for j in range(4):
+                dst = dxe[:, i : i + 2 * th : 2, j : j + 2 * tw : 2]
+                if i < 2 and j < 2:  # these four cover rows < 2*th, columns < 2*tw once
+                    np.copyto(dst, dd[i, j])
+                else:
+                    dst += dd[i, j]
         return dxe
