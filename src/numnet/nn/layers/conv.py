@@ -127,7 +127,8 @@ class Conv2D(Layer):
             xp = self._padded(to_channels_last(x))
             n, c = xp.shape[0], xp.shape[3]
             cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
-            self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
+            self._cols = im2col(xp, self.kh, self.kw, self.stride, cols)
+            self._padded_shape = xp.shape
             out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
             np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
             out += self.b

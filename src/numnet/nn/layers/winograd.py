@@ -112,7 +112,7 @@ def tiles(xe: NDArray[Any], th: int, tw: int) -> NDArray[Any]:
     xe : (n, >= 2*th + 2, >= 2*tw + 2, c) -> (4, 4, n, th, tw, c), [i, j, :, y, x] =
     xe[:, 2y + i, 2x + j]
     """
-    win = np.lib.stride_tricks.sliding_window_view(xe, (4, 4), axis=(1, 2))
+    win: NDArray[Any] = np.lib.stride_tricks.sliding_window_view(xe, (4, 4), axis=(1, 2))
     return win[:, : 2 * th : 2, : 2 * tw : 2].transpose(4, 5, 0, 1, 2, 3)
 
 
