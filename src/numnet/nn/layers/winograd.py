@@ -113,7 +113,8 @@ def tiles(xe: NDArray[Any], th: int, tw: int) -> NDArray[Any]:
     xe[:, 2y + i, 2x + j]
     """
     win: NDArray[Any] = np.lib.stride_tricks.sliding_window_view(xe, (4, 4), axis=(1, 2))
-    return win[:, : 2 * th : 2, : 2 * tw : 2].transpose(4, 5, 0, 1, 2, 3)
+    patches: NDArray[Any] = win[:, : 2 * th : 2, : 2 * tw : 2].transpose(4, 5, 0, 1, 2, 3)
+    return patches
 
 
 def crop_views(y: NDArray[Any], out: NDArray[Any]) -> list[tuple[NDArray[Any], NDArray[Any]]]:
