@@ -7,9 +7,16 @@ import pytest
 
 from gradcheck import check_layer_gradients, rel_error
 from numnet.nn.layer import bind_layers as bind
-from numnet.nn.layers import winograd
+from numnet.nn.layers import conv, winograd
 from numnet.nn.layers.conv import Conv2D
 from numnet.nn.layers.winograd import filter_transform, filter_transform_adjoint
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    """Every 3x3 stride-1 Conv2D on the Winograd path (the math holds for any c and size)."""
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 1)
 
 
 def twin_layers(c, f, hw, padding, activation=None, dtype=np.float32):
@@ -44,7 +51,7 @@ def run(layer, x, g):
         (3, 16, 2, (3, 3), 0),
     ],
 )
-def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch):
+def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch, winograd_everywhere):
     # small chunks, so that several chunks (and a last, shorter one) are exercised
     monkeypatch.setattr(winograd, "_TILES_PER_CHUNK", 40)
     wino, ref = twin_layers(c, f, hw, padding)
@@ -61,7 +68,7 @@ def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch):
         x, g = x[:, :, ::-1].copy(), -g  # another input the second time
 
 
-def test_fused_relu_and_no_input_gradient_match_the_im2col_path():
+def test_fused_relu_and_no_input_gradient_match_the_im2col_path(winograd_everywhere):
     wino, ref = twin_layers(16, 6, (9, 9), 1, activation="relu")
     wino.input_grad = ref.input_grad = False
     rng = np.random.default_rng(1)
@@ -73,10 +80,10 @@ def test_fused_relu_and_no_input_gradient_match_the_im2col_path():
         assert rel_error(a, b) < 1e-5
 
 
-@pytest.mark.parametrize("hw, padding", [((5, 6), 0), ((4, 5), 1)])
-def test_gradients_match_finite_differences(hw, padding):
+@pytest.mark.parametrize("hw, padding", [((5, 6), 0), ((4, 5), 1), ((3, 3), 0)])
+def test_gradients_match_finite_differences(hw, padding, winograd_everywhere):
     layer = Conv2D(3, 3, padding=padding)
-    errors = check_layer_gradients(layer, (16, *hw), np.random.default_rng(0), batch=3)
+    errors = check_layer_gradients(layer, (4, *hw), np.random.default_rng(0), batch=3)
     assert layer._winograd is not None  # the check ran the Winograd path
     assert set(errors) == {"input", "W", "b"}
 
@@ -93,18 +100,27 @@ def test_the_filter_transform_adjoint_is_its_transpose():
 
 
 @pytest.mark.parametrize(
-    "c, kernel, stride, uses",
+    "c, kernel, stride, hw, uses",
     [
-        (16, 3, 1, True),
-        (8, 3, 1, False),
-        (16, 3, 2, False),
-        (16, 5, 1, False),
-        (16, (3, 1), 1, False),
+        (32, 3, 1, (9, 9), True),
+        (64, 3, 1, (13, 11), True),
+        (16, 3, 1, (13, 13), False),
+        (32, 3, 1, (8, 13), False),
+        (32, 3, 2, (13, 13), False),
+        (32, 5, 1, (13, 13), False),
+        (32, (3, 1), 1, (13, 13), False),
     ],
 )
-def test_only_3x3_stride_1_layers_with_enough_channels_take_the_winograd_path(
-    c, kernel, stride, uses
+def test_only_3x3_stride_1_layers_with_enough_channels_and_pixels_take_the_winograd_path(
+    c, kernel, stride, hw, uses
 ):
     layer = Conv2D(4, kernel, stride=stride)
-    layer.build((c, 9, 9))
+    layer.build((c, *hw))
     assert (layer._winograd is not None) is uses
+
+
+def test_the_cnn_presets_middle_layers_take_the_winograd_path():
+    from numnet.presets import build_cnn
+
+    convs = [layer for layer in build_cnn().layers if isinstance(layer, Conv2D)]
+    assert [layer._winograd is not None for layer in convs] == [False, True, True]

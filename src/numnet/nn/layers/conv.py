@@ -35,7 +35,8 @@ from numnet.nn.layers.initializers import init_weights
 from numnet.nn.layers.winograd import Winograd3x3, pad_to_tiles, tile_grid
 
 ACTIVATIONS = (None, "relu")
-WINOGRAD_MIN_CHANNELS = 16  # 3x3 stride-1 layers with at least this many input channels
+WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
+WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(2x2, 3x3)
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -91,6 +92,7 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D kernel {self.kh}x{self.kw} does not fit input {h}x{w}")
         self.output_shape = (self.filters, oh, ow)
         fits = self.kh == self.kw == 3 and self.stride == 1 and c >= WINOGRAD_MIN_CHANNELS
+        fits = fits and min(oh, ow) >= WINOGRAD_MIN_SIZE
         self._winograd = Winograd3x3() if fits else None  # numnet.nn.layers.winograd
         return self.output_shape
 
@@ -177,11 +179,11 @@ class Conv2D(Layer):
         """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW."""
         assert self._winograd is not None
         f, oh, ow = self.output_shape
-        dxe = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
-        if dxe is None:
+        dxp = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
+        if dxp is None:
             return None
         p, (_, h, w) = self.padding, self.input_shape
-        return to_channels_first(dxe[:, p : p + h, p : p + w])
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
 
     def get_config(self) -> dict[str, Any]:
         return {

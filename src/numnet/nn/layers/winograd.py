@@ -40,8 +40,11 @@ Backward follows by adjoints, given dY = dL/dout : (n, oh, ow, f) (zero on the c
     dd    = B dV B^T                 kron(B^T, B^T).T @ dV      (16, T, c)
 
 and dd is added back to the 4x4 patch each tile was read from: 16 strided adds, one per
-position (i, j) of the patch, ``dxe[:, i : i + 2*th : 2, j : j + 2*tw : 2] += dd[i, j]``;
-within one position the tiles' pixels are distinct, so ``+=`` is exact.
+position (i, j) of the patch, ``dxp[:, i : i + 2*th : 2, j : j + 2*tw : 2] += dd[i, j]``;
+within one position the tiles' pixels are distinct, so ``+=`` is exact.  dxp has the padded
+input's own shape (n, oh + 2, ow + 2, c), not the tile grid's: contributions to the grid's
+extra zero row or column are dropped, and the gradient stays one contiguous array (with no
+padding, dx is dxp itself, which the layers below read at full speed).
 
 Arrays are channels-last, (n, h, w, c), as everywhere in numnet.  The work goes in chunks of
 a few images (``chunk_size``): the chunk's D, V, M stay in the core's cache between the
@@ -137,13 +140,13 @@ class Winograd3x3:
     forward  : xe (n, 2*th + 2, 2*tw + 2, c) (``pad_to_tiles``), W (3, 3, c, f), b (f,)
                -> out (n, oh, ow, f), the convolution plus b (a reused array)
     backward : dY (n, oh, ow, f), the W of the forward -> fills dW (3, 3, c, f); returns
-               dxe (n, 2*th + 2, 2*tw + 2, c), dL/dxe (a reused array), or None without dx
+               dxp (n, oh + 2, ow + 2, c), dL/d(padded input) (a reused array), or None without
+               dx; the tile grid's extra zero row or column (odd oh or ow) gets no gradient
     """
 
     def __init__(self) -> None:
         self._U: NDArray[Any] | None = None
         self._V: NDArray[Any] | None = None
-        self._xe_shape: tuple[int, ...] = ()
 
     def forward(
         self, xe: NDArray[Any], W: NDArray[Any], b: NDArray[Any], oh: int, ow: int
@@ -156,7 +159,8 @@ class Winograd3x3:
         V = scratch(self, "V", (16, n * tt * c), dt)
         D = scratch(self, "D", (16, k * tt * c), dt)
         M = scratch(self, "M", (16, k * tt * f), dt)
-        Y = scratch(self, "Y", (4, n * tt * f), dt)
+        Y = scratch(self, "Y", (4, k * tt * f), dt)
+        out = scratch(self, "out", (n, oh, ow, f), dt)
         patches = tiles(xe, th, tw)
         kb, ka = _kron("BT", dt), _kron("AT", dt)
         for s in range(0, n, k):
@@ -166,11 +170,11 @@ class Winograd3x3:
             np.matmul(kb, d, out=v)
             mm = M[:, : m * tt * f]
             np.matmul(v.reshape(16, m * tt, c), U, out=mm.reshape(16, m * tt, f))
-            np.matmul(ka, mm, out=Y[:, s * tt * f : (s + m) * tt * f])
-        out = scratch(self, "out", (n, oh, ow, f), dt)
-        for src, dst in crop_views(Y.reshape(2, 2, n, th, tw, f), out):
-            np.add(src, b, out=dst)  # the bias rides on the cropping copy
-        self._U, self._V, self._xe_shape = U, V, xe.shape
+            y = Y[:, : m * tt * f]
+            np.matmul(ka, mm, out=y)
+            for src, dst in crop_views(y.reshape(2, 2, m, th, tw, f), out[s : s + m]):
+                np.add(src, b, out=dst)  # the bias rides on the cropping copy
+        self._U, self._V = U, V
         return out
 
     def backward(
@@ -183,21 +187,22 @@ class Winograd3x3:
         c, dt = U.shape[1], dY.dtype
         th, tw = tile_grid(oh, ow)
         tt, k = th * tw, chunk_size(th, tw)
-        dYt = scratch(self, "Y", (4, n * tt * f), dt)
+        dYt = scratch(self, "Y", (4, k * tt * f), dt)
         dM = scratch(self, "M", (16, k * tt * f), dt)
         dV = scratch(self, "D", (16, k * tt * c), dt)
         dU = scratch(self, "dU", (16, c, f), dt)
         part = scratch(self, "dU_part", (16, c, f), dt)
-        y6 = dYt.reshape(2, 2, n, th, tw, f)
-        y6[1, :, :, oh // 2 :] = 0  # the cropped tile pixels of odd edges get no gradient
-        y6[:, 1, :, :, ow // 2 :] = 0
-        for dst, src in crop_views(y6, dY):
-            np.copyto(dst, src)
         ka, kb = _kron("AT", dt), _kron("BT", dt)
         for s in range(0, n, k):
             m = min(k, n - s)
+            y = dYt[:, : m * tt * f]
+            y6 = y.reshape(2, 2, m, th, tw, f)
+            y6[1, :, :, oh // 2 :] = 0  # the cropped tile pixels of odd edges get no gradient
+            y6[:, 1, :, :, ow // 2 :] = 0
+            for dst, src in crop_views(y6, dY[s : s + m]):
+                np.copyto(dst, src)
             dm = dM[:, : m * tt * f]
-            np.matmul(ka.T, dYt[:, s * tt * f : (s + m) * tt * f], out=dm)
+            np.matmul(ka.T, y, out=dm)
             dm3 = dm.reshape(16, m * tt, f)
             v = V[:, s * tt * c : (s + m) * tt * c]
             np.matmul(v.reshape(16, m * tt, c).transpose(0, 2, 1), dm3, out=dU if s == 0 else part)
@@ -212,14 +217,17 @@ class Winograd3x3:
         if not input_grad:
             return None
         dd = V.reshape(4, 4, n, th, tw, c)
-        dxe = scratch(self, "dxe", self._xe_shape, dt)
-        dxe[:, 2 * th :] = 0  # the rows and columns that only (i, j) >= 2 reach
-        dxe[:, :, 2 * tw :] = 0
+        dxp = scratch(self, "dxp", (n, oh + 2, ow + 2, c), dt)
+        dxp[:, 2 * th :] = 0  # rows and columns that only offsets (i, j) >= 2 reach
+        dxp[:, :, 2 * tw :] = 0
         for i in range(4):
+            rows = min(th, (oh + 3 - i) // 2)  # tiles whose row i lies inside dxp
             for j in range(4):
-                dst = dxe[:, i : i + 2 * th : 2, j : j + 2 * tw : 2]
-                if i < 2 and j < 2:  # these four cover rows < 2*th, columns < 2*tw once
-                    np.copyto(dst, dd[i, j])
+                cols = min(tw, (ow + 3 - j) // 2)
+                dst = dxp[:, i : i + 2 * rows - 1 : 2, j : j + 2 * cols - 1 : 2]
+                src = dd[i, j, :, :rows, :cols]
+                if i < 2 and j < 2:  # these four cover rows < 2*th and columns < 2*tw once
+                    np.copyto(dst, src)
                 else:
-                    dst += dd[i, j]
-        return dxe
+                    dst += src
+        return dxp
