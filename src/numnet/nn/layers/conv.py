@@ -32,7 +32,7 @@ from numnet.nn.layers.im2col import (
     to_channels_last,
 )
 from numnet.nn.layers.initializers import init_weights
-from numnet.nn.layers.winograd import Winograd3x3, pad_to_tiles, tile_grid
+from numnet.nn.layers.winograd import Winograd3x3
 
 ACTIVATIONS = (None, "relu")
 WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
@@ -124,7 +124,8 @@ class Conv2D(Layer):
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
         f, oh, ow = self.output_shape
         if self._winograd is not None:
-            out = self._winograd_forward(to_channels_last(x)).reshape(-1, f)  # a view
+            xl = to_channels_last(x)
+            out = self._winograd.forward(xl, self.padding, self.W, self.b).reshape(-1, f)
         else:
             xp = self._padded(to_channels_last(x))
             n, c = xp.shape[0], xp.shape[3]
@@ -163,20 +164,8 @@ class Conv2D(Layer):
         p, (_, h, w) = self.padding, self.input_shape
         return to_channels_first(dxp[:, p : p + h, p : p + w])
 
-    def _winograd_forward(self, x: NDArray[Any]) -> NDArray[Any]:
-        """x : (n, h, w, c) -> (n, oh, ow, f), the convolution plus b, by ``Winograd3x3``."""
-        assert self._winograd is not None
-        n, h, w, c = x.shape
-        _, oh, ow = self.output_shape
-        th, tw = tile_grid(oh, ow)
-        xe = scratch(self, "xe", (n, 2 * th + 2, 2 * tw + 2, c), x.dtype)
-        if getattr(self, "_xe_ready", None) is not xe:  # a new buffer: zero its border once
-            xe.fill(0)
-            self._xe_ready = xe
-        return self._winograd.forward(pad_to_tiles(x, self.padding, xe), self.W, self.b, oh, ow)
-
     def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
-        """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW."""
+        """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW (``Winograd3x3``)."""
         assert self._winograd is not None
         f, oh, ow = self.output_shape
         dxp = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)

@@ -99,16 +99,6 @@ def filter_transform_adjoint(dU: NDArray[Any], out: NDArray[Any]) -> NDArray[Any
     return out
 
 
-def pad_to_tiles(x: NDArray[Any], p: int, out: NDArray[Any]) -> NDArray[Any]:
-    """x : (n, h, w, c) -> xe : (n, 2*th + 2, 2*tw + 2, c), x at offset (p, p), zeros around.
-
-    ``out`` must hold zeros outside that window (a fresh zeroed buffer, reused as is).
-    """
-    h, w = x.shape[1:3]
-    out[:, p : p + h, p : p + w] = x
-    return out
-
-
 def tiles(xe: NDArray[Any], th: int, tw: int) -> NDArray[Any]:
     """The 4x4 input patches of every tile, positions first, as a view (nothing is copied).
 
@@ -137,8 +127,9 @@ def crop_views(y: NDArray[Any], out: NDArray[Any]) -> list[tuple[NDArray[Any], N
 class Winograd3x3:
     """One layer's Winograd convolution: its work arrays, and U and V from forward to backward.
 
-    forward  : xe (n, 2*th + 2, 2*tw + 2, c) (``pad_to_tiles``), W (3, 3, c, f), b (f,)
-               -> out (n, oh, ow, f), the convolution plus b (a reused array)
+    forward  : x (n, h, w, c), padding p, W (3, 3, c, f), b (f,) -> out (n, oh, ow, f), the
+               convolution of x padded with p zeros, plus b (a reused array);
+               oh = h + 2p - 2, ow = w + 2p - 2
     backward : dY (n, oh, ow, f), the W of the forward -> fills dW (3, 3, c, f); returns
                dxp (n, oh + 2, ow + 2, c), dL/d(padded input) (a reused array), or None without
                dx; the tile grid's extra zero row or column (odd oh or ow) gets no gradient
@@ -147,13 +138,26 @@ class Winograd3x3:
     def __init__(self) -> None:
         self._U: NDArray[Any] | None = None
         self._V: NDArray[Any] | None = None
+        self._xe_ready: NDArray[Any] | None = None
 
-    def forward(
-        self, xe: NDArray[Any], W: NDArray[Any], b: NDArray[Any], oh: int, ow: int
-    ) -> NDArray[Any]:
-        n, _, _, c = xe.shape
-        f, dt = W.shape[3], xe.dtype
+    def padded(self, x: NDArray[Any], p: int) -> NDArray[Any]:
+        """x : (n, h, w, c) -> xe : (n, 2*th + 2, 2*tw + 2, c), x at offset (p, p), zeros around
+        (the reused buffer is zeroed once, when it is new; only its window is written)."""
+        n, h, w, c = x.shape
+        th, tw = tile_grid(h + 2 * p - 2, w + 2 * p - 2)
+        xe = scratch(self, "xe", (n, 2 * th + 2, 2 * tw + 2, c), x.dtype)
+        if self._xe_ready is not xe:
+            xe.fill(0)
+            self._xe_ready = xe
+        xe[:, p : p + h, p : p + w] = x
+        return xe
+
+    def forward(self, x: NDArray[Any], p: int, W: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+        n, h, w, c = x.shape
+        f, dt = W.shape[3], x.dtype
+        oh, ow = h + 2 * p - 2, w + 2 * p - 2
         th, tw = tile_grid(oh, ow)
+        xe = self.padded(x, p)
         tt, k = th * tw, chunk_size(th, tw)
         U = filter_transform(W, scratch(self, "U", (16, c, f), dt))
         V = scratch(self, "V", (16, n * tt * c), dt)
