@@ -47,8 +47,8 @@ extra zero row or column are dropped, and the gradient stays one contiguous arra
 padding, dx is dxp itself, which the layers below read at full speed).
 
 Arrays are channels-last, (n, h, w, c), as everywhere in numnet.  The work goes in chunks of
-a few images (``chunk_size``): the chunk's D, V, M stay in the core's cache between the
-transform and the products, which a whole batch's (megabytes each) would not.  V is kept for
+a few images (``chunk_size``): the chunk's D, V, M stay in the CPU's caches between the
+transforms and the products, which a whole batch's (tens of megabytes) would not.  V is kept for
 the whole batch (the backward's dU needs it); all arrays are reused (``numnet.core.scratch``).
 """
 
@@ -65,7 +65,7 @@ from numnet.core.scratch import scratch
 _BT = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
 _G = ((1, 0, 0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0, 0, 1))
 _AT = ((1, 1, 1, 0), (0, 1, -1, -1))
-_TILES_PER_CHUNK = 288  # rows of the chunk's products: its D, V and M fit in one core's L2
+_TILES_PER_CHUNK = 576  # rows of a chunk's products: its D, V and M stay in the caches
 
 
 @cache
