@@ -32,8 +32,11 @@ from numnet.nn.layers.im2col import (
     to_channels_last,
 )
 from numnet.nn.layers.initializers import init_weights
+from numnet.nn.layers.winograd import Winograd3x3
 
 ACTIVATIONS = (None, "relu")
+WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
+WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(2x2, 3x3)
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -88,6 +91,9 @@ class Conv2D(Layer):
         if oh < 1 or ow < 1:
             raise ValueError(f"Conv2D kernel {self.kh}x{self.kw} does not fit input {h}x{w}")
         self.output_shape = (self.filters, oh, ow)
+        fits = self.kh == self.kw == 3 and self.stride == 1 and c >= WINOGRAD_MIN_CHANNELS
+        fits = fits and min(oh, ow) >= WINOGRAD_MIN_SIZE
+        self._winograd = Winograd3x3() if fits else None  # numnet.nn.layers.winograd
         return self.output_shape
 
     def param_shapes(self) -> dict[str, Shape]:
@@ -116,22 +122,26 @@ class Conv2D(Layer):
 
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
-        xp = self._padded(to_channels_last(x))
-        n, c = xp.shape[0], xp.shape[3]
         f, oh, ow = self.output_shape
-        cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
-        self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
-        out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
-        np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
-        out += self.b
+        if self._winograd is not None:
+            xl = to_channels_last(x)
+            out = self._winograd.forward(xl, self.padding, self.W, self.b).reshape(-1, f)
+        else:
+            xp = self._padded(to_channels_last(x))
+            n, c = xp.shape[0], xp.shape[3]
+            cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
+            self._cols = im2col(xp, self.kh, self.kw, self.stride, cols)
+            self._padded_shape = xp.shape
+            out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
+            np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
+            out += self.b
         if self.activation == "relu":
             np.maximum(out, 0, out=out)
             self._out = out
-        return to_channels_first(out.reshape(n, oh, ow, f))
+        return to_channels_first(out.reshape(-1, oh, ow, f))
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
-        n, oh, ow, kh, kw, c = self._cols.shape
         f = self.filters
         g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
@@ -140,6 +150,9 @@ class Conv2D(Layer):
         ones = scratch(self, "ones", (g.shape[0],), g.dtype)
         ones.fill(1)
         np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
+        if self._winograd is not None:
+            return self._winograd_backward(g)
+        n, oh, ow, kh, kw, c = self._cols.shape
         np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
         if not self.input_grad:
             return None
@@ -148,6 +161,16 @@ class Conv2D(Layer):
         np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
         dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
         col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
+
+    def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
+        """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW (``Winograd3x3``)."""
+        assert self._winograd is not None
+        f, oh, ow = self.output_shape
+        dxp = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
+        if dxp is None:
+            return None
         p, (_, h, w) = self.padding, self.input_shape
         return to_channels_first(dxp[:, p : p + h, p : p + w])
 
