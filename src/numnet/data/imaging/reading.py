@@ -23,7 +23,9 @@ the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right (85.5% with the cuts of l
 
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
-stand-in in tests.  This module does not import ``numnet.nn``.
+stand-in in tests.  A model that also has ``logits(x)`` (n, 10) (a ``Sequential``) is judged
+by its largest logit too (see ``numnet.data.imaging.verdict``).  This module does not
+import ``numnet.nn``.
 """
 
 from __future__ import annotations
@@ -97,29 +99,33 @@ def read_pages(pages: Sequence[Page], model: Model, number: bool = False) -> lis
     (see ``numnet.data.imaging.verdict``)."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
-    if flat:
-        x = np.stack([c.pixels for c in flat])
-        probs = np.asarray(model.predict_proba(x), dtype=np.float32)
-    else:
-        probs = np.zeros((0, 10), np.float32)
+    x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
+    probs = (
+        np.asarray(model.predict_proba(x), np.float32) if flat else np.zeros((0, 10), np.float32)
+    )
+    logits = getattr(model, "logits", None)
+    # the largest logit, NaN if the model has none
+    evidence = np.full(len(flat), np.nan)
+    if flat and logits is not None:
+        evidence = np.asarray(logits(x)).max(axis=1)
     readings, i, k = [], 0, 0
     for page in pages:
-        read: list[tuple[Candidate, NDArray[np.float32]]] = []
+        read: list[int] = []  # indices into flat of the pieces read
         for w in ways[i : i + len(page.candidates)]:
             n = sum(len(way) for way in w)
-            read += _choose(w, probs[k : k + n])
+            read += [k + j for j in _choose(w, probs[k : k + n])]
             k += n
         i += len(page.candidates)
         floor = 0.0 if number and len(read) > 1 else MIN_CONFIDENCE
-        readings.append(_reading(page, [_digit(c, p, floor) for c, p in read]))
+        digits = [_digit(flat[j], probs[j], floor, float(evidence[j])) for j in read]
+        readings.append(_reading(page, digits))
     return readings
 
 
-def _choose(
-    ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32]
-) -> list[tuple[Candidate, NDArray[np.float32]]]:
-    """The way (``ways[0]`` the candidate whole) whose pieces read best; ``probs`` holds the
-    pieces' probabilities (pieces, 10), the ways' pieces one after the other."""
+def _choose(ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32]) -> range:
+    """The way (``ways[0]`` the candidate whole) whose pieces read best, as the rows of its
+    pieces in ``probs`` (pieces, 10): the probabilities of the ways' pieces one after the
+    other."""
     best, best_score, k = 0, -np.inf, 0
     for i, way in enumerate(ways):
         p = probs[k : k + len(way)]
@@ -127,16 +133,19 @@ def _choose(
         good = all(judge(c.aspect, c.fill, q, 0.0) is None for c, q in zip(way, p, strict=True))
         fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
         score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - SPLIT_COST * (len(way) - 1)
-        if not good:
-            score = -np.inf
-        if score > best_score:
+        if good and score > best_score:
             best, best_score = i, score
-    k = sum(len(way) for way in ways[:best])
-    return list(zip(ways[best], probs[k : k + len(ways[best])], strict=True))
+    start = sum(len(way) for way in ways[:best])
+    return range(start, start + len(ways[best]))
 
 
-def _digit(c: Candidate, probs: NDArray[np.float32], min_confidence: float) -> Digit:
-    reason = judge(c.aspect, c.fill, probs, min_confidence)
+def _digit(
+    c: Candidate, probs: NDArray[np.float32], min_confidence: float, evidence: float
+) -> Digit:
+    """``evidence``: the largest logit, NaN if the model has no logits."""
+    reason = judge(
+        c.aspect, c.fill, probs, min_confidence, None if np.isnan(evidence) else evidence
+    )
     best = int(np.argmax(probs))
     label = None if reason else best
     return Digit(label, float(probs[best]), c.box, probs, c.pixels, reason)
