@@ -1,7 +1,7 @@
 """Is it a digit?  The rule that turns a blank page, a dot or a scribble into "no digit".
 
 A network trained on MNIST always answers one of ten digits, so its answer alone cannot say
-"this is not a digit".  Two kinds of evidence can:
+"this is not a digit".  Three kinds of evidence can:
 
 - *ink statistics* of the candidate: its ``fill`` (the share of the 20x20 box its prepared
   ink covers; a digit is strokes, a dot or a blot is a filled disc, a scribble a tangle)
@@ -26,9 +26,10 @@ them, and stopping them by fill (0.36) refuses 14.5% of the digits.  Ink statist
 skeleton (end points, junctions, holes, stroke length) and the network's agreement across
 shifts and rotations of the input stopped at most 5 more at that budget.  With the largest
 logit the rule chosen refuses 3 of the 399 validation digits (0.8%) and lets 7 of the 100
-non-digits through (6 scribbles and a dot; the grid's best without the logit let 15).  The fill and width
-limits stop the dots, blots and dashes.  A rule and a model go together: with another model
-the confidence and logit thresholds are re-chosen (the logit's scale is the model's own).
+non-digits through (6 scribbles and a dot).  The
+fill and width limits stop the dots, blots and dashes.  A rule and a model go together: with
+another model the confidence and logit thresholds are re-chosen (the logit's scale is the
+model's own).
 
 In a number (``numnet read``), a candidate among two or more is judged by its ink alone: it
 already stands in a row of ink of the same height, and one refused digit spoils the number.
