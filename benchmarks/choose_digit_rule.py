@@ -7,7 +7,9 @@
 Every file goes through ``numnet.data.imaging.find_digits`` and the model (the one numnet
 ships unless ``--model`` names another); a candidate is kept
 as a digit when ``fill <= MAX_FILL``, ``aspect <= MAX_ASPECT``, ``confidence >=
-MIN_CONFIDENCE`` and (for a model with ``logits``) its largest logit ``>= MIN_EVIDENCE``.
+MIN_CONFIDENCE`` and (for a model with ``logits``) its largest logit ``>= MIN_EVIDENCE``
+(numnet weighs the logit for the shipped model only: ``SHIPPED_CONFIDENCE`` and
+``MIN_EVIDENCE``; for other models it uses the best rule without it, ``MIN_CONFIDENCE``).
 Over a grid of the four, the script keeps the combinations that refuse
 at most ``--budget`` of the real digits (default 1%, the issue's limit; the fewest, if none
 does), among them those that accept the fewest non-digits (none, if the features allow it),

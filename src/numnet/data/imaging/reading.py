@@ -23,8 +23,8 @@ the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right (85.5% with the cuts of l
 
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
-stand-in in tests.  A model that also has ``logits(x)`` (n, 10) (a ``Sequential``) is judged
-by its largest logit too (see ``numnet.data.imaging.verdict``).  This module does not
+stand-in in tests.  The shipped model (``shipped=True``; it has ``logits(x)`` (n, 10)) is
+judged by its largest logit too (see ``numnet.data.imaging.verdict``).  This module does not
 import ``numnet.nn``.
 """
 
@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
 from numnet.data.imaging.split import aspect_fit
-from numnet.data.imaging.verdict import MIN_CONFIDENCE, judge
+from numnet.data.imaging.verdict import MIN_CONFIDENCE, SHIPPED_CONFIDENCE, judge
 
 #: the log-confidence a way must gain per extra piece to be read instead of fewer pieces
 SPLIT_COST = 1.0
@@ -82,32 +82,42 @@ class Reading:
     reason: str | None
 
 
-def read_number(source: Any, model: Model, name: str | None = None) -> Reading:
-    """Every digit of ``source`` (path, bytes, PIL image or array), read by ``model``."""
-    return read_pages([find_digits(source, name, number=True)], model, number=True)[0]
+def read_number(
+    source: Any, model: Model, name: str | None = None, shipped: bool = False
+) -> Reading:
+    """Every digit of ``source`` (path, bytes, PIL image or array), read by ``model``
+    (``shipped``: the model numnet ships, see ``read_pages``)."""
+    page = find_digits(source, name, number=True)
+    return read_pages([page], model, number=True, shipped=shipped)[0]
 
 
-def read_digit(source: Any, model: Model, name: str | None = None) -> Reading:
+def read_digit(
+    source: Any, model: Model, name: str | None = None, shipped: bool = False
+) -> Reading:
     """The one digit of ``source`` (its largest), or the reason there is none."""
-    return read_pages([find_digits(source, name)], model)[0]
+    return read_pages([find_digits(source, name)], model, shipped=shipped)[0]
 
 
-def read_pages(pages: Sequence[Page], model: Model, number: bool = False) -> list[Reading]:
+def read_pages(
+    pages: Sequence[Page], model: Model, number: bool = False, shipped: bool = False
+) -> list[Reading]:
     """Classify the candidates of all ``pages`` in one batch; one ``Reading`` per page.
 
     ``number``: pages of numbers; a candidate among several is judged by its ink alone
-    (see ``numnet.data.imaging.verdict``)."""
+    (see ``numnet.data.imaging.verdict``).  ``shipped``: ``model`` is the one numnet ships,
+    whose digit rule weighs its largest logit too."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
     x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
     probs = (
         np.asarray(model.predict_proba(x), np.float32) if flat else np.zeros((0, 10), np.float32)
     )
-    logits = getattr(model, "logits", None)
-    # the largest logit, NaN if the model has none
+    logits = getattr(model, "logits", None) if shipped else None
+    # the largest logit, NaN if it is not weighed
     evidence = np.full(len(flat), np.nan)
     if flat and logits is not None:
         evidence = np.asarray(logits(x)).max(axis=1)
+    confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
     readings, i, k = [], 0, 0
     for page in pages:
         read: list[int] = []  # indices into flat of the pieces read
@@ -116,7 +126,7 @@ def read_pages(pages: Sequence[Page], model: Model, number: bool = False) -> lis
             read += [k + j for j in _choose(w, probs[k : k + n])]
             k += n
         i += len(page.candidates)
-        floor = 0.0 if number and len(read) > 1 else MIN_CONFIDENCE
+        floor = 0.0 if number and len(read) > 1 else confidence
         digits = [_digit(flat[j], probs[j], floor, float(evidence[j])) for j in read]
         readings.append(_reading(page, digits))
     return readings
