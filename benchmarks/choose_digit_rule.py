@@ -106,7 +106,7 @@ def main() -> None:
     right = d[:, 3] == 1
     print(f"{len(d)} validation digits with a candidate ({right.sum()} read right), "
           f"{len(n)} non-digits with a candidate")
-    print(f"choice: MAX_FILL = {f}, MAX_ASPECT = {a}, MIN_CONFIDENCE = {c}, MIN_EVIDENCE = {e}")
+    print(f"choice: MAX_FILL = {f}, MAX_ASPECT = {a}, confidence >= {c}, MIN_EVIDENCE = {e}")
 
     def keep(x: np.ndarray) -> np.ndarray:
         return (x[:, 0] <= f) & (x[:, 1] <= a) & (x[:, 2] >= c) & (x[:, 4] >= e)
