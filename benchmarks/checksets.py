@@ -3,7 +3,7 @@
     python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
-    python benchmarks/checksets.py foreign   sets/foreign          # all 1,797 UCI digits
+    python benchmarks/checksets.py foreign   sets/foreign   [--split all]
     ... --split validation      # digits from MNIST's validation split instead of its test set
 
 Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
@@ -18,6 +18,10 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   a dot, a scribble, a dash, a blot, a shadow only.  Label ``-``.
 - ``foreign``: scikit-learn's UCI optical digits (``load_digits``: 1,797 digits of 43
   writers, 8x8 levels 0-16) upscaled to 64-256 px, dark ink on light paper, PNG or JPEG.
+  Split by position in ``load_digits``' order: ``--split validation`` the first 899 (for
+  choosing the digit rule), ``test`` (the default) the last 898, ``all`` the 1,797.  Every
+  digit is drawn the same in every split (file ``NNNN_...``: NNNN its index in UCI's order),
+  so a half's files are those of ``all`` with the same seed; ``--count N``: a split's first N.
 
 Digits come from the MNIST *test* set by default (never trained on), or with
 ``--split validation`` from the last 6,000 training images, the split ``numnet train``
@@ -150,16 +154,22 @@ def nondigits(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]
         yield f"{k:04d}_{kind}.jpg", data, "-", kind
 
 
+def foreign_part(split: str, n: int = 1797) -> range:
+    """The indices (in ``load_digits``' order) of the foreign set's ``split``: 'validation'
+    the first half (rounded up), 'test' the rest, 'all' all ``n``."""
+    half = (n + 1) // 2
+    return {"validation": range(half), "test": range(half, n), "all": range(n)}[split]
+
+
 def foreign(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
     from sklearn.datasets import load_digits
 
-    del split  # all of UCI's 1,797 digits are foreign to MNIST
     bunch = load_digits()
     images, labels = bunch.images, bunch.target
-    order = np.arange(len(images)) if count >= len(images) else rng.choice(len(images), count)
-    for k, i in enumerate(order):
+    keep = foreign_part(split, len(images))[:count]  # --count N: the split's first N
+    for k in range(len(images)):  # all are drawn (a drawing depends on k only), keep's kept
         side = int(rng.integers(64, 257))
-        level = (images[i] * (255 / 16)).astype(np.uint8)
+        level = (images[k] * (255 / 16)).astype(np.uint8)
         big = np.asarray(Image.fromarray(level).resize((side, side), Image.Resampling.BICUBIC))
         paper, pen = rng.uniform(0.8, 1.0), rng.uniform(0.0, 0.3)
         margin = side // 4
@@ -169,9 +179,11 @@ def foreign(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         img = Image.fromarray((np.clip(gray, 0, 1) * 255).astype(np.uint8))
         buf = io.BytesIO()
         fmt = "PNG" if k % 2 == 0 else "JPEG"
+        if k not in keep:
+            continue
         img.save(buf, fmt)
         suffix = ".png" if fmt == "PNG" else ".jpg"
-        yield f"{k:04d}_uci_label{labels[i]}{suffix}", buf.getvalue(), str(labels[i]), fmt.lower()
+        yield f"{k:04d}_uci_label{labels[k]}{suffix}", buf.getvalue(), str(labels[k]), fmt.lower()
 
 
 KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
@@ -203,9 +215,16 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder for the image files and labels.csv")
     parser.add_argument("--count", type=int, default=0, help="files (default: 400/200/200/all)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--split", choices=("test", "validation"), default="test")
+    parser.add_argument(
+        "--split",
+        choices=("test", "validation", "all"),
+        default="test",
+        help="test (default) or validation; foreign: also all (both halves)",
+    )
     args = parser.parse_args()
-    default = {"photos": 400, "numbers": 200, "nondigits": 200, "foreign": 1797}[args.kind]
+    if args.split == "all" and args.kind != "foreign":
+        parser.error("--split all is for the foreign set only")
+    default = {"photos": 400, "numbers": 200, "nondigits": 200}.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")
 

@@ -1,0 +1,57 @@
+"""benchmarks/choose_digit_rule.py and the foreign split of benchmarks/checksets.py: the grid
+counts equal a direct count, the choice keeps to its budgets, the halves split UCI's digits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import checksets  # noqa: E402
+import choose_digit_rule as choose  # noqa: E402
+
+EVIDENCES = np.array([-np.inf, 0.0, 2.5, 5.0, 7.5])
+
+
+def _samples(n: int, seed: int) -> np.ndarray:
+    """(n, 5) [fill, aspect, confidence, right, largest logit], some exactly on grid values."""
+    rng = np.random.default_rng(seed)
+    x = np.column_stack(
+        [rng.uniform(0.2, 0.9, n), rng.uniform(0.8, 4.5, n), rng.uniform(0, 1, n),
+         rng.integers(0, 2, n), rng.uniform(-2, 10, n)]
+    )
+    x[:5, 0], x[5:10, 2], x[10:15, 4] = choose.FILLS[3], choose.CONFIDENCES[40], 5.0
+    return x
+
+
+def test_the_grid_counts_what_each_rule_keeps():
+    x = _samples(200, 0)
+    counts = choose.accepted(x, EVIDENCES)
+    grids = np.meshgrid(choose.FILLS, choose.ASPECTS, choose.CONFIDENCES, EVIDENCES, indexing="ij")
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        cell = tuple(int(rng.integers(0, s)) for s in counts.shape)
+        f, a, c, e = (g[cell] for g in grids)
+        kept = (x[:, 0] <= f) & (x[:, 1] <= a) & (x[:, 2] >= c) & (x[:, 4] >= e)
+        assert counts[cell] == kept.sum()
+
+
+def test_pick_takes_the_fewest_bad_within_the_allowed_then_the_tightest():
+    bad = choose.accepted(_samples(100, 2), EVIDENCES)
+    refused = 300 - choose.accepted(_samples(300, 3), EVIDENCES)
+    allowed = refused <= refused.min() + 5
+    cell = choose.pick(allowed, bad, refused)
+    assert allowed[cell] and bad[cell] == bad[allowed].min()
+    same = allowed & (bad == bad[cell]) & (refused == refused[cell])
+    assert cell[3] == np.argwhere(same)[:, 3].max()  # the highest evidence floor of the ties
+
+
+@pytest.mark.parametrize("n", [1797, 10, 11])
+def test_the_foreign_halves_split_the_uci_digits(n):
+    val, test = checksets.foreign_part("validation", n), checksets.foreign_part("test", n)
+    assert set(val).isdisjoint(test) and set(val) | set(test) == set(range(n))
+    assert list(checksets.foreign_part("all", n)) == list(range(n))
+    assert len(val) - len(test) in (0, 1) and max(val) < min(test)  # first half, last half
