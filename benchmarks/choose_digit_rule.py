@@ -18,10 +18,11 @@ without the logit).  Two budgets of real digits refused, both on validation sets
   without the logit refuses.  Refusing a real digit is the worse failure for numnet's users,
   and the photos alone are MNIST's writers, whom the network knows best.
 
-The rule without the logit is chosen first, within the photo budget; then the rule over the
-whole grid within both.  Each: the fewest non-digits accepted, then the fewest real digits
-(photos and foreign) refused, then the tightest (the most margin against non-digits).  It
-prints both, what each costs on every set, whether the logit pays (lets fewer non-digits
+The rule without the logit is chosen first, within the photo budget; then, with its ink
+limits (``MAX_FILL`` and ``MAX_ASPECT`` are the same for every model), the confidence and
+logit floors within both budgets.  Each: the fewest non-digits accepted, then the fewest
+real digits (photos and foreign) refused, then the tightest (the most margin against
+non-digits).  It prints both, what each costs on every set, whether the logit pays (lets fewer non-digits
 through within the budgets), and the features of the hardest non-digits.  Digits with no
 candidate at all (lost by the imaging) cannot be won by the rule and are left out.  The
 digits must come from validation splits, never from the MNIST test set or the foreign test
@@ -135,7 +136,9 @@ def main() -> None:
     plain[..., 0] = True  # evidence floor -inf: the rule without the logit
     base = pick(photo_ok & plain, bad, both)
     limit = refused["foreign"][base] + args.foreign_budget * len(sets["foreign"])
-    chosen = pick(photo_ok & (refused["foreign"] <= limit), bad, both)
+    same_ink = np.zeros(bad.shape, bool)  # the ink limits hold for every model
+    same_ink[base[0], base[1]] = True
+    chosen = pick(same_ink & photo_ok & (refused["foreign"] <= limit), bad, both)
 
     for title, cell in (("without the logit", base), ("chosen", chosen)):
         f, a, c, e = FILLS[cell[0]], ASPECTS[cell[1]], CONFIDENCES[cell[2]], evidences[cell[3]]
