@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from numnet.nn.model import Sequential
 
 
-def _fresh_copy(obj: Any) -> Any:
+def fresh_copy(obj: Any) -> Any:
     """A shallow copy of a layer or loss without work arrays or kept arrays; sub-layers are
     copied the same way."""
     twin = copy.copy(obj)
@@ -45,7 +45,7 @@ def _fresh_copy(obj: Any) -> Any:
     bound = getattr(obj, "_bound", frozenset())
     for name, value in list(d.items()):
         if isinstance(value, Layer):
-            d[name] = _fresh_copy(value)
+            d[name] = fresh_copy(value)
         elif isinstance(value, np.ndarray) and name not in bound:
             del d[name]  # an array kept from the last pass (x, mask, xhat ...)
     return twin
@@ -61,13 +61,13 @@ class Replica:
         flat: FlatBuffers = dataclasses.replace(model.flat, grads=grads)
         self.layers: list[Layer] = []
         for i, layer in enumerate(model.layers):
-            twin: Layer = _fresh_copy(layer)
+            twin: Layer = fresh_copy(layer)
             twin.attach(flat.views(i))
             if hasattr(twin, "sync"):
                 object.__setattr__(twin, "sync", member)
             self.layers.append(twin)
         self.rng_layers = [layer for layer in self.layers if layer.uses_rng]
-        self.loss: Loss = _fresh_copy(model.loss)
+        self.loss: Loss = fresh_copy(model.loss)
         self.first = model._first
 
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
