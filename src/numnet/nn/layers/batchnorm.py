@@ -10,6 +10,19 @@ n, h and w (m = number of values averaged).  In training:
     backward   dgamma = sum(g * xhat),  dbeta = sum(g)
                dx = gamma / sqrt(var + eps) * (g - mean(g) - xhat * mean(g * xhat))
 
+The sums run over a 2-D view of the memory: (n, f) as it is, and a channels-last
+(n, c, h, w) map (as Conv2D and pooling store theirs) as (n*h*w, c) rows, summed per channel
+by one BLAS product ``ones @ X``, with per-channel vectors tiled h*w times for the
+elementwise passes, so no pass runs over a transposed view.  Other layouts take ``np.sum``
+over the axes.
+
+Data-parallel training (``numnet.nn.parallel``): ``sync`` is set on each worker's replica
+and every sum above is taken over the whole batch (SyncBN): each worker's partial sums are
+all-reduced (``numnet.nn.engine.collective``: the same totals in every worker), once for
+sum(x) with the count, once for sum(xhat^2), and once for (sum(g), sum(g xhat)) in the
+backward pass; dgamma and dbeta hold the worker's own rows' sums, which the reduction of
+the gradients adds up; worker 0 alone updates the running statistics.
+
 At inference the running statistics replace the batch ones, so one sample's prediction
 does not depend on the others in its batch.  The running statistics are buffers (saved with
 the model, not trained).
