@@ -7,11 +7,28 @@ import threading
 import numpy as np
 import pytest
 
-from numnet.nn import SGD, Adam, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from numnet.nn import Sequential
+from numnet.nn import (
+    SGD,
+    Adam,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool2D,
+    ReLU,
+    Sequential,
+)
 from numnet.nn.engine.collective import Collective
 from numnet.nn.engine.workers import Workers, resolve_threads, spans
-from numnet.nn.parallel import MIN_ROWS, TrainingTeam, team_size
+from numnet.nn import parallel
+from numnet.nn.parallel import MIN_ROWS, TrainingTeam, team_size, work_per_sample
+
+
+@pytest.fixture(autouse=True)
+def split_small_networks(monkeypatch) -> None:
+    """These networks are far too small to be worth splitting: split them anyway."""
+    monkeypatch.setattr(parallel, "MIN_WORK", 1)
 
 
 def data(n: int = 200, shape: tuple[int, ...] = (1, 8, 8), seed: int = 0):
@@ -92,10 +109,21 @@ def test_allreduce_gives_every_worker_the_same_sum() -> None:
 
 
 def test_team_size_keeps_at_least_min_rows_per_worker() -> None:
-    assert team_size(128, 2) == 2
-    assert team_size(2 * MIN_ROWS - 1, 2) == 1
-    assert team_size(5, 4) == 1
-    assert team_size(4 * MIN_ROWS, 8) == 4
+    assert team_size(128, 2, 1) == 2
+    assert team_size(2 * MIN_ROWS - 1, 2, 1) == 1
+    assert team_size(5, 4, 1) == 1
+    assert team_size(4 * MIN_ROWS, 8, 1) == 4
+
+
+def test_team_size_keeps_small_networks_on_one_worker(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_WORK", 1000)
+    assert team_size(128, 2, 10) == 1  # 1,280 multiply-adds: one worker
+    assert team_size(128, 4, 20) == 2  # 2,560: two workers of 1,280
+    from numnet.presets import build_mlp, build_reference_cnn
+
+    assert work_per_sample(build_mlp()) == 784 * 256 + 256 * 10
+    conv = 3 * 3 * 32 * 26 * 26 + 3 * 3 * 32 * 64 * 11 * 11
+    assert work_per_sample(build_reference_cnn()) == conv + 1600 * 128 + 128 * 10
 
 
 # -- training ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from __future__ import annotations
 import html
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -256,7 +256,8 @@ class Sequential:
         ``threads`` workers (None or 0: every core; ``numnet.nn.parallel``) with one BLAS
         thread each: several batches at once, each exactly as one thread computes it, so
         the outputs do not depend on the thread count.  Inputs of one batch or less are
-        one forward pass in this thread, the BLAS left as it is.  ``fn`` runs in the worker's thread, on disjoint rows."""
+        one forward pass in this thread, the BLAS left as it is.  ``fn`` runs in the
+        worker's thread, on disjoint rows."""
         batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
             fn(0, slice(None), self.forward(x))
@@ -343,10 +344,10 @@ class Sequential:
         xs = self.prepare(x)
         out = np.empty(len(xs), np.int64)
 
-        def label(i: int, sl: slice, z: NDArray[Any]) -> None:
+        def labels(i: int, sl: slice, z: NDArray[Any]) -> None:
             np.argmax(z, axis=1, out=out[sl])
 
-        self._each_batch(xs, batch_size, threads, label)
+        self._each_batch(xs, batch_size, threads, labels)
         return out
 
     def evaluate(

@@ -21,8 +21,13 @@ into k parts and added in another order, so weights trained with 1 and 2 threads
 a few units in the last place after one step and drift apart slowly, as any two float
 runs do.
 
-Rows per worker: at least ``MIN_ROWS``; a smaller batch gets fewer workers
-(``team_size``), down to one, where the model's own step runs.
+How many workers a batch gets (``team_size``): at most ``threads``, and each must have at
+least ``MIN_ROWS`` rows and at least ``MIN_WORK`` multiply-adds of forward pass
+(``work_per_sample``: the products of Dense and Conv2D layers); down to one worker, where
+the model's own step runs in the calling thread.  The second rule is there because
+workers take turns for the GIL between kernels and meet at barriers: for a small network
+(784-128-10, and 784-512-256-10 at batch 128) those costs exceed the gain of a second
+core, while a CNN step gains nearly the second core.
 
 Dropout: each step draws one number from ``model.rng`` and seeds worker r's generator with
 (that number, r), so the run is fixed by the seed and a checkpoint (which saves
@@ -53,13 +58,28 @@ if TYPE_CHECKING:
 
 #: fewest rows a worker takes in a training step
 MIN_ROWS = 16
+#: fewest forward-pass multiply-adds a worker takes in a training step
+MIN_WORK = 50_000_000
 #: flat-vector spans of the reduction start at multiples of this (64-byte cache lines)
 _ALIGN = 16
 
 
-def team_size(n: int, k: int) -> int:
-    """Workers for a batch of ``n`` rows when ``k`` may work: ``min(k, n // MIN_ROWS)``, >= 1."""
-    return max(1, min(k, n // MIN_ROWS))
+def work_per_sample(model: Sequential) -> int:
+    """Multiply-adds of one sample's forward pass in the layers with a weight matrix ``W``:
+    W.size for a Dense layer, W.size * oh * ow for a Conv2D layer with (f, oh, ow) outputs."""
+    total = 0
+    for layer in model.layers:
+        W = getattr(layer, "W", None)
+        if isinstance(W, np.ndarray):
+            out = layer.output_shape
+            total += W.size * (math.prod(out[1:]) if len(out) == 3 else 1)
+    return total
+
+
+def team_size(n: int, k: int, work: int = MIN_WORK) -> int:
+    """Workers for a batch of ``n`` rows of ``work`` multiply-adds each when ``k`` may work:
+    ``min(k, n // MIN_ROWS, n * work // MIN_WORK)``, at least 1."""
+    return max(1, min(k, n // MIN_ROWS, n * work // MIN_WORK))
 
 
 def _aligned_spans(size: int, k: int) -> list[slice]:

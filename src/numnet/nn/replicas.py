@@ -42,7 +42,7 @@ def fresh_copy(obj: Any) -> Any:
     twin = copy.copy(obj)
     d = twin.__dict__
     d.pop("_scratch", None)
-    bound = getattr(obj, "_bound", frozenset())
+    bound: frozenset[str] = getattr(obj, "_bound", frozenset())
     for name, value in list(d.items()):
         if isinstance(value, Layer):
             d[name] = fresh_copy(value)

@@ -50,7 +50,7 @@ from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
-from numnet.nn.parallel import TrainingTeam, team_size
+from numnet.nn.parallel import TrainingTeam, team_size, work_per_sample
 from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
@@ -114,17 +114,19 @@ def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any],
 
 class _Stepper:
     """The training steps of one ``fit`` with ``threads`` workers: the single-thread step,
-    or a data-parallel one (``numnet.nn.parallel``) with as many workers as the batch
-    allows; the teams are made on first use and kept for the fit."""
+    or a data-parallel one (``numnet.nn.parallel``) with as many workers as the batch and
+    the network's size allow (``team_size``); the teams are made on first use and kept for
+    the fit."""
 
     def __init__(self, model: Sequential, loss_fn: Loss, opt: Optimizer, threads: int) -> None:
         self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
         self.teams: dict[int, TrainingTeam] = {}
+        self.work = work_per_sample(model)
 
     def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState) -> None:
         """One step on (xb, yb), counted in ``state``; DivergenceError when the loss or the
         weights stop being finite."""
-        k = team_size(len(xb), self.threads)
+        k = team_size(len(xb), self.threads, self.work)
         if k == 1:
             batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb)
         else:
@@ -195,8 +197,9 @@ def fit(
     initial_state       : a TrainState to resume from (``numnet.files.checkpoint``)
     threads             : worker threads; None or 0: every core this process may use.
                           One is the single-thread step (BLAS held to one thread);
-                          k > 1 splits each batch over k workers (``numnet.nn.parallel``)
-                          with one BLAS thread each.  A run is bit-for-bit reproducible
+                          k > 1 splits each batch over up to k workers, as many as the
+                          batch and the network's size make worth it
+                          (``numnet.nn.parallel``), with one BLAS thread each.  A run is bit-for-bit reproducible
                           for a given seed and thread count; different thread counts
                           agree up to float32 rounding (the sums are split differently)
     """

@@ -53,7 +53,7 @@ class Member:
         slots[self.rank] = np.array(partial, copy=True)
         c.barrier.wait()
         parts = [p for p in slots if p is not None]
-        total = parts[0].copy()
+        total: NDArray[Any] = parts[0].copy()
         for p in parts[1:]:
             total += p
         return total

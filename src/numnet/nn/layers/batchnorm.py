@@ -99,13 +99,15 @@ class BatchNorm(Layer):
         ``ones @ A`` over the (rows, c) matrix of flat ones (as Conv2D's bias gradient), else
         ``np.sum``."""
         if not flat:
-            return a.sum(axis=self.axes)
+            sums: NDArray[Any] = a.sum(axis=self.axes)
+            return sums
         rows = a.reshape(-1, self.channels)
         ones = scratch(self, "ones", (rows.shape[0],), a.dtype)
         if getattr(self, "_ones_ready", None) is not ones:  # a new buffer: fill it once
             ones.fill(1)
             self._ones_ready = ones
-        return np.matmul(ones, rows)
+        colsums: NDArray[Any] = np.matmul(ones, rows)
+        return colsums
 
     def _total(self, *partials: NDArray[Any]) -> list[NDArray[Any]]:
         """The whole batch's sums: these partial sums added over the workers (``sync``), in
