@@ -18,10 +18,10 @@ from numnet.nn import (
     MaxPool2D,
     ReLU,
     Sequential,
+    parallel,
 )
 from numnet.nn.engine.collective import Collective
 from numnet.nn.engine.workers import Workers, resolve_threads, spans
-from numnet.nn import parallel
 from numnet.nn.parallel import MIN_ROWS, TrainingTeam, team_size, work_per_sample
 
 

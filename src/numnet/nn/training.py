@@ -199,8 +199,9 @@ def fit(
                           One is the single-thread step (BLAS held to one thread);
                           k > 1 splits each batch over up to k workers, as many as the
                           batch and the network's size make worth it
-                          (``numnet.nn.parallel``), with one BLAS thread each.  A run is bit-for-bit reproducible
-                          for a given seed and thread count; different thread counts
+                          (``numnet.nn.parallel``), with one BLAS thread each.  A run
+                          is bit-for-bit reproducible for a given seed and thread
+                          count; different thread counts
                           agree up to float32 rounding (the sums are split differently)
     """
     if epochs < 1 or batch_size < 1:
