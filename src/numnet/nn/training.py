@@ -260,7 +260,8 @@ def fit(
             h["loss"].append(state.loss_sum / max(state.seen, 1))
             h["accuracy"].append(state.correct / max(state.seen, 1))
             if validation_data is not None:
-                val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
+                val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn,
+                                                   threads=workers)
                 h["val_loss"].append(val_loss)
                 h["val_accuracy"].append(val_acc)
             progress.end_epoch(state.epoch, {k: v[-1] for k, v in h.items() if v})
