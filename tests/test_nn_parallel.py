@@ -227,3 +227,21 @@ def test_inference_follows_a_loss_set_later() -> None:
     before = model.predict(x, batch_size=50, threads=2)  # probabilities
     model.loss = "mse"  # the softmax layer now outputs probabilities itself
     np.testing.assert_allclose(model.predict(x, batch_size=50, threads=2), before, atol=1e-6)
+
+
+def test_winograd_layers_train_and_predict_the_same_on_every_thread_count() -> None:
+    """Conv2D's Winograd helper keeps work arrays and the transformed input between the
+    passes: every replica must have its own (a shared one mixed the workers' batches)."""
+    x, y = data(160, shape=(32, 9, 9))
+
+    def model() -> Sequential:
+        return Sequential([Conv2D(8, 3, activation="relu"), Flatten(), Dense(10)],
+                          input_shape=(32, 9, 9), seed=0)
+
+    one, two = model(), model()
+    assert one.layers[0]._winograd is not None  # the path under test
+    one.fit(x, y, epochs=2, batch_size=40, verbose=0, threads=1)
+    two.fit(x, y, epochs=2, batch_size=40, verbose=0, threads=2)
+    np.testing.assert_allclose(two.flat.params, one.flat.params, rtol=1e-3, atol=1e-4)
+    np.testing.assert_array_equal(two.predict(x, batch_size=20, threads=2),
+                                  two.predict(x, batch_size=20, threads=1))

@@ -12,7 +12,7 @@ forward and backward on k slices of one batch at once, in k threads.
 
 Copying a layer keeps its configuration (``input_grad``, ``logits``, ``output_shape``,
 built shapes ...), drops its work arrays and the arrays it kept from its last pass, copies
-its sub-layers (``Dense.act``) the same way, and attaches new views whose gradient part
+its sub-layers (``Dense.act``) and helpers (``Conv2D``'s Winograd3x3) the same way, and attaches new views whose gradient part
 points into the replica's buffer.  ``sync`` (a ``numnet.nn.engine.collective.Collective``
 view) is set on every layer that has the attribute (BatchNorm), so whole-batch statistics
 can be combined across replicas; None keeps each replica to its own rows (inference).
@@ -36,18 +36,24 @@ if TYPE_CHECKING:
     from numnet.nn.model import Sequential
 
 
+def _has_pass_state(value: object) -> bool:
+    """A sub-layer (``Dense.act``) or a layer's helper object (``Conv2D``'s Winograd3x3,
+    which keeps work arrays and the transformed input between the passes)."""
+    return isinstance(value, Layer) or type(value).__module__.startswith("numnet.nn.layers.")
+
+
 def fresh_copy(obj: Any) -> Any:
-    """A shallow copy of a layer or loss without work arrays or kept arrays; sub-layers are
-    copied the same way."""
+    """A shallow copy of a layer or loss without work arrays or kept arrays; sub-layers and
+    helper objects are copied the same way (two replicas must never share one)."""
     twin = copy.copy(obj)
     d = twin.__dict__
     d.pop("_scratch", None)
     bound: frozenset[str] = getattr(obj, "_bound", frozenset())
     for name, value in list(d.items()):
-        if isinstance(value, Layer):
+        if _has_pass_state(value):
             d[name] = fresh_copy(value)
         elif isinstance(value, np.ndarray) and name not in bound:
-            del d[name]  # an array kept from the last pass (x, mask, xhat ...)
+            d[name] = None  # an array kept from the last pass (x, mask, xhat ...)
     return twin
 
 
