@@ -23,6 +23,7 @@ from numnet.nn import (
 from numnet.nn.engine.collective import Collective
 from numnet.nn.engine.workers import Workers, resolve_threads, spans
 from numnet.nn.parallel import MIN_ROWS, TrainingTeam, team_size, work_per_sample
+from numnet.nn.replicas import make_replicas
 
 
 @pytest.fixture(autouse=True)
@@ -240,6 +241,8 @@ def test_winograd_layers_train_and_predict_the_same_on_every_thread_count() -> N
 
     one, two = model(), model()
     assert one.layers[0]._winograd is not None  # the path under test
+    helpers = [r.layers[0]._winograd for r in make_replicas(one, 3)]
+    assert len({id(h) for h in helpers}) == 3 and one.layers[0]._winograd not in helpers[1:]
     one.fit(x, y, epochs=2, batch_size=40, verbose=0, threads=1)
     two.fit(x, y, epochs=2, batch_size=40, verbose=0, threads=2)
     np.testing.assert_allclose(two.flat.params, one.flat.params, rtol=1e-3, atol=1e-4)

@@ -12,10 +12,11 @@ forward and backward on k slices of one batch at once, in k threads.
 
 Copying a layer keeps its configuration (``input_grad``, ``logits``, ``output_shape``,
 built shapes ...), drops its work arrays and the arrays it kept from its last pass, copies
-its sub-layers (``Dense.act``) and helpers (``Conv2D``'s Winograd3x3) the same way, and attaches new views whose gradient part
-points into the replica's buffer.  ``sync`` (a ``numnet.nn.engine.collective.Collective``
-view) is set on every layer that has the attribute (BatchNorm), so whole-batch statistics
-can be combined across replicas; None keeps each replica to its own rows (inference).
+its sub-layers (``Dense.act``) and helpers (``Conv2D``'s Winograd3x3) the same way, and
+attaches new views whose gradient part points into the replica's buffer.  ``sync`` (a
+``numnet.nn.engine.collective.Collective`` view) is set on every layer that has the
+attribute (BatchNorm), so whole-batch statistics can be combined across replicas; None
+keeps each replica to its own rows (inference).
 """
 
 from __future__ import annotations
