@@ -3,16 +3,25 @@
 Shapes seen by callers follow the library: x : (n, c, h, w) -> out : (n, filters, oh, ow),
 with oh = floor((h + 2p - kh) / s) + 1.  In memory the layer works channels-last (see
 ``numnet.nn.layers.im2col``): it reads x as (n, h, w, c), and its output is an NCHW-shaped view of
-an NHWC array, so the next Conv2D / pooling layer reads it without a copy.
+an NHWC array, so the next Conv2D / pooling layer reads it without a copy.  With
+m = n*oh*ow output pixels and K = kh*kw*c:
 
-    forward   cols = im2col(pad(x))                 (n*oh*ow, kh*kw*c)
-              out  = cols @ W + b                   (n*oh*ow, f)
-    backward  db   = sum over rows of dout          (f,)
-              dW   = cols.T @ dout                  (kh*kw*c, f)   one matrix product
-              dx   = col2im(dout @ W.T)             (n, h, w, c)   kh*kw products + adds
+    forward   cols = [im2col(pad(x)) | 1]           (m, K + 1)     a column of ones last
+              out  = cols @ [W; b]                  (m, f)         bias added by the product
+              out  = max(out, 0)                    (activation="relu", in place)
+    backward  g    = dout * [out > 0]               (m, f)         (relu only, in place)
+              db   = 1^T g                          (f,)
+              dW   = cols[:, :K]^T g                (K, f)         one matrix product
+              dx   = col2im(g @ W^T)                (n, h, w, c)   kh*kw products + adds
 
-The kernel is stored as W : (kh, kw, c, f), so ``W.reshape(kh*kw*c, f)`` is the matrix of
-the product with no copy, and b : (f,).
+The ones column makes the product add the bias: no separate pass over ``out`` (a broadcast
+add over rows of f values is one of the slowest elementwise loops NumPy has).  The kernel is
+stored as W : (kh, kw, c, f), so ``W.reshape(K, f)`` is the matrix of the product with no copy,
+and b : (f,); [W; b] is copied into a (K + 1, f) work array on each forward (K*f values).
+
+``_product`` and ``_product_backward`` are the convolution proper (everything between the
+padded input and the pre-activation output); a specialised algorithm for some shapes
+(e.g. Winograd for 3x3 stride-1 kernels) would branch there, in ``forward`` and ``backward``.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch
 from numnet.nn.layer import Layer, Shape
+from numnet.nn.layers.activations import relu_into
 from numnet.nn.layers.im2col import (
     col2im,
     im2col,
@@ -117,39 +127,60 @@ class Conv2D(Layer):
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
         xp = self._padded(to_channels_last(x))
+        out = self._product(xp)
+        if self.activation == "relu":
+            self._out = relu_into(out, out)
+        f, oh, ow = self.output_shape
+        return to_channels_first(out.reshape(xp.shape[0], oh, ow, f))
+
+    def _product(self, xp: NDArray[Any]) -> NDArray[Any]:
+        """xp : (n, H, W, c) padded input -> (n*oh*ow, f) = cols @ [W; b], a reused array;
+        keeps cols for the backward pass."""
         n, c = xp.shape[0], xp.shape[3]
         f, oh, ow = self.output_shape
-        cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
-        self._cols, self._padded_shape = im2col(xp, self.kh, self.kw, self.stride, cols), xp.shape
+        k = self.kh * self.kw * c
+        cols = scratch(self, "cols", (n * oh * ow, k + 1), xp.dtype)
+        if getattr(self, "_cols_ready", None) is not cols:  # a new buffer: its ones column
+            cols[:, k] = 1
+            self._cols_ready = cols
+        windows = cols[:, :k].reshape(n, oh, ow, self.kh, self.kw, c)  # a view: no copy
+        im2col(xp, self.kh, self.kw, self.stride, windows)
+        self._cols, self._padded_shape = cols, xp.shape
+        weights = scratch(self, "Wb", (k + 1, f), xp.dtype)
+        weights[:k] = self.W.reshape(k, f)
+        weights[k] = self.b
         out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
-        np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
-        out += self.b
-        if self.activation == "relu":
-            np.maximum(out, 0, out=out)
-            self._out = out
-        return to_channels_first(out.reshape(n, oh, ow, f))
+        return np.matmul(cols, weights, out=out)
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
-        n, oh, ow, kh, kw, c = self._cols.shape
-        f = self.filters
-        g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
+        g = to_channels_last(grad).reshape(-1, self.filters)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
             alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
-        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
-        ones.fill(1)
-        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
-        np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
+        ones = self._cols[:, -1]  # the ones column: db is one matrix-vector product
+        np.matmul(ones, g, out=self.db)
+        dxp = self._product_backward(g)
+        if dxp is None:
+            return None
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
+
+    def _product_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
+        """g : (n*oh*ow, f) gradient of the product -> dL/dxp (n, H, W, c) (None when
+        ``input_grad`` is False); fills dW."""
+        cols, f = self._cols[:, :-1], self.filters
+        np.matmul(cols.T, g, out=self.dW.reshape(-1, f))
         if not self.input_grad:
             return None
+        n, _, _, c = self._padded_shape
+        _, oh, ow = self.output_shape
+        kh, kw = self.kh, self.kw
         # dcols[i, j] = g @ W[i, j].T : (n*oh*ow, c), kh*kw products in one batched matmul
         dcols = scratch(self, "dcols", (kh * kw, g.shape[0], c), g.dtype)
         np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
         dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
-        col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
-        p, (_, h, w) = self.padding, self.input_shape
-        return to_channels_first(dxp[:, p : p + h, p : p + w])
+        return col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
 
     def get_config(self) -> dict[str, Any]:
         return {
