@@ -19,9 +19,11 @@ add over rows of f values is one of the slowest elementwise loops NumPy has).  T
 stored as W : (kh, kw, c, f), so ``W.reshape(K, f)`` is the matrix of the product with no copy,
 and b : (f,); [W; b] is copied into a (K + 1, f) work array on each forward (K*f values).
 
-``_product`` and ``_product_backward`` are the convolution proper (everything between the
-padded input and the pre-activation output); a specialised algorithm for some shapes
-(e.g. Winograd for 3x3 stride-1 kernels) would branch there, in ``forward`` and ``backward``.
+``_product`` (padded input -> pre-activation output, bias included) and ``_product_backward``
+(its gradient -> dW, db and the padded input's gradient) are the convolution proper;
+padding, activation and layouts stay in ``forward`` / ``backward``.  Another algorithm for
+some shapes (Winograd for 3x3 stride-1 kernels, say) is a branch at those two calls that
+returns the same arrays.
 """
 
 from __future__ import annotations
@@ -158,8 +160,6 @@ class Conv2D(Layer):
         if self.activation == "relu":
             alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
-        ones = self._cols[:, -1]  # the ones column: db is one matrix-vector product
-        np.matmul(ones, g, out=self.db)
         dxp = self._product_backward(g)
         if dxp is None:
             return None
@@ -168,8 +168,9 @@ class Conv2D(Layer):
 
     def _product_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
         """g : (n*oh*ow, f) gradient of the product -> dL/dxp (n, H, W, c) (None when
-        ``input_grad`` is False); fills dW."""
-        cols, f = self._cols[:, :-1], self.filters
+        ``input_grad`` is False); fills dW and db."""
+        cols, ones, f = self._cols[:, :-1], self._cols[:, -1], self.filters
+        np.matmul(ones, g, out=self.db)  # column sums: a BLAS product beats np.sum here
         np.matmul(cols.T, g, out=self.dW.reshape(-1, f))
         if not self.input_grad:
             return None
