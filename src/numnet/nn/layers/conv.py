@@ -6,7 +6,8 @@ with oh = floor((h + 2p - kh) / s) + 1.  In memory the layer works channels-last
 an NHWC array, so the next Conv2D / pooling layer reads it without a copy.  With
 m = n*oh*ow output pixels and K = kh*kw*c:
 
-    forward   cols = [im2col(pad(x)) | 1]           (m, K + 1)     a column of ones last
+    forward   cols = [im2col(pad(x)) | 1]           (m, K + 1)     a column of ones last,
+                                                                   rows padded (_ALIGN)
               out  = cols @ [W; b]                  (m, f)         bias added by the product
               out  = max(out, 0)                    (activation="relu", in place)
     backward  g    = dout * [out > 0]               (m, f)         (relu only, in place)
@@ -46,6 +47,9 @@ from numnet.nn.layers.im2col import (
 from numnet.nn.layers.initializers import init_weights
 
 ACTIVATIONS = (None, "relu")
+#: cols rows are padded to a multiple of this many values (64 bytes of float32), so that the
+#: weight-gradient product reads cols[:, :K] with an aligned row stride
+_ALIGN = 16
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -141,10 +145,11 @@ class Conv2D(Layer):
         n, c = xp.shape[0], xp.shape[3]
         f, oh, ow = self.output_shape
         k = self.kh * self.kw * c
-        cols = scratch(self, "cols", (n * oh * ow, k + 1), xp.dtype)
-        if getattr(self, "_cols_ready", None) is not cols:  # a new buffer: its ones column
-            cols[:, k] = 1
-            self._cols_ready = cols
+        rows = scratch(self, "cols", (n * oh * ow, -(-(k + 1) // _ALIGN) * _ALIGN), xp.dtype)
+        if getattr(self, "_cols_ready", None) is not rows:  # a new buffer: its ones column
+            rows[:, k] = 1
+            self._cols_ready = rows
+        cols = rows[:, : k + 1]
         windows = cols[:, :k].reshape(n, oh, ow, self.kh, self.kw, c)  # a view: no copy
         im2col(xp, self.kh, self.kw, self.stride, windows)
         self._cols, self._padded_shape = cols, xp.shape
