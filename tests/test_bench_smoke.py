@@ -1,48 +1,129 @@
-"""Smoke test of benchmarks/run.py: a tiny run writes JSON with every figure the table shows.
+"""Smoke tests of benchmarks/run.py and benchmarks/torch_compare.py: tiny runs write JSON with
+every figure the tables show.
 
 Only the keys and the kinds of values are checked, never the timings (tests are not timed).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+import pytest
+
+from realdata import mnist_dir
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+RUN, COMPARE = BENCHMARKS / "run.py", BENCHMARKS / "torch_compare.py"
 ROW_KEYS = {
-    "network", "params", "epoch_s", "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s",
-    "floor_epoch_cpu_s", "floor_fraction_cpu",
-    "floor_epoch_s", "floor_fraction", "infer_images_per_s", "latency_us_median",
-    "latency_us_p99", "peak_rss_mb", "augment_ms", "augmented_epoch_s",
+    "network", "threads", "threads_default", "cores_used", "params", "epoch_s",
+    "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s", "floor_epoch_cpu_s",
+    "floor_fraction_cpu", "floor_epoch_s", "floor_fraction", "infer_images_per_s",
+    "latency_us_median", "latency_us_p99", "peak_rss_mb", "augment_ms", "augmented_epoch_s",
 }
+FULL_CNN_KEYS = {"full_cnn_command", "full_cnn_s", "full_cnn_train_s", "full_cnn_cores_used",
+                 "full_cnn_test_accuracy"}
+TINY = ["--quick", "--synthetic", "--samples", "300", "--test-samples", "200", "--epochs", "1",
+        "--cnn-batches", "2", "--calls", "20"]
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def bench(script: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    # One BLAS thread: on a busy shared machine a 2-thread BLAS can be 100x slower.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def table_rows(stdout: str) -> list[list[str]]:
+    """The cells of the printed table's body (after the header and its rule)."""
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in stdout.splitlines()
+            if line[:1] == "|"]
+    return rows[2:]
 
 
 def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    # One BLAS thread: on a busy shared machine a 2-thread BLAS can be 100x slower.
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--synthetic", "--samples", "300",
-         "--test-samples", "200", "--epochs", "1", "--cnn-batches", "2", "--calls", "20",
-         "--json", str(out)],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    proc = bench(RUN, *TINY, "--threads", "1,default", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     assert {"machine", "data", "load_average_start", "load_average_end", "settings", "rows"} <= set(
         result
     )
-    assert {"cpu", "cores", "numpy", "blas"} <= set(result["machine"])
-    assert [r["network"] for r in result["rows"]] == [
-        "MLP 784-128-10", "MLP 784-512-256-10", "reference CNN", "CNN preset",
-    ]
+    assert {"cpu", "cores", "usable_cores", "fit_default_threads", "numpy", "blas"} <= set(
+        result["machine"])
+    names = ["MLP 784-128-10", "MLP 784-512-256-10", "reference CNN", "CNN preset"]
+    assert [(r["network"], r["threads_default"]) for r in result["rows"]] == [
+        (name, default) for name in names for default in (False, True)]
+    default = result["machine"]["fit_default_threads"]
     for row in result["rows"]:
         assert set(row) == ROW_KEYS
-        assert all(row[k] > 0 for k in ROW_KEYS - {"network", "epoch_extrapolated"})
-    assert result["rows"][0]["params"] == 784 * 128 + 128 + 128 * 10 + 10
-    # the printed table has one line per network
-    names = [line.split("|")[1].strip() for line in proc.stdout.splitlines() if line[:1] == "|"]
-    assert names[2:] == [r["network"] for r in result["rows"]]
+        assert row["threads"] == (default if row["threads_default"] else 1)
+        assert all(row[k] > 0 for k in ROW_KEYS - {"network", "epoch_extrapolated",
+                                                  "threads_default"})
+    assert result["rows"][0]["params"] == 784 * 128 + 128 * 10 + 128 + 10
+    # the printed table has one line per row, the threads in the second column
+    cells = table_rows(proc.stdout)
+    assert [c[0] for c in cells] == [r["network"] for r in result["rows"]]
+    assert [c[1] for c in cells] == ["1", f"default ({default})"] * 4
+    assert "load average" in proc.stdout
+
+
+def test_bad_thread_list_is_one_line() -> None:
+    proc = bench(RUN, "--threads", "1,many")
+    assert proc.returncode == 2
+    assert "'many' is neither a thread count nor 'default'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_full_cnn_times_the_real_command(tmp_path: Path) -> None:
+    """--full-cnn runs `numnet train --arch cnn` (here on 300 images for one epoch)."""
+    out = tmp_path / "bench.json"
+    flags = f"--data {mnist_dir()} --epochs 1 --limit 300"
+    proc = bench(RUN, *TINY, "--networks", "cnn", "--threads", "1", "--full-cnn",
+                 "--full-cnn-args", flags, "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert set(row) == ROW_KEYS | FULL_CNN_KEYS
+    assert row["full_cnn_command"] == f"numnet train --arch cnn --threads 1 {flags}"
+    assert row["full_cnn_s"] > row["full_cnn_train_s"] > 0 and row["full_cnn_cores_used"] > 0
+    assert 0.1 < row["full_cnn_test_accuracy"] <= 1  # 300 images, one epoch: better than chance
+    assert f"({row['full_cnn_test_accuracy']:.2%})" in table_rows(proc.stdout)[0][-1]
+
+
+@pytest.mark.parametrize("work", ["mlp128", "ref", "infer", "latency"])
+def test_compare_numnet_child_measures(work: str) -> None:
+    """The numnet side of torch_compare needs no PyTorch: one measurement, as JSON."""
+    proc = bench(COMPARE, "--child", "numnet", "--works", work, "--threads", "1", "--steps",
+                 "3", "--warmup", "1", "--calls", "20")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.splitlines()[-1])
+    assert got["value"] > 0 and got["threads"] == 1
+
+
+@pytest.mark.skipif(HAS_TORCH, reason="PyTorch is installed here")
+def test_compare_without_torch_says_so_in_one_line() -> None:
+    proc = bench(COMPARE, "--quick")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0
+    assert "PyTorch is not importable" in proc.stderr and "pip install torch==2.13.0" in proc.stderr
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (it is optional)")
+def test_compare_quick_run_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "compare.json"
+    proc = bench(COMPARE, "--quick", "--works", "mlp128,cnn,infer,latency", "--threads",
+                 "1,default", "--calls", "20", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["work"], r["threads"]) for r in rows] == [
+        ("mlp128", 1), ("mlp128", "default"), ("cnn", 1), ("cnn", "default"), ("infer", 2),
+        ("latency", 1)]
+    for r in rows:
+        assert r["numnet"] > 0 and r["torch"] > 0 and r["numnet_ahead_by"] > 0
+    assert len(table_rows(proc.stdout)) == len(rows)

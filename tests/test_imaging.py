@@ -388,3 +388,40 @@ def test_the_digit_rule():
     edge[5] = MIN_CONFIDENCE - 0.005
     assert "best guess 5" in judge(0.7, 0.25, edge)
     assert judge(MAX_ASPECT, MAX_FILL, sure) is None  # the limits themselves pass
+
+
+def test_the_digit_rule_weighs_the_largest_logit():
+    """A tangle can read as an 8 at 99% (the softmax only compares the classes); a low
+    largest logit says it looks like no digit at all."""
+    from numnet.data.imaging.verdict import MIN_EVIDENCE, judge
+
+    sure = np.eye(10, dtype=np.float32)[8]
+    assert judge(0.7, 0.25, sure, evidence=MIN_EVIDENCE + 0.1) is None
+    assert "like no digit" in judge(0.7, 0.25, sure, evidence=MIN_EVIDENCE - 0.1)
+    assert judge(0.7, 0.25, sure, evidence=None) is None  # a model without logits
+    assert judge(0.7, 0.25, sure, 0.0, evidence=0.0) is None  # in a number: the ink alone
+
+
+def test_a_model_with_logits_is_judged_by_them(reference):
+    """``read_digit`` asks the shipped model for its logits: the same probabilities with a
+    weak largest logit come back as no digit; another model is judged without them."""
+    from numnet.data.imaging import read_digit
+    from numnet.data.imaging.verdict import MIN_EVIDENCE
+
+    class Stub:
+        def __init__(self, top: float) -> None:
+            self.top = top
+
+        def logits(self, x: np.ndarray) -> np.ndarray:
+            z = np.zeros((len(x), 10), np.float32)
+            z[:, 4] = self.top
+            return z
+
+        def predict_proba(self, x: np.ndarray) -> np.ndarray:
+            return np.tile(np.eye(10, dtype=np.float32)[4], (len(x), 1))
+
+    img = _render(reference, 200)
+    assert read_digit(img, Stub(MIN_EVIDENCE + 1), shipped=True).number == "4"
+    weak = read_digit(img, Stub(MIN_EVIDENCE - 1), shipped=True)
+    assert weak.number is None and "like no digit" in weak.reason
+    assert read_digit(img, Stub(MIN_EVIDENCE - 1)).number == "4"  # not the shipped model

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(path, "--show", [str(model_path or ""), *files])
     pages = [find_digits(path) for path in files]  # first bad file raises
     model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
-    readings = read_pages(pages, model)
+    readings = read_pages(pages, model, shipped=model_path is None)
     results = [_result(r, args.top) for r in readings]
 
     if args.json:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     model_path, files = split_model(args.images, args.model)
     pages = [find_digits(path, number=True) for path in files]  # first bad file raises
     model = load_model(model_path)
-    readings = read_pages(pages, model, number=True)
+    readings = read_pages(pages, model, number=True, shipped=model_path is None)
     if args.json:
         out = {"model": display_name(model_path), "readings": [_result(r) for r in readings]}
         json.dump(out, sys.stdout, indent=2)

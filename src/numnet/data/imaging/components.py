@@ -1,5 +1,5 @@
-"""Connected ink -> the digits of a page: specks dropped, broken strokes joined, touching
-digits split, ordered left to right.
+"""Connected ink -> the digits of a page: specks dropped, broken strokes joined, ordered left
+to right (touching digits are cut apart in ``numnet.data.imaging.split``).
 
 A digit is one connected stroke, or a few (a 5's flag, a 4 drawn in two strokes, a stroke
 broken where the pen skipped).  So the page's ink is labelled into 8-connected components
@@ -15,11 +15,7 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
    vertically, and whose mean strengths are within ``ALIKE`` of each other, belong to the
    same digit (digits are written side by side, so pieces of
    one digit share columns and neighbours mostly do not);
-3. *touching digits* (reading a number only): a group wider than ``SPLIT_ASPECT`` times its
-   height holds several digits; it is cut into ``round(aspect / DIGIT_ASPECT)`` pieces at
-   the columns of least ink near the evenly spaced cuts, where those are a neck (at most
-   ``NECK`` of the median column's ink: two digits touch at a point, a wide 0 has none);
-4. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
+3. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
    its height) are dropped, and the rest ordered by their left edge.
 
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
@@ -47,14 +43,6 @@ OVERLAP = 0.5
 GAP = 0.3
 #: ... and whose mean ink strengths are within this ratio (one pen wrote them)
 ALIKE = 0.7
-#: a group wider than this many times its height is split into several digits
-SPLIT_ASPECT = 1.25
-#: the width of a typical digit, as a share of its height, for the number of pieces
-DIGIT_ASPECT = 0.7
-#: where to look for the cut around the even spacing, as a share of a piece's width
-CUT_WINDOW = 0.3
-#: a cut is made only where the column holds at most this share of the median column's ink
-NECK = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
 
@@ -106,11 +94,9 @@ def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Compo
     return Components(labels, boxes, area[keep], mass[keep])
 
 
-def groups(c: Components, split: bool) -> list[Group]:
+def groups(c: Components) -> list[Group]:
     """The digit candidates of a page, left to right (see the module docstring)."""
     found = _merge_overlapping(c)
-    if split:
-        found = [piece for g in found for piece in _split_wide(c, g)]
     if not found:
         return []
     tallest = max(g.box[3] - g.box[1] for g in found)
@@ -173,34 +159,3 @@ def _union(a: Group, b: Group) -> Group:
         max(a.box[3], b.box[3]),
     )
     return Group(box, a.labels + b.labels)
-
-
-def _split_wide(c: Components, g: Group) -> list[Group]:
-    """Cut a group wider than ``SPLIT_ASPECT`` x its height at its columns of least ink."""
-    x0, y0, x1, y1 = g.box
-    w, h = x1 - x0, y1 - y0
-    if w <= SPLIT_ASPECT * h:
-        return [g]
-    member = member_mask(c, g)
-    n = max(2, round(w / (DIGIT_ASPECT * h)))
-    profile = member.sum(axis=0).astype(np.float64)
-    profile = np.convolve(profile, np.ones(3) / 3, mode="same")
-    step = w / n
-    window = max(1, round(CUT_WINDOW * step))
-    neck = NECK * float(np.median(profile[profile > 0]))
-    cuts = [0]
-    for k in range(1, n):
-        lo = max(cuts[-1] + 1, round(k * step) - window)
-        hi = min(w - 1, round(k * step) + window)
-        if lo < hi:
-            cut = lo + int(np.argmin(profile[lo:hi]))
-            if profile[cut] <= neck:  # digits touch at a neck; a wide 0 has none
-                cuts.append(cut)
-    cuts.append(w)
-    pieces = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=False):
-        rows = np.flatnonzero(member[:, a:b].any(axis=1))
-        if rows.size:
-            box = (x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1)
-            pieces.append(Group(box, g.labels))
-    return pieces

@@ -9,13 +9,14 @@ The steps, each in its own module:
     (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
-``number=True`` keeps every digit, touching ones split, left to right.  An image with no
+``number=True`` keeps every digit, left to right, each with the ways to cut it into
+touching digits (the reader chooses among them).  An image with no
 ink left is not an error here: the ``Page`` says why (``reason``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import Threshold, soft_ink, threshold
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
+from numnet.data.imaging.split import row_height, ways
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,15 @@ class Candidate:
     box    : (x0, y0, x1, y1) in pixels of the upright image (ends exclusive)
     aspect : width / height of the ink
     fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
+    splits : the ways to read it as several touching digits instead (each way its pieces,
+             left to right; see ``numnet.data.imaging.split``), reading a number only
     """
 
     pixels: NDArray[np.float32]
     box: tuple[int, int, int, int]
     aspect: float
     fill: float
+    splits: tuple[tuple[Candidate, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,21 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
     components = label(mask, s, t.high)
-    found = groups(components, split=number)
+    found = groups(components)
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
-    if not number:
-        found = [largest(components, found)]
     size = (pixels.shape[1], pixels.shape[0])
-    return Page(name, [_candidate(components, g, s, t, scale, size) for g in found])
+    if not number:
+        return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
+    height = row_height(found)
+    out = []
+    for g in found:
+        splits = tuple(
+            tuple(_candidate(components, piece, s, t, scale, size) for piece in way)
+            for way in ways(components, g, height)
+        )
+        out.append(replace(_candidate(components, g, s, t, scale, size), splits=splits))
+    return Page(name, out)
 
 
 def _candidate(

@@ -1,13 +1,31 @@
 """Images -> what a model reads in them: one digit, or a whole number, or "no digit".
 
-``read_number(source, model)`` finds every digit candidate of an image (left to right,
-touching digits split), classifies them in one batch, and keeps those the digit rule of
+``read_number(source, model)`` finds every digit candidate of an image (left to right),
+classifies them in one batch, and keeps those the digit rule of
 ``numnet.data.imaging.verdict`` accepts; ``read_digit`` does the same for an image of one digit.
 ``read_pages`` does it for many images with one call of the model.
 
+Touching digits: a candidate wide enough to hold several digits comes with the ways to cut
+it (``Candidate.splits``, from ``numnet.data.imaging.split``); their pieces are classified in
+the same batch, and the way read is the one whose pieces the network is surest of, the
+candidate whole being one of the ways:
+
+    score(way) = sum over its pieces of [log(confidence) + SHAPE * aspect_fit(aspect, label)]
+                 - SPLIT_COST * (pieces - 1)
+
+with -inf for a way with a piece the ink rule refuses (a piece that is a smear or a blot).
+(``aspect_fit``: ``numnet.data.imaging.split``; the network alone reads a touching "14" as a
+4 at 100%, but a 4 is rarely that wide.)  The halves of a wide 0 or of a 4 read as nothing
+in particular, or as digits of an unlikely shape, and lose to the whole.  ``SPLIT_COST`` and
+``SHAPE`` were chosen on a validation numbers set (``benchmarks/checksets.py numbers ...
+--split validation --seed 1``: 200 numbers of digits from MNIST's validation split), over
+the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right (85.5% with the cuts of least ink alone).
+
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
-stand-in in tests.  This module does not import ``numnet.nn``.
+stand-in in tests.  The shipped model (``shipped=True``; it has ``logits(x)`` (n, 10)) is
+judged by its largest logit too (see ``numnet.data.imaging.verdict``).  This module does not
+import ``numnet.nn``.
 """
 
 from __future__ import annotations
@@ -20,7 +38,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
-from numnet.data.imaging.verdict import MIN_CONFIDENCE, judge
+from numnet.data.imaging.split import aspect_fit
+from numnet.data.imaging.verdict import MIN_CONFIDENCE, SHIPPED_CONFIDENCE, judge
+
+#: the log-confidence a way must gain per extra piece to be read instead of fewer pieces
+SPLIT_COST = 1.0
+#: the weight of a piece's shape against the network's confidence in it
+SHAPE = 1.0
 
 
 class Model(Protocol):
@@ -58,38 +82,80 @@ class Reading:
     reason: str | None
 
 
-def read_number(source: Any, model: Model, name: str | None = None) -> Reading:
-    """Every digit of ``source`` (path, bytes, PIL image or array), read by ``model``."""
-    return read_pages([find_digits(source, name, number=True)], model, number=True)[0]
+def read_number(
+    source: Any, model: Model, name: str | None = None, shipped: bool = False
+) -> Reading:
+    """Every digit of ``source`` (path, bytes, PIL image or array), read by ``model``
+    (``shipped``: the model numnet ships, see ``read_pages``)."""
+    page = find_digits(source, name, number=True)
+    return read_pages([page], model, number=True, shipped=shipped)[0]
 
 
-def read_digit(source: Any, model: Model, name: str | None = None) -> Reading:
+def read_digit(
+    source: Any, model: Model, name: str | None = None, shipped: bool = False
+) -> Reading:
     """The one digit of ``source`` (its largest), or the reason there is none."""
-    return read_pages([find_digits(source, name)], model)[0]
+    return read_pages([find_digits(source, name)], model, shipped=shipped)[0]
 
 
-def read_pages(pages: Sequence[Page], model: Model, number: bool = False) -> list[Reading]:
+def read_pages(
+    pages: Sequence[Page], model: Model, number: bool = False, shipped: bool = False
+) -> list[Reading]:
     """Classify the candidates of all ``pages`` in one batch; one ``Reading`` per page.
 
     ``number``: pages of numbers; a candidate among several is judged by its ink alone
-    (see ``numnet.data.imaging.verdict``)."""
-    candidates = [c for p in pages for c in p.candidates]
-    if candidates:
-        x = np.stack([c.pixels for c in candidates])
-        probs = np.asarray(model.predict_proba(x), dtype=np.float32)
-    else:
-        probs = np.zeros((0, 10), np.float32)
-    readings, k = [], 0
+    (see ``numnet.data.imaging.verdict``).  ``shipped``: ``model`` is the one numnet ships,
+    whose digit rule weighs its largest logit too."""
+    ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
+    flat = [piece for w in ways for way in w for piece in way]
+    x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
+    probs = (
+        np.asarray(model.predict_proba(x), np.float32) if flat else np.zeros((0, 10), np.float32)
+    )
+    logits = getattr(model, "logits", None) if shipped else None
+    # the largest logit, NaN if it is not weighed
+    evidence = np.full(len(flat), np.nan)
+    if flat and logits is not None:
+        evidence = np.asarray(logits(x)).max(axis=1)
+    confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
+    readings, i, k = [], 0, 0
     for page in pages:
-        floor = 0.0 if number and len(page.candidates) > 1 else MIN_CONFIDENCE
-        digits = [_digit(c, p, floor) for c, p in zip(page.candidates, probs[k:], strict=False)]
-        k += len(page.candidates)
+        read: list[int] = []  # indices into flat of the pieces read
+        for w in ways[i : i + len(page.candidates)]:
+            n = sum(len(way) for way in w)
+            read += [k + j for j in _choose(w, probs[k : k + n])]
+            k += n
+        i += len(page.candidates)
+        floor = 0.0 if number and len(read) > 1 else confidence
+        digits = [_digit(flat[j], probs[j], floor, float(evidence[j])) for j in read]
         readings.append(_reading(page, digits))
     return readings
 
 
-def _digit(c: Candidate, probs: NDArray[np.float32], min_confidence: float) -> Digit:
-    reason = judge(c.aspect, c.fill, probs, min_confidence)
+def _choose(ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32]) -> range:
+    """The way (``ways[0]`` the candidate whole) whose pieces read best, as the rows of its
+    pieces in ``probs`` (pieces, 10): the probabilities of the ways' pieces one after the
+    other."""
+    best, best_score, k = 0, -np.inf, 0
+    for i, way in enumerate(ways):
+        p = probs[k : k + len(way)]
+        k += len(way)
+        good = all(judge(c.aspect, c.fill, q, 0.0) is None for c, q in zip(way, p, strict=True))
+        fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
+        score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - SPLIT_COST * (len(way) - 1)
+        if good and score > best_score:
+            best, best_score = i, score
+    start = sum(len(way) for way in ways[:best])
+    return range(start, start + len(ways[best]))
+
+
+def _digit(
+    c: Candidate, probs: NDArray[np.float32], min_confidence: float, evidence: float
+) -> Digit:
+    """``evidence``: the largest logit, NaN if the model has no logits."""
+    reason = judge(
+        c.aspect, c.fill, probs, min_confidence, None if np.isnan(evidence) else evidence
+    )
     best = int(np.argmax(probs))
     label = None if reason else best
     return Digit(label, float(probs[best]), c.box, probs, c.pixels, reason)

@@ -1,26 +1,37 @@
 """Is it a digit?  The rule that turns a blank page, a dot or a scribble into "no digit".
 
 A network trained on MNIST always answers one of ten digits, so its answer alone cannot say
-"this is not a digit".  Two kinds of evidence can:
+"this is not a digit".  Three kinds of evidence can:
 
 - *ink statistics* of the candidate: its ``fill`` (the share of the 20x20 box its prepared
   ink covers; a digit is strokes, a dot or a blot is a filled disc, a scribble a tangle)
   and its ``aspect`` (width / height; a dash or a smear is much wider than any digit);
-- the network's *confidence* in its best guess.
+- the network's *confidence* in its best guess;
+- the network's *evidence*: its largest logit (the output before the softmax), for a model
+  that has ``logits(x)`` (a ``numnet.nn.Sequential``).  The softmax only compares the ten
+  classes, so a tangle that looks a little like an 8 and not at all like the rest reads as
+  an 8 at 99%; the logit says how much the input looks like an 8 at all: the shipped
+  model's is 5.5 or more for 99% of real digits and under it for most scribbles.
 
 The thresholds are chosen for the model numnet ships (``numnet.load_model()``; its
 probabilities are calibrated, so its confidence means what it says) on validation sets only,
 never on the MNIST test set: 400 generated photos of digits from the last 6,000 MNIST training
 images (the split ``numnet train`` holds out) and 200 seeded non-digits, both ``--seed 1``
 (``python benchmarks/choose_digit_rule.py VAL_PHOTOS VAL_NONDIGITS``).  Over a grid of the
-three: the combinations that refuse at most 1% of the real digits, then the fewest non-digits
-let through, then the most margin against them.  They refuse 2 of the 399 validation digits
-(0.5%, both misread anyway) and let 15 of the 100 non-digits that leave a candidate through,
-12 of them scribbles (and a blot and two dots drawn thin): the network reads a tangle as an
-8 or a 2 with up to 100% confidence, so no confidence threshold stops them, and stopping them
-by fill (0.36) refuses 14.5% of the digits.  The fill and width limits stop the other dots,
-blots and dashes.  A rule and a model go
-together: with another model the confidence threshold is re-chosen.
+four: the combinations that refuse at most 1% of the real digits, then the fewest non-digits
+let through, then the most margin against them.  Without the logit, the best such rule let
+15 of the 100 non-digits that leave a candidate through, 12 of them scribbles: the network
+reads a tangle as an 8 or a 2 with up to 100% confidence, so no confidence threshold stops
+them, and stopping them by fill (0.36) refuses 14.5% of the digits.  Ink statistics of the
+skeleton (end points, junctions, holes, stroke length) and the network's agreement across
+shifts and rotations of the input stopped at most 5 more at that budget.  With the largest
+logit the rule chosen refuses 3 of the 399 validation digits (0.8%) and lets 7 of the 100
+non-digits through (6 scribbles and a dot).  The
+fill and width limits stop the dots, blots and dashes.  A rule and a model go together: the
+logit's scale is a model's own (a quickly trained MLP's real digits often stay under 5.25),
+so the logit is weighed for the shipped model only (``SHIPPED_CONFIDENCE``,
+``MIN_EVIDENCE``); any other model is judged by the rule chosen without it
+(``MIN_CONFIDENCE``), and with another model the thresholds are re-chosen.
 
 In a number (``numnet read``), a candidate among two or more is judged by its ink alone: it
 already stands in a row of ink of the same height, and one refused digit spoils the number.
@@ -35,15 +46,24 @@ from numpy.typing import NDArray
 MAX_FILL = 0.5
 #: a candidate wider than this many times its height is a dash or a smear
 MAX_ASPECT = 1.9
-#: below this confidence the network is guessing
+#: below this confidence the network is guessing (any model: the rule without the logit)
 MIN_CONFIDENCE = 0.57
+#: the shipped model, judged by its logits too: its confidence floor ...
+SHIPPED_CONFIDENCE = 0.49
+#: ... and below this largest logit the input looks like none of the digits
+MIN_EVIDENCE = 5.25
 
 
 def judge(
-    aspect: float, fill: float, probs: NDArray[np.floating], min_confidence: float = MIN_CONFIDENCE
+    aspect: float,
+    fill: float,
+    probs: NDArray[np.floating],
+    min_confidence: float = MIN_CONFIDENCE,
+    evidence: float | None = None,
 ) -> str | None:
-    """None if a candidate with ``aspect``, ``fill`` and probabilities ``probs`` (10,) reads
-    as a digit; otherwise the reason, a phrase such as "it does not look like a digit (...)".
+    """None if a candidate with ``aspect``, ``fill``, probabilities ``probs`` (10,) and
+    largest logit ``evidence`` (None: the model has no logits) reads as a digit; otherwise
+    the reason, a phrase such as "it does not look like a digit (...)".
 
     ``min_confidence`` 0 judges by the ink alone (a digit among the digits of a number)."""
     if fill > MAX_FILL:
@@ -53,4 +73,6 @@ def judge(
     best = int(np.argmax(probs))
     if float(probs[best]) < min_confidence:
         return f"it does not look like a digit (best guess {best} at {float(probs[best]):.0%})"
+    if min_confidence > 0 and evidence is not None and evidence < MIN_EVIDENCE:
+        return f"it does not look like a digit (it is like no digit; best guess {best})"
     return None

@@ -22,9 +22,9 @@ and b : (f,); [W; b] is copied into a (K + 1, f) work array on each forward (K*f
 
 ``_product`` (padded input -> pre-activation output, bias included) and ``_product_backward``
 (its gradient -> dW, db and the padded input's gradient) are the convolution proper;
-padding, activation and layouts stay in ``forward`` / ``backward``.  Another algorithm for
-some shapes (Winograd for 3x3 stride-1 kernels, say) is a branch at those two calls that
-returns the same arrays.
+padding, activation and layouts stay in ``forward`` / ``backward``.  3x3 stride-1 layers
+with many channels take Winograd F(2x2, 3x3) instead (``numnet.nn.layers.winograd``, chosen
+in ``build``), a branch at those two calls that returns the same arrays.
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ from numnet.nn.layers.im2col import (
     to_channels_last,
 )
 from numnet.nn.layers.initializers import init_weights
+from numnet.nn.layers.winograd import Winograd3x3
 
 ACTIVATIONS = (None, "relu")
+WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
+WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(2x2, 3x3)
 #: cols rows are padded to a multiple of this many values (64 bytes of float32), so that the
 #: weight-gradient product reads cols[:, :K] with an aligned row stride
 _ALIGN = 16
@@ -104,6 +107,9 @@ class Conv2D(Layer):
         if oh < 1 or ow < 1:
             raise ValueError(f"Conv2D kernel {self.kh}x{self.kw} does not fit input {h}x{w}")
         self.output_shape = (self.filters, oh, ow)
+        fits = self.kh == self.kw == 3 and self.stride == 1 and c >= WINOGRAD_MIN_CHANNELS
+        fits = fits and min(oh, ow) >= WINOGRAD_MIN_SIZE
+        self._winograd = Winograd3x3() if fits else None  # numnet.nn.layers.winograd
         return self.output_shape
 
     def param_shapes(self) -> dict[str, Shape]:
@@ -132,12 +138,15 @@ class Conv2D(Layer):
 
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
-        xp = self._padded(to_channels_last(x))
-        out = self._product(xp)
+        f, oh, ow = self.output_shape
+        if self._winograd is not None:
+            xl = to_channels_last(x)
+            out = self._winograd.forward(xl, self.padding, self.W, self.b).reshape(-1, f)
+        else:
+            out = self._product(self._padded(to_channels_last(x)))
         if self.activation == "relu":
             self._out = relu_into(out, out)
-        f, oh, ow = self.output_shape
-        return to_channels_first(out.reshape(xp.shape[0], oh, ow, f))
+        return to_channels_first(out.reshape(-1, oh, ow, f))
 
     def _product(self, xp: NDArray[Any]) -> NDArray[Any]:
         """xp : (n, H, W, c) padded input -> (n*oh*ow, f) = cols @ [W; b], a reused array;
@@ -165,7 +174,10 @@ class Conv2D(Layer):
         if self.activation == "relu":
             alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
-        dxp = self._product_backward(g)
+        if self._winograd is not None:
+            dxp = self._winograd_backward(g)
+        else:
+            dxp = self._product_backward(g)
         if dxp is None:
             return None
         p, (_, h, w) = self.padding, self.input_shape
@@ -187,6 +199,15 @@ class Conv2D(Layer):
         np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
         dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
         return col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
+
+    def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
+        """``_product_backward`` for the layers ``Winograd3x3`` computes."""
+        assert self._winograd is not None
+        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
+        ones.fill(1)
+        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
+        f, oh, ow = self.output_shape
+        return self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,126 @@
+"""Winograd F(2x2, 3x3): Conv2D's Winograd path against its im2col path, and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import check_layer_gradients, rel_error
+from numnet.nn.layer import bind_layers as bind
+from numnet.nn.layers import conv, winograd
+from numnet.nn.layers.conv import Conv2D
+from numnet.nn.layers.winograd import filter_transform, filter_transform_adjoint
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    """Every 3x3 stride-1 Conv2D on the Winograd path (the math holds for any c and size)."""
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 1)
+
+
+def twin_layers(c, f, hw, padding, activation=None, dtype=np.float32):
+    """The same Conv2D twice (same weights): one on the Winograd path, one on im2col."""
+    rng = np.random.default_rng(c * 100 + f)
+    wino, ref = (
+        Conv2D(f, 3, padding=padding, activation=activation),
+        Conv2D(f, 3, padding=padding, activation=activation),
+    )
+    for layer in (wino, ref):
+        bind([layer], (c, *hw), np.random.default_rng(3), dtype=dtype)
+    ref._winograd = None
+    assert wino._winograd is not None
+    wino.b[...] = ref.b[...] = rng.standard_normal(f)
+    return wino, ref
+
+
+def run(layer, x, g):
+    out = layer.forward(x, training=True).copy()
+    dx = layer.backward(g.copy())
+    return out, None if dx is None else dx.copy(), layer.dW.copy(), layer.db.copy()
+
+
+@pytest.mark.parametrize(
+    "n, c, f, hw, padding",
+    [
+        (13, 16, 8, (13, 13), 0),
+        (5, 32, 4, (11, 11), 0),
+        (6, 16, 5, (8, 10), 1),
+        (4, 24, 3, (7, 6), 1),
+        (9, 16, 6, (6, 9), 0),
+        (3, 16, 2, (3, 3), 0),
+    ],
+)
+def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch, winograd_everywhere):
+    # small chunks, so that several chunks (and a last, shorter one) are exercised
+    monkeypatch.setattr(winograd, "_TILES_PER_CHUNK", 40)
+    wino, ref = twin_layers(c, f, hw, padding)
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, c, *hw), dtype=np.float32)
+    oh, ow = hw[0] + 2 * padding - 2, hw[1] + 2 * padding - 2
+    g = rng.standard_normal((n, f, oh, ow), dtype=np.float32)
+    for _ in range(2):  # the second step runs on reused work arrays
+        got, want = run(wino, x, g), run(ref, x, g)
+        assert got[0].shape == want[0].shape == (n, f, oh, ow)
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == np.float32
+            assert rel_error(a, b) < 1e-5
+        x, g = x[:, :, ::-1].copy(), -g  # another input the second time
+
+
+def test_fused_relu_and_no_input_gradient_match_the_im2col_path(winograd_everywhere):
+    wino, ref = twin_layers(16, 6, (9, 9), 1, activation="relu")
+    wino.input_grad = ref.input_grad = False
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((7, 16, 9, 9), dtype=np.float32)
+    g = rng.standard_normal((7, 6, 9, 9), dtype=np.float32)
+    got, want = run(wino, x, g), run(ref, x, g)
+    assert got[1] is None and want[1] is None
+    for a, b in [(got[0], want[0]), (got[2], want[2]), (got[3], want[3])]:
+        assert rel_error(a, b) < 1e-5
+
+
+@pytest.mark.parametrize("hw, padding", [((5, 6), 0), ((4, 5), 1), ((3, 3), 0)])
+def test_gradients_match_finite_differences(hw, padding, winograd_everywhere):
+    layer = Conv2D(3, 3, padding=padding)
+    errors = check_layer_gradients(layer, (4, *hw), np.random.default_rng(0), batch=3)
+    assert layer._winograd is not None  # the check ran the Winograd path
+    assert set(errors) == {"input", "W", "b"}
+
+
+def test_the_filter_transform_adjoint_is_its_transpose():
+    rng = np.random.default_rng(0)
+    W, dU = rng.standard_normal((3, 3, 4, 5)), rng.standard_normal((16, 4, 5))
+    U = filter_transform(W, np.empty((16, 4, 5)))
+    dW = filter_transform_adjoint(dU, np.empty_like(W))
+    assert np.isclose(np.vdot(U, dU), np.vdot(W, dW))
+    # U[p] = (G w G^T)[p] for one (c, f): the definition, written out
+    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+    np.testing.assert_allclose(U[:, 2, 3].reshape(4, 4), G @ W[:, :, 2, 3] @ G.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "c, kernel, stride, hw, uses",
+    [
+        (32, 3, 1, (9, 9), True),
+        (64, 3, 1, (13, 11), True),
+        (16, 3, 1, (13, 13), False),
+        (32, 3, 1, (8, 13), False),
+        (32, 3, 2, (13, 13), False),
+        (32, 5, 1, (13, 13), False),
+        (32, (3, 1), 1, (13, 13), False),
+    ],
+)
+def test_only_3x3_stride_1_layers_with_enough_channels_and_pixels_take_the_winograd_path(
+    c, kernel, stride, hw, uses
+):
+    layer = Conv2D(4, kernel, stride=stride)
+    layer.build((c, *hw))
+    assert (layer._winograd is not None) is uses
+
+
+def test_the_cnn_presets_middle_layers_take_the_winograd_path():
+    from numnet.presets import build_cnn
+
+    convs = [layer for layer in build_cnn().layers if isinstance(layer, Conv2D)]
+    assert [layer._winograd is not None for layer in convs] == [False, True, True]
