@@ -68,7 +68,7 @@ def test_max_pool_ties_route_the_gradient_to_the_first_maximum_only():
 def test_max_pool_on_odd_maps_with_many_ties_routes_to_the_first_maximum():
     # Relu-like inputs (many exact zeros, so many ties) on odd maps, in both memory orders:
     # each window's gradient goes to one input, its first maximum in (i, j) order, and the
-    # row and column no window covers get 0 (the reused buffer's strips are re-zeroed).
+    # row and column no window covers get 0, also in a reused (poisoned) buffer.
     rng = np.random.default_rng(4)
     x = np.maximum(rng.integers(-2, 3, (3, 4, 7, 9)).astype(np.float32), 0)
     g = rng.standard_normal((3, 4, 3, 4)).astype(np.float32)

@@ -83,15 +83,12 @@ class _Pool2D(Layer):
         return grad
 
     def _input_grad(self, dtype: DTypeLike) -> NDArray[Any]:
-        """(n, c, h, w) gradient buffer, zero wherever the backward pass will not write: with
-        s = k only the last rows / columns no window reaches, otherwise everywhere."""
+        """(n, c, h, w) gradient buffer; zeroed unless the windows tile the input exactly."""
         dx = self._work("dx", self.input_shape, dtype)
+        _, h, w = self.input_shape
         _, oh, ow = self.output_shape
-        k = self.pool_size
-        if k == self.stride:
-            dx[:, :, oh * k :] = 0
-            dx[:, :, :, ow * k :] = 0
-        else:
+        k, s = self.pool_size, self.stride
+        if not (k == s and oh * k == h and ow * k == w):
             dx.fill(0)
         return dx
 
