@@ -45,9 +45,9 @@ def test_forward_matches_naive_loop(c, f, k, stride, padding, hw):
     np.testing.assert_allclose(out, naive_conv(x, layer.W, layer.b, stride, padding), atol=1e-12)
 
 
-def test_bias_from_the_ones_column_survives_changing_batch_sizes():
-    # The product adds b through a column of ones kept in the reused cols buffer; new
-    # buffers (another batch size) must get theirs, old ones must keep it.
+def test_reused_work_buffers_stay_right_across_changing_batch_sizes():
+    # Every batch size has its own reused buffers (core.scratch); going back to an earlier
+    # size reuses them, with bias, ReLU mask and db still right.
     rng = np.random.default_rng(8)
     layer = Conv2D(4, 3, stride=2, padding=1, activation="relu")
     bind([layer], (9, 7, 6), rng)

@@ -3,28 +3,16 @@
 Shapes seen by callers follow the library: x : (n, c, h, w) -> out : (n, filters, oh, ow),
 with oh = floor((h + 2p - kh) / s) + 1.  In memory the layer works channels-last (see
 ``numnet.nn.layers.im2col``): it reads x as (n, h, w, c), and its output is an NCHW-shaped view of
-an NHWC array, so the next Conv2D / pooling layer reads it without a copy.  With
-m = n*oh*ow output pixels and K = kh*kw*c:
+an NHWC array, so the next Conv2D / pooling layer reads it without a copy.
 
-    forward   cols = [im2col(pad(x)) | 1]           (m, K + 1)     a column of ones last,
-                                                                   rows padded (_ALIGN)
-              out  = cols @ [W; b]                  (m, f)         bias added by the product
-              out  = max(out, 0)                    (activation="relu", in place)
-    backward  g    = dout * [out > 0]               (m, f)         (relu only, in place)
-              db   = 1^T g                          (f,)
-              dW   = cols[:, :K]^T g                (K, f)         one matrix product
-              dx   = col2im(g @ W^T)                (n, h, w, c)   kh*kw products + adds
+    forward   cols = im2col(pad(x))                 (n*oh*ow, kh*kw*c)
+              out  = cols @ W + b                   (n*oh*ow, f)
+    backward  db   = sum over rows of dout          (f,)
+              dW   = cols.T @ dout                  (kh*kw*c, f)   one matrix product
+              dx   = col2im(dout @ W.T)             (n, h, w, c)   kh*kw products + adds
 
-The ones column makes the product add the bias: no separate pass over ``out`` (a broadcast
-add over rows of f values is one of the slowest elementwise loops NumPy has).  The kernel is
-stored as W : (kh, kw, c, f), so ``W.reshape(K, f)`` is the matrix of the product with no copy,
-and b : (f,); [W; b] is copied into a (K + 1, f) work array on each forward (K*f values).
-
-``_product`` (padded input -> pre-activation output, bias included) and ``_product_backward``
-(its gradient -> dW, db and the padded input's gradient) are the convolution proper;
-padding, activation and layouts stay in ``forward`` / ``backward``.  3x3 stride-1 layers
-with many channels take Winograd F(2x2, 3x3) instead (``numnet.nn.layers.winograd``, chosen
-in ``build``), a branch at those two calls that returns the same arrays.
+The kernel is stored as W : (kh, kw, c, f), so ``W.reshape(kh*kw*c, f)`` is the matrix of
+the product with no copy, and b : (f,).
 """
 
 from __future__ import annotations
@@ -50,9 +38,6 @@ from numnet.nn.layers.winograd import Winograd3x3
 ACTIVATIONS = (None, "relu")
 WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
 WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(2x2, 3x3)
-#: cols rows are padded to a multiple of this many values (64 bytes of float32), so that the
-#: weight-gradient product reads cols[:, :K] with an aligned row stride
-_ALIGN = 16
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -143,71 +128,51 @@ class Conv2D(Layer):
             xl = to_channels_last(x)
             out = self._winograd.forward(xl, self.padding, self.W, self.b).reshape(-1, f)
         else:
-            out = self._product(self._padded(to_channels_last(x)))
+            xp = self._padded(to_channels_last(x))
+            n, c = xp.shape[0], xp.shape[3]
+            cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
+            self._cols = im2col(xp, self.kh, self.kw, self.stride, cols)
+            self._padded_shape = xp.shape
+            out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
+            np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
+            out += self.b
         if self.activation == "relu":
-            self._out = relu_into(out, out)
+            self._out = relu_into(out, out)  # max(out, 0) on the float bits (activations)
         return to_channels_first(out.reshape(-1, oh, ow, f))
-
-    def _product(self, xp: NDArray[Any]) -> NDArray[Any]:
-        """xp : (n, H, W, c) padded input -> (n*oh*ow, f) = cols @ [W; b], a reused array;
-        keeps cols for the backward pass."""
-        n, c = xp.shape[0], xp.shape[3]
-        f, oh, ow = self.output_shape
-        k = self.kh * self.kw * c
-        rows = scratch(self, "cols", (n * oh * ow, -(-(k + 1) // _ALIGN) * _ALIGN), xp.dtype)
-        if getattr(self, "_cols_ready", None) is not rows:  # a new buffer: its ones column
-            rows[:, k] = 1
-            self._cols_ready = rows
-        cols = rows[:, : k + 1]
-        windows = cols[:, :k].reshape(n, oh, ow, self.kh, self.kw, c)  # a view: no copy
-        im2col(xp, self.kh, self.kw, self.stride, windows)
-        self._cols, self._padded_shape = cols, xp.shape
-        weights = scratch(self, "Wb", (k + 1, f), xp.dtype)
-        weights[:k] = self.W.reshape(k, f)
-        weights[k] = self.b
-        out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
-        return np.matmul(cols, weights, out=out)
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:
         """grad : (n, f, oh, ow) -> dL/dx (n, c, h, w); fills dW and db in place."""
-        g = to_channels_last(grad).reshape(-1, self.filters)  # (n*oh*ow, f); may be grad itself
+        f = self.filters
+        g = to_channels_last(grad).reshape(-1, f)  # (n*oh*ow, f); may be grad itself
         if self.activation == "relu":
             alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
+        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
+        ones.fill(1)
+        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
         if self._winograd is not None:
-            dxp = self._winograd_backward(g)
-        else:
-            dxp = self._product_backward(g)
-        if dxp is None:
-            return None
-        p, (_, h, w) = self.padding, self.input_shape
-        return to_channels_first(dxp[:, p : p + h, p : p + w])
-
-    def _product_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
-        """g : (n*oh*ow, f) gradient of the product -> dL/dxp (n, H, W, c) (None when
-        ``input_grad`` is False); fills dW and db."""
-        cols, ones, f = self._cols[:, :-1], self._cols[:, -1], self.filters
-        np.matmul(ones, g, out=self.db)  # column sums: a BLAS product beats np.sum here
-        np.matmul(cols.T, g, out=self.dW.reshape(-1, f))
+            return self._winograd_backward(g)
+        n, oh, ow, kh, kw, c = self._cols.shape
+        np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
         if not self.input_grad:
             return None
-        n, _, _, c = self._padded_shape
-        _, oh, ow = self.output_shape
-        kh, kw = self.kh, self.kw
         # dcols[i, j] = g @ W[i, j].T : (n*oh*ow, c), kh*kw products in one batched matmul
         dcols = scratch(self, "dcols", (kh * kw, g.shape[0], c), g.dtype)
         np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
         dxp = scratch(self, "dxp", self._padded_shape, g.dtype)
-        return col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
+        col2im(dcols.reshape(kh, kw, n, oh, ow, c), self._padded_shape, self.stride, out=dxp)
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
 
     def _winograd_backward(self, g: NDArray[Any]) -> NDArray[Any] | None:
-        """``_product_backward`` for the layers ``Winograd3x3`` computes."""
+        """g : (n*oh*ow, f) -> dL/dx (n, c, h, w) or None; fills dW (``Winograd3x3``)."""
         assert self._winograd is not None
-        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
-        ones.fill(1)
-        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
         f, oh, ow = self.output_shape
-        return self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
+        dxp = self._winograd.backward(g.reshape(-1, oh, ow, f), self.dW, self.input_grad)
+        if dxp is None:
+            return None
+        p, (_, h, w) = self.padding, self.input_shape
+        return to_channels_first(dxp[:, p : p + h, p : p + w])
 
     def get_config(self) -> dict[str, Any]:
         return {
