@@ -44,10 +44,20 @@ def test_none_changes_nothing() -> None:
         assert blas_counts() == before
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_augmentation_runs_ahead_in_a_thread_only_beside_a_single_worker(threads: int) -> None:
+@pytest.mark.parametrize(("threads", "min_work", "ahead"), [
+    (1, None, True),  # one worker: the other core augments
+    (2, 1, False),  # two workers take both cores: augmentation stays in line
+    (2, None, True),  # a network too small to split trains on one worker: ahead again
+])
+def test_augmentation_runs_ahead_in_a_thread_only_beside_a_single_worker(
+    threads: int, min_work: int | None, ahead: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
 
+    from numnet.nn import parallel
+
+    if min_work is not None:
+        monkeypatch.setattr(parallel, "MIN_WORK", min_work)
     where = set()
 
     def augment(batch, rng):
@@ -58,7 +68,7 @@ def test_augmentation_runs_ahead_in_a_thread_only_beside_a_single_worker(threads
         rng = np.random.default_rng(0)
         x, y = rng.random((64, 4), dtype=np.float32), rng.integers(0, 3, 64)
         Sequential([Dense(3)], input_shape=(4,)).fit(
-            x, y, epochs=1, batch_size=16, verbose=0, augment=augment, threads=threads
+            x, y, epochs=1, batch_size=32, verbose=0, augment=augment, threads=threads
         )
     assert len(where) == 1
-    assert (threading.get_ident() in where) == (threads > 1)
+    assert (threading.get_ident() in where) == (not ahead)

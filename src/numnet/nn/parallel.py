@@ -26,8 +26,8 @@ least ``MIN_ROWS`` rows and at least ``MIN_WORK`` multiply-adds of forward pass
 (``work_per_sample``: the products of Dense and Conv2D layers); down to one worker, where
 the model's own step runs in the calling thread.  The second rule is there because
 workers take turns for the GIL between kernels and meet at barriers: for a small network
-(784-128-10, and 784-512-256-10 at batch 128) those costs exceed the gain of a second
-core, while a CNN step gains nearly the second core.
+(784-128-10: 13 million multiply-adds a batch of 128) those costs exceed the gain of a
+second core, while 784-512-256-10 (69 million) and the CNNs gain most of it.
 
 Dropout: each step draws one number from ``model.rng`` and seeds worker r's generator with
 (that number, r), so the run is fixed by the seed and a checkpoint (which saves
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 #: fewest rows a worker takes in a training step
 MIN_ROWS = 16
 #: fewest forward-pass multiply-adds a worker takes in a training step
-MIN_WORK = 50_000_000
+MIN_WORK = 25_000_000
 #: flat-vector spans of the reduction start at multiples of this (64-byte cache lines)
 _ALIGN = 16
 

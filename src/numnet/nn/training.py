@@ -230,7 +230,8 @@ def fit(
     workers = resolve_threads(threads)
     step = _Stepper(model, loss_fn, opt, workers)
     with blas_threads(1):
-        background = workers == 1  # see numnet.nn.engine.batches
+        # one worker for a whole batch leaves the other cores free: see numnet.nn.engine.batches
+        background = team_size(min(batch_size, len(x)), workers, step.work) == 1
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
