@@ -58,22 +58,48 @@ class StopAt(Callback):
 
 @pytest.fixture(scope="module")
 def reference() -> tuple[Sequential, dict]:
-    model = build()
-    history = fit(model, optimizer=optimizer())
+    with pytest.MonkeyPatch.context() as mp:
+        split_small_networks(mp)
+        model = build()
+        history = fit(model, optimizer=optimizer(), threads=2)
     return model, history
+
+
+def split_small_networks(monkeypatch) -> None:
+    """This network is too small to be worth two workers (numnet.nn.parallel): split it."""
+    from numnet.nn import parallel
+
+    monkeypatch.setattr(parallel, "MIN_WORK", 1)
+
+
+@pytest.fixture(scope="module")
+def reference_1() -> tuple[Sequential, dict]:
+    model = build()
+    history = fit(model, optimizer=optimizer(), threads=1)
+    return model, history
+
+
+def test_two_workers_took_another_path(reference, reference_1) -> None:
+    assert not np.array_equal(reference[0].flat.params, reference_1[0].flat.params)
 
 
 @pytest.mark.parametrize("stop", [5, 10, 17, 26])
 @pytest.mark.parametrize("every", [1, 4])
-def test_resume_is_bit_identical(tmp_path, reference, stop, every) -> None:
-    """9 steps per epoch: from mid-epoch checkpoints and from an end-of-epoch one (4, 10)."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_resume_is_bit_identical(tmp_path, monkeypatch, reference, reference_1, stop, every,
+                                 threads) -> None:
+    """9 steps per epoch: from mid-epoch checkpoints and from an end-of-epoch one (4, 10);
+    the single-thread step and two workers (batch 32: 16 rows each; the last batch of an
+    epoch, 14 rows, takes the single-thread step)."""
+    split_small_networks(monkeypatch)
     saver = checkpoint.Checkpointer(tmp_path, {"run": 1}, every=every)
-    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(stop)])
+    fit(build(), optimizer=optimizer(), callbacks=[saver, StopAt(stop)], threads=threads)
     saved = checkpoint.latest(tmp_path)
     assert saved is not None and saved.state.global_step <= stop
     saved.restore_optimizer(optimizer())
-    history = fit(saved.model, optimizer=saved.state.optimizer, initial_state=saved.state)
-    ref_model, ref_history = reference
+    history = fit(saved.model, optimizer=saved.state.optimizer, initial_state=saved.state,
+                  threads=threads)
+    ref_model, ref_history = reference_1 if threads == 1 else reference
     np.testing.assert_array_equal(saved.model.flat.params, ref_model.flat.params)
     np.testing.assert_array_equal(saved.model.flat.buffers, ref_model.flat.buffers)
     assert history == ref_history

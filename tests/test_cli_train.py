@@ -102,3 +102,21 @@ def test_cnn_trains_saves_and_loads(tmp_path, capsys, data_dir, test_set) -> Non
     assert model.input_shape == (1, 28, 28)
     x_test, y_test = test_set
     assert model.score(x_test[:300], y_test[:300]) == pytest.approx(accuracy, abs=1e-4)
+
+
+@pytest.mark.parametrize(("flag", "given"), [([], 0), (["--threads", "1"], 1)])
+def test_threads_reach_fit(tmp_path, data_dir, monkeypatch, flag, given) -> None:
+    """--threads N goes to fit (0, the default, is every core; numnet.nn.parallel)."""
+    from numnet.nn.model import Sequential
+
+    seen = []
+    fit = Sequential.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append(kwargs.get("threads"))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", recording_fit)
+    argv = ["train", "--limit", "300", "--epochs", "1", "--out", str(tmp_path / "m.npz")]
+    assert main([*argv, *flag, "--data", data_dir]) == 0
+    assert seen == [given]

@@ -45,6 +45,21 @@ def test_forward_matches_naive_loop(c, f, k, stride, padding, hw):
     np.testing.assert_allclose(out, naive_conv(x, layer.W, layer.b, stride, padding), atol=1e-12)
 
 
+def test_reused_work_buffers_stay_right_across_changing_batch_sizes():
+    # Every batch size has its own reused buffers (core.scratch); going back to an earlier
+    # size reuses them, with bias, ReLU mask and db still right.
+    rng = np.random.default_rng(8)
+    layer = Conv2D(4, 3, stride=2, padding=1, activation="relu")
+    bind([layer], (9, 7, 6), rng)
+    layer.b[...] = rng.standard_normal(4)
+    for n in (3, 2, 3, 1, 3):
+        x = rng.standard_normal((n, 9, 7, 6)).astype(np.float32)
+        want = np.maximum(naive_conv(x, layer.W, layer.b, 2, 1), 0)
+        np.testing.assert_allclose(layer.forward(x, training=True), want, rtol=1e-5, atol=1e-5)
+        layer.backward(np.ones((n, *layer.output_shape), np.float32))
+        np.testing.assert_allclose(layer.db, np.sum(want > 0, axis=(0, 2, 3)), rtol=1e-6)
+
+
 def test_forward_keeps_float32_and_accepts_any_memory_order():
     rng = np.random.default_rng(1)
     layer = Conv2D(4, 3, padding=1)

@@ -73,3 +73,17 @@ def test_registry_rebuilds_every_layer_from_its_config():
     for layer in [Dense(3, init="xavier"), LeakyReLU(0.2), Dropout(0.1), BatchNorm(0.8, 1e-3)]:
         clone = LAYERS[type(layer).__name__](**layer.get_config())
         assert clone.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_on_the_float_bits_equals_the_float_maximum(dtype):
+    from numnet.nn.layers.activations import relu_into
+
+    info = np.finfo(dtype)
+    special = [0.0, -0.0, np.inf, -np.inf, info.tiny / 4, -info.tiny / 4, info.max, -info.max]
+    x = np.concatenate([special, np.random.default_rng(0).standard_normal(60)]).astype(dtype)
+    maps = x.reshape(2, 2, 17, 1).transpose(0, 3, 1, 2)  # a strided (n, c, h, w) view
+    y = relu_into(maps, np.empty_like(maps))
+    np.testing.assert_array_equal(y, np.maximum(maps, 0))
+    assert not np.any(np.signbit(y))  # -0.0 comes out as +0.0
+    assert relu_into(x, x) is x and np.array_equal(x, np.maximum(x, 0))  # in place

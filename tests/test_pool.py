@@ -65,6 +65,30 @@ def test_max_pool_ties_route_the_gradient_to_the_first_maximum_only():
                                          [0.0, 0.0, 0.0, 0.0]]]])
 
 
+def test_max_pool_on_odd_maps_with_many_ties_routes_to_the_first_maximum():
+    # Relu-like inputs (many exact zeros, so many ties) on odd maps, in both memory orders:
+    # each window's gradient goes to one input, its first maximum in (i, j) order, and the
+    # row and column no window covers get 0, also in a reused (poisoned) buffer.
+    rng = np.random.default_rng(4)
+    x = np.maximum(rng.integers(-2, 3, (3, 4, 7, 9)).astype(np.float32), 0)
+    g = rng.standard_normal((3, 4, 3, 4)).astype(np.float32)
+    for inp in (x, np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+        layer = MaxPool2D(2)
+        bind([layer], (4, 7, 9))
+        out = layer.forward(inp, training=True)
+        layer.backward(g.copy())[...] = np.nan  # poison the reused buffer
+        dx = layer.backward(g.copy())
+        np.testing.assert_array_equal(out, naive_pool(x, 2, 2, np.max))
+        windows = dx[:, :, :6, :8].reshape(3, 4, 3, 2, 4, 2)
+        assert np.all(np.count_nonzero(windows, axis=(3, 5)) == (g != 0))
+        assert np.all(dx[:, :, 6:] == 0) and np.all(dx[:, :, :, 8:] == 0)
+        # each window's gradient sits on its first maximum in (i, j) order
+        flat = x[:, :, :6, :8].reshape(3, 4, 3, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5)
+        first = np.argmax(flat.reshape(3, 4, 3, 4, 4) == out[..., None], axis=-1)
+        got = np.argmax(windows.transpose(0, 1, 2, 4, 3, 5).reshape(3, 4, 3, 4, 4) != 0, axis=-1)
+        np.testing.assert_array_equal(got, first)
+
+
 def test_overlapping_max_pool_accumulates_into_a_shared_maximum():
     layer = MaxPool2D(2, stride=1)
     bind([layer], (1, 2, 3))

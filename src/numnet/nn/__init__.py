@@ -10,8 +10,11 @@
                  shows (verbose 0 / 1 / 2)
     callbacks.py EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler,
                  CSVLogger
+    parallel.py  data-parallel training steps and batched inference over worker threads;
+                 replicas.py the per-worker copies of the layers they run on
     functional.py  the mathematics as pure functions (softmax, log-softmax, one-hot ...)
-    engine/      the speed machinery: flat buffers, work arrays, the one-image path, threads
+    engine/      the speed machinery: flat buffers, work arrays, the one-image path,
+                 threads, the worker pool
 
 ``LAYERS`` maps a layer's type name to its class; model files store the name and rebuild
 the layer with ``LAYERS[name](**config)``.

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -44,11 +45,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from numnet.core.errors import DataError, ModelFileError
 from numnet.nn.engine import fastpath
+from numnet.nn.engine.threads import blas_threads
+from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import accuracy, count_correct
 from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
 from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.optim import Optimizer, get_optimizer
+from numnet.nn.parallel import InferenceTeam
+from numnet.nn.replicas import fresh_copy
 from numnet.nn.training import fit
 
 DATA_FORMATS = ("channels_first", "channels_last")
@@ -162,6 +167,7 @@ class Sequential:
         if isinstance(last, Dense) and last.activation == "softmax":
             last.logits = self.softmax_output
         self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
+        self._teams: dict[int, InferenceTeam] = {}  # replicas copy the layers' settings
 
     def compile(self, optimizer: str | Optimizer = "adam",
                 loss: str | Loss = "sparse_categorical_crossentropy",
@@ -244,17 +250,32 @@ class Sequential:
                                                         dtype=np.float32))
         return None
 
-    def _batches(
-        self, x: NDArray[np.float32], batch_size: int | None
-    ) -> Iterator[tuple[slice, NDArray[Any]]]:
+    def _each_batch(self, x: NDArray[np.float32], batch_size: int | None, threads: int | None,
+                    fn: Callable[[int, slice, NDArray[Any]], None]) -> None:
+        """``fn(i, rows, outputs)`` for batch i of ``x`` (``rows`` its slice), computed by
+        ``threads`` workers (None or 0: every core; ``numnet.nn.parallel``) with one BLAS
+        thread each: several batches at once, each exactly as one thread computes it, so
+        the outputs do not depend on the thread count.  Inputs of one batch or less are
+        one forward pass in this thread, the BLAS left as it is.  ``fn`` runs in the
+        worker's thread, on disjoint rows."""
         batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
-            yield slice(None), self.forward(x)
+            fn(0, slice(None), self.forward(x))
             return
-        for i in range(0, len(x), batch_size):
-            yield slice(i, i + batch_size), self.forward(x[i : i + batch_size])
+        k = min(resolve_threads(threads), math.ceil(len(x) / batch_size))
+        with blas_threads(1):  # one core per worker, and the same products for any k
+            if k == 1:
+                for i in range(0, len(x), batch_size):
+                    fn(i // batch_size, slice(i, i + batch_size),
+                       self.forward(x[i : i + batch_size]))
+                return
+            team = self._teams.get(k)
+            if team is None:
+                team = self._teams[k] = InferenceTeam(self, k)
+            team.map(x, batch_size, fn)
 
-    def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool) -> NDArray[np.float32]:
+    def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool,
+                 threads: int | None = None) -> NDArray[np.float32]:
         """The last layer's outputs z (n, *output_shape) float32 in a new array, or, with
         ``softmax``, softmax(z / temperature) of each row."""
         z = self._one(x)
@@ -270,19 +291,25 @@ class Sequential:
             return p
         xs = self.prepare(x)
         out = np.empty((len(xs), *self.output_shape), np.float32)
-        for sl, z in self._batches(xs, batch_size):
+        inv_t = np.float32(1 / self.temperature)
+
+        def keep(i: int, sl: slice, z: NDArray[Any]) -> None:
             if softmax:
-                _softmax_rows(z, out[sl], np.float32(1 / self.temperature))
+                _softmax_rows(z, out[sl], inv_t)
             else:
                 out[sl] = z
+
+        self._each_batch(xs, batch_size, threads, keep)
         return out
 
-    def logits(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.float32]:
+    def logits(self, x: ArrayLike, batch_size: int | None = None, *,
+               threads: int | None = None) -> NDArray[np.float32]:
         """The outputs z (n, k) float32 before the softmax (batches as in ``predict``)."""
-        return self._outputs(x, batch_size, softmax=False)
+        return self._outputs(x, batch_size, softmax=False, threads=threads)
 
     def predict(
-        self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0
+        self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0, *,
+        threads: int | None = None,
     ) -> NDArray[np.float32]:
         """The model's outputs for images ``x``: class probabilities (n, k) float32 for a
         softmax classifier (see the module docstring; softmax(z / temperature), the
@@ -291,18 +318,23 @@ class Sequential:
         Labels: ``np.argmax(model.predict(x), axis=1)`` or ``predict_classes(x)``.  Computed
         ``batch_size`` images at a time; None means ``predict_batch_size`` (1,000, or 128
         for models with convolutions, which need far more work memory per image).
-        ``verbose`` is accepted for Keras' sake; prediction shows no progress.
+        ``verbose`` is accepted for Keras' sake; prediction shows no progress.  ``threads``:
+        workers that compute batches at once (None or 0: every core this process may use;
+        the outputs are the same for any count); one image takes the one-image path.
         """
-        return self._outputs(x, batch_size, softmax=self.softmax_output)
+        return self._outputs(x, batch_size, softmax=self.softmax_output, threads=threads)
 
-    def predict_proba(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.float32]:
+    def predict_proba(self, x: ArrayLike, batch_size: int | None = None, *,
+                      threads: int | None = None) -> NDArray[np.float32]:
         """Class probabilities (n, k) float32 (scikit-learn's name): ``predict`` for a softmax
         classifier or a softmax output layer, else the softmax of the outputs."""
         last = self.layers[-1] if self.layers else None
         probabilities = isinstance(last, Dense) and last.activation == "softmax"
-        return self._outputs(x, batch_size, softmax=self.softmax_output or not probabilities)
+        return self._outputs(x, batch_size, softmax=self.softmax_output or not probabilities,
+                             threads=threads)
 
-    def predict_classes(self, x: ArrayLike, batch_size: int | None = None) -> NDArray[np.int64]:
+    def predict_classes(self, x: ArrayLike, batch_size: int | None = None, *,
+                        threads: int | None = None) -> NDArray[np.int64]:
         """Predicted labels (n,) int64: the largest output of each row, which is
         ``np.argmax(predict(x), axis=1)`` without computing the softmax."""
         z = self._one(x)
@@ -311,24 +343,37 @@ class Sequential:
             return label
         xs = self.prepare(x)
         out = np.empty(len(xs), np.int64)
-        for sl, z in self._batches(xs, batch_size):
+
+        def labels(i: int, sl: slice, z: NDArray[Any]) -> None:
             np.argmax(z, axis=1, out=out[sl])
+
+        self._each_batch(xs, batch_size, threads, labels)
         return out
 
     def evaluate(
         self, x: ArrayLike, y: ArrayLike, batch_size: int | None = None, verbose: int = 0,
-        return_dict: bool = False, loss: str | Loss | None = None,
+        return_dict: bool = False, loss: str | Loss | None = None, *,
+        threads: int | None = None,
     ) -> Any:
         """(mean loss, accuracy) on ``x``, ``y`` (labels or one-hot rows), or
         {"loss": ..., "accuracy": ...} with ``return_dict``; the loss is the model's
         (``compile``'s, else cross-entropy) unless ``loss`` names another."""
         x, y = self.prepare(x), np.asarray(y)
         loss_fn = self.loss if loss is None else get_loss(loss)
-        total, correct = 0.0, 0
-        for sl, z in self._batches(x, batch_size):
+        batches = max(math.ceil(len(x) / (batch_size or self.predict_batch_size)), 1)
+        losses, counts = [0.0] * batches, [0] * batches
+        own: dict[int, Loss] = {}  # a Loss per worker thread (a loss keeps work arrays)
+
+        def score(i: int, sl: slice, z: NDArray[Any]) -> None:
+            fn = own.setdefault(threading.get_ident(), fresh_copy(loss_fn))
             yb = y[sl]
-            total += loss_fn.forward(z, yb) * len(yb)
-            correct += count_correct(z, yb)
+            losses[i] = fn.forward(z, yb) * len(yb)
+            counts[i] = count_correct(z, yb)
+
+        self._each_batch(x, batch_size, threads, score)
+        total, correct = 0.0, sum(counts)
+        for part in losses:  # in batch order: the same result for any number of threads
+            total += part
         result = (total / max(len(x), 1), correct / max(len(x), 1))
         return dict(zip(("loss", "accuracy"), result, strict=True)) if return_dict else result
 

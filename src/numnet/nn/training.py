@@ -9,6 +9,7 @@ One epoch:
                                                    ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
+                  (with threads > 1, split over worker threads: numnet.nn.parallel)
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
@@ -44,10 +45,12 @@ from numpy.typing import ArrayLike, NDArray
 from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
-from numnet.nn.engine.threads import blas_thread_count, blas_threads
+from numnet.nn.engine.threads import blas_threads
+from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
+from numnet.nn.parallel import TrainingTeam, team_size, work_per_sample
 from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
@@ -94,31 +97,53 @@ class History:
         return f"History(epochs={len(self.epoch)}, metrics={list(self.history)})"
 
 
-def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any], yb: NDArray[Any],
-          state: TrainState) -> None:
-    """One optimizer step on the batch (xb, yb); counts it in ``state``.
-
-    Raises DivergenceError when the loss or the weights stop being finite.
-    """
+def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any],
+          yb: NDArray[Any]) -> tuple[float, int, float]:
+    """One optimizer step on the batch (xb, yb) in this thread: (mean loss, correct, p.p)."""
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
-    state.correct += count_correct(z, yb)
+    correct = count_correct(z, yb)
     model.backward(loss_fn.backward())
     opt.step()
-    state.step += 1
-    state.global_step += 1
-    state.loss_sum += batch_loss * len(yb)
-    state.seen += len(yb)
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
     params = model.flat.params
     with np.errstate(over="ignore"):
         norm2 = float(np.dot(params, params))
-    if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
-        raise DivergenceError(
-            f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
-            f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
-            f"try a lower learning rate (it was {opt.lr:g})"
-        )
+    return batch_loss, correct, norm2
+
+
+class _Stepper:
+    """The training steps of one ``fit`` with ``threads`` workers: the single-thread step,
+    or a data-parallel one (``numnet.nn.parallel``) with as many workers as the batch and
+    the network's size allow (``team_size``); the teams are made on first use and kept for
+    the fit."""
+
+    def __init__(self, model: Sequential, loss_fn: Loss, opt: Optimizer, threads: int) -> None:
+        self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
+        self.teams: dict[int, TrainingTeam] = {}
+        self.work = work_per_sample(model)
+
+    def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState) -> None:
+        """One step on (xb, yb), counted in ``state``; DivergenceError when the loss or the
+        weights stop being finite."""
+        k = team_size(len(xb), self.threads, self.work)
+        if k == 1:
+            batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb)
+        else:
+            if k not in self.teams:
+                self.teams[k] = TrainingTeam(self.model, k)
+            batch_loss, correct, norm2 = self.teams[k].step(self.opt, xb, yb)
+        state.correct += correct
+        state.step += 1
+        state.global_step += 1
+        state.loss_sum += batch_loss * len(yb)
+        state.seen += len(yb)
+        if not (math.isfinite(batch_loss) and math.isfinite(norm2)):
+            raise DivergenceError(
+                f"training diverged at epoch {state.epoch + 1}, step {state.step}: "
+                f"{'loss' if not math.isfinite(batch_loss) else 'weights'} not finite; "
+                f"try a lower learning rate (it was {self.opt.lr:g})"
+            )
 
 
 def _check_targets(y: NDArray[Any], n_outputs: int) -> None:
@@ -151,7 +176,7 @@ def fit(
     seed: int | None = None,
     augment: Callable[[NDArray[Any], np.random.Generator], NDArray[Any]] | None = None,
     initial_state: TrainState | None = None,
-    threads: int | None = 1,
+    threads: int | None = None,
 ) -> History:
     """Train on images ``x`` and labels ``y`` (n,) (or one-hot rows (n, k)); returns a
     History (``history.history["val_accuracy"]``, ``history.params`` ...).  This is
@@ -170,9 +195,14 @@ def fit(
     seed                : the run's seed (None: the model's)
     augment             : a function (batch, rng) -> batch, e.g. ``numnet.data.augment``
     initial_state       : a TrainState to resume from (``numnet.files.checkpoint``)
-    threads             : the most threads the BLAS may use meanwhile
-                          (``numnet.nn.engine.threads``: one, the default, is the safe
-                          choice on a shared machine); None leaves the BLAS as it is
+    threads             : worker threads; None or 0: every core this process may use.
+                          One is the single-thread step (BLAS held to one thread);
+                          k > 1 splits each batch over up to k workers, as many as the
+                          batch and the network's size make worth it
+                          (``numnet.nn.parallel``), with one BLAS thread each.  A run
+                          is bit-for-bit reproducible for a given seed and thread
+                          count; different thread counts
+                          agree up to float32 rounding (the sums are split differently)
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
@@ -197,8 +227,11 @@ def fit(
 
     steps = math.ceil(len(x) / batch_size)
     progress = Progress(verbose, epochs, steps)
-    with blas_threads(threads):
-        background = blas_thread_count() == 1  # see numnet.nn.engine.batches
+    workers = resolve_threads(threads)
+    step = _Stepper(model, loss_fn, opt, workers)
+    with blas_threads(1):
+        # one worker for a whole batch leaves the other cores free: see numnet.nn.engine.batches
+        background = team_size(min(batch_size, len(x)), workers, step.work) == 1
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
@@ -212,7 +245,7 @@ def fit(
                                seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
-                        _step(model, loss_fn, opt, xb, yb, state)
+                        step(xb, yb, state)
                     except DivergenceError:
                         progress.close()
                         raise
@@ -228,7 +261,8 @@ def fit(
             h["loss"].append(state.loss_sum / max(state.seen, 1))
             h["accuracy"].append(state.correct / max(state.seen, 1))
             if validation_data is not None:
-                val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn)
+                val_loss, val_acc = model.evaluate(*validation_data, loss=loss_fn,
+                                                   threads=workers)
                 h["val_loss"].append(val_loss)
                 h["val_accuracy"].append(val_acc)
             progress.end_epoch(state.epoch, {k: v[-1] for k, v in h.items() if v})

@@ -44,6 +44,7 @@ from numnet.app.cli.numbers import (
 )
 from numnet.core.errors import DivergenceError, NumnetError
 from numnet.nn.engine.threads import blas_threads
+from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.losses import SoftmaxCrossEntropy
 from numnet.nn.optim import OPTIMIZERS
 from numnet.presets import PRESETS
@@ -69,10 +70,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--threads",
         type=non_negative_int,
-        default=1,
+        default=0,
         metavar="N",
-        help="threads the BLAS may use while training; one is fastest whenever anything else "
-        "runs (see numnet.nn.engine.threads); 0 leaves the BLAS as it is",
+        help="worker threads that share each batch (numnet.nn.parallel); 0, the default: "
+        "every core this process may use; 1: one core. A run is reproducible for a given "
+        "seed and N",
     )
     nn = p.add_argument_group(
         "training (unset values come from the --arch preset, numnet.presets)",
@@ -186,7 +188,7 @@ def train_twolayer(args: argparse.Namespace, data: Data) -> int:
             tqdm.write(f"iteration {i:>5}  training accuracy {accuracy:.4f}  loss {loss:.4f}")
 
         start = time.perf_counter()
-        with blas_threads(args.threads or None):
+        with blas_threads(resolve_threads(args.threads)):  # full-batch products: BLAS threads
             params = twolayer.gradient_descent(
                 X_train,
                 y_train,
@@ -408,7 +410,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 ),
                 callbacks=[saver],
                 initial_state=state,
-                threads=args.threads or None,
+                threads=args.threads,
             ).history
     except checkpoint.TrainingInterrupted as e:
         print(f"numnet: {e}; checkpoint saved: {e.path}", file=sys.stderr)

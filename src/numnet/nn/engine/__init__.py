@@ -2,6 +2,8 @@
 
 - ``buffers.py``   one flat float32 buffer of parameters (and one of gradients), layer views
 - ``fastpath.py``  the one-image path through a plain MLP
-- ``threads.py``   how many threads the BLAS may use while training
+- ``threads.py``   how many threads the BLAS may use (one per worker)
 - ``batches.py``   shuffled batches, gathered (and augmented) one batch ahead
+- ``workers.py``   a persistent pool of worker threads with a barrier; available cores
+- ``collective.py`` all-reduce between the workers of one step (fixed order)
 """

@@ -14,11 +14,13 @@ it, and the same after a resume from a checkpoint (there is no generator state t
 
 Augmentation is the one part of a step that does not need the model, so with
 ``background=True`` it is done in a thread one batch ahead: while the model works on batch
-t, batch t + 1 is gathered and augmented on the other core (NumPy releases the GIL inside
-its loops).  ``fit`` asks for that when the BLAS uses one thread, its default.  With two
-BLAS threads the other core is already taken (the BLAS's idle threads spin while they wait
-for the next product), so augmentation stays in line.  Without augmentation the gather is
-cheaper than waking a thread, so it always stays in line.
+t, batch t + 1 is gathered and augmented on another core (NumPy releases the GIL inside
+its loops).  ``fit`` asks for that when a batch trains on one worker (``threads=1``, or a
+network too small to split: ``numnet.nn.parallel.team_size``).  With k workers every
+core already runs a worker, and a third thread on two cores would take time slices from
+the workers, which then wait for each other at their barriers, so
+augmentation stays in line.  Without augmentation the gather is cheaper than waking a
+thread, so it always stays in line.
 """
 
 from __future__ import annotations

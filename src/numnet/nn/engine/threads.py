@@ -1,15 +1,23 @@
-"""How many threads the BLAS (the library behind ``np.matmul``) may use while numnet trains.
+"""How many threads the BLAS (the library behind ``np.matmul``) may use.
 
-A training step is a handful of small matrix products.  A multi-threaded BLAS splits each
-one between its threads and makes them meet at the end of every product; when other
-programs keep the cores busy, a thread waits for a time slice at each meeting.  Two threads
-are somewhat faster on an idle machine and many times slower as soon as anything else runs
-(the figures are in the README's speed section, measured by ``benchmarks/run.py``), so
-``fit`` uses one thread unless told otherwise: ``fit(..., threads=2)`` on a machine you have
-to yourself, or ``threads=None`` to leave the BLAS as it is.
+numnet uses every core by splitting the work itself: ``fit`` splits each batch over worker
+threads (``numnet.nn.parallel``, ``numnet.nn.engine.workers``) and ``predict`` hands whole
+batches to them, and each worker's products run on one BLAS thread.  So ``fit`` and the
+batched ``predict`` hold the BLAS to one thread while they run, whatever their ``threads``.
+
+Why not let the BLAS spread each product instead: a training step is a handful of small
+products, and a multi-threaded BLAS splits each one and makes its threads meet at the end
+of every product; OpenBLAS's idle threads spin while they wait, so as soon as another
+program keeps a core busy, every meeting waits for a time slice, and two BLAS threads
+become many times slower than one.  It also leaves the elementwise work (im2col copies,
+pooling, Adam) on one core.  Data-parallel workers meet two or three times a step, and a
+worker that waits sleeps on a condition variable: a busy core delays a step by the time
+its worker lost, not more.  Full-batch products (the classic tutorial's gradient descent
+over 60,000 images) do gain from BLAS threads: ``numnet train --arch twolayer`` uses
+``blas_threads(N)``.
 
 The limit is set with ``threadpoolctl`` (a small pure-Python package) when it is installed
-and restored when training ends; without it nothing changes.
+and restored afterwards; without it nothing changes.
 """
 
 from __future__ import annotations

@@ -10,6 +10,19 @@ n, h and w (m = number of values averaged).  In training:
     backward   dgamma = sum(g * xhat),  dbeta = sum(g)
                dx = gamma / sqrt(var + eps) * (g - mean(g) - xhat * mean(g * xhat))
 
+The sums run over a 2-D view of the memory: (n, f) as it is, and a channels-last
+(n, c, h, w) map (as Conv2D and pooling store theirs) as (n*h*w, c) rows, summed per channel
+by one BLAS product ``ones @ X``, with per-channel vectors tiled h*w times for the
+elementwise passes, so no pass runs over a transposed view.  Other layouts take ``np.sum``
+over the axes.
+
+Data-parallel training (``numnet.nn.parallel``): ``sync`` is set on each worker's replica
+and every sum above is taken over the whole batch (SyncBN): each worker's partial sums are
+all-reduced (``numnet.nn.engine.collective``: the same totals in every worker), once for
+sum(x) with the count, once for sum(xhat^2), and once for (sum(g), sum(g xhat)) in the
+backward pass; dgamma and dbeta hold the worker's own rows' sums, which the reduction of
+the gradients adds up; worker 0 alone updates the running statistics.
+
 At inference the running statistics replace the batch ones, so one sample's prediction
 does not depend on the others in its batch.  The running statistics are buffers (saved with
 the model, not trained).
@@ -22,7 +35,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.core.scratch import scratch_like
+from numnet.core.scratch import scratch, scratch_like
+from numnet.nn.engine.collective import Member
 from numnet.nn.layer import Layer, Shape
 
 
@@ -36,6 +50,8 @@ class BatchNorm(Layer):
     dbeta: NDArray[Any]
     running_mean: NDArray[Any]
     running_var: NDArray[Any]
+    #: the other workers of a data-parallel step (``numnet.nn.replicas``), or None
+    sync: Member | None = None
 
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5) -> None:
         self.momentum = float(momentum)
@@ -49,6 +65,7 @@ class BatchNorm(Layer):
         # axes averaged over, and the shape that broadcasts (c,) against the batch
         self.axes = (0,) if len(input_shape) == 1 else (0, 2, 3)
         self.bshape = (1, self.channels) + (1,) * (len(input_shape) - 1)
+        self.reps = 1 if len(input_shape) == 1 else input_shape[1] * input_shape[2]
         return self.input_shape
 
     def param_shapes(self) -> dict[str, Shape]:
@@ -61,39 +78,84 @@ class BatchNorm(Layer):
         ones, zeros = np.ones(self.channels, np.float32), np.zeros(self.channels, np.float32)
         return {"gamma": ones, "beta": zeros, "running_mean": zeros, "running_var": ones}
 
+    def _flat(self, *arrays: NDArray[Any]) -> tuple[list[NDArray[Any]], bool]:
+        """Views of batches of one layout as 2-D matrices whose rows end with the channel
+        axis: (n, f) as they are, (n, c, h, w) stored channels-last as (n, h*w*c).  Per-channel
+        vectors are then tiled h*w times (``_per_channel``) and every pass runs over long
+        contiguous rows.  Other layouts: the arrays as they are and False."""
+        if arrays[0].ndim == 2:
+            return list(arrays), True
+        ts = [a.transpose(0, 2, 3, 1) for a in arrays]
+        if all(t.flags.c_contiguous for t in ts):
+            return [t.reshape(len(t), -1) for t in ts], True
+        return list(arrays), False
+
+    def _per_channel(self, v: NDArray[Any], flat: bool) -> NDArray[Any]:
+        """A (c,) vector shaped to broadcast against the arrays ``_flat`` returned."""
+        return np.tile(v, self.reps) if flat else v.reshape(self.bshape)
+
+    def _colsum(self, a: NDArray[Any], flat: bool) -> NDArray[Any]:
+        """Per-channel sums (c,) of a batch ``_flat`` returned: one BLAS product
+        ``ones @ A`` over the (rows, c) matrix of flat ones (as Conv2D's bias gradient), else
+        ``np.sum``."""
+        if not flat:
+            sums: NDArray[Any] = a.sum(axis=self.axes)
+            return sums
+        rows = a.reshape(-1, self.channels)
+        ones = scratch(self, "ones", (rows.shape[0],), a.dtype)
+        if getattr(self, "_ones_ready", None) is not ones:  # a new buffer: fill it once
+            ones.fill(1)
+            self._ones_ready = ones
+        colsums: NDArray[Any] = np.matmul(ones, rows)
+        return colsums
+
+    def _total(self, *partials: NDArray[Any]) -> list[NDArray[Any]]:
+        """The whole batch's sums: these partial sums added over the workers (``sync``), in
+        one exchange; the partials themselves at one worker."""
+        if self.sync is None:
+            return list(partials)
+        return list(self.sync.allreduce(np.stack(partials)))
+
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
-        """x : (n, f) or (n, c, h, w) -> y of the same shape."""
-        b, axes = self.bshape, self.axes
-        y = scratch_like(self, "y", x)
+        """x : (n, f) or (n, c, h, w) -> y of the same shape (a reused array)."""
+        y4 = scratch_like(self, "y", x)
         if not training:
+            (x2, y), flat = self._flat(x, y4)
             scale = self.gamma / np.sqrt(self.running_var + self.eps)
-            np.multiply(x, scale.reshape(b), out=y)
-            y += (self.beta - self.running_mean * scale).reshape(b)
-            return y
-        mu = x.mean(axis=axes)
-        xhat = self.xhat = np.subtract(x, mu.reshape(b), out=scratch_like(self, "xhat", x))
-        var = np.square(xhat, out=y).mean(axis=axes)  # y is free until the end: use it
+            np.multiply(x2, self._per_channel(scale, flat), out=y)
+            y += self._per_channel(self.beta - self.running_mean * scale, flat)
+            return y4
+        self.xhat = scratch_like(self, "xhat", x)
+        (x2, xhat, y), flat = self._flat(x, self.xhat, y4)
+        count = np.full(self.channels, x.size // self.channels, x.dtype)
+        s1, m = self._total(self._colsum(x2, flat), count)
+        self.count = m  # values per channel in the whole batch, (c,)
+        mu = s1 / m
+        np.subtract(x2, self._per_channel(mu, flat), out=xhat)
+        (s2,) = self._total(self._colsum(np.square(xhat, out=y), flat))  # y is free till the end
+        var = s2 / m
         self.inv_std = 1 / np.sqrt(var + self.eps)
-        xhat *= self.inv_std.reshape(b)
-        m = self.momentum
-        self.running_mean *= m
-        self.running_mean += (1 - m) * mu
-        self.running_var *= m
-        self.running_var += (1 - m) * var
-        np.multiply(xhat, self.gamma.reshape(b), out=y)
-        y += self.beta.reshape(b)
-        return y
+        xhat *= self._per_channel(self.inv_std, flat)
+        if self.sync is None or self.sync.rank == 0:  # the running statistics: once
+            mo = self.momentum
+            self.running_mean *= mo
+            self.running_mean += (1 - mo) * mu
+            self.running_var *= mo
+            self.running_var += (1 - mo) * var
+        np.multiply(xhat, self._per_channel(self.gamma, flat), out=y)
+        y += self._per_channel(self.beta, flat)
+        return y4
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
-        """g -> dx (computed in place over g)."""
-        b, axes, xhat = self.bshape, self.axes, self.xhat
-        np.sum(grad, axis=axes, out=self.dbeta)
-        tmp = np.multiply(grad, xhat, out=scratch_like(self, "tmp", grad))
-        np.sum(tmp, axis=axes, out=self.dgamma)
-        count = grad.size // self.channels
-        grad -= (self.dbeta / count).reshape(b)
-        grad -= np.multiply(xhat, (self.dgamma / count).reshape(b), out=tmp)
-        grad *= (self.gamma * self.inv_std).reshape(b)
+        """g -> dx (computed in place over g); dgamma and dbeta get this worker's sums."""
+        tmp4 = scratch_like(self, "tmp", grad)
+        (g, xhat, tmp), flat = self._flat(grad, self.xhat, tmp4)
+        self.dbeta[...] = self._colsum(g, flat)
+        self.dgamma[...] = self._colsum(np.multiply(g, xhat, out=tmp), flat)
+        dbeta, dgamma = self._total(self.dbeta, self.dgamma)
+        g -= self._per_channel(dbeta / self.count, flat)
+        g -= np.multiply(xhat, self._per_channel(dgamma / self.count, flat), out=tmp)
+        g *= self._per_channel(self.gamma * self.inv_std, flat)
         return grad
 
     def get_config(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch
 from numnet.nn.layer import Layer, Shape
+from numnet.nn.layers.activations import relu_into
 from numnet.nn.layers.im2col import (
     col2im,
     im2col,
@@ -136,8 +137,7 @@ class Conv2D(Layer):
             np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
             out += self.b
         if self.activation == "relu":
-            np.maximum(out, 0, out=out)
-            self._out = out
+            self._out = relu_into(out, out)  # max(out, 0) on the float bits (activations)
         return to_channels_first(out.reshape(-1, oh, ow, f))
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any] | None:

@@ -6,6 +6,8 @@
 
 Randomness comes from ``self.rng``; ``Sequential`` points it at ``model.rng`` so that one
 generator (whose state a checkpoint saves) drives every random draw of a training run.
+With several worker threads (``numnet.nn.parallel``) each step draws one seed from
+``model.rng`` and worker r's replica draws its rows' masks from ``default_rng([seed, r])``.
 """
 
 from __future__ import annotations

@@ -44,12 +44,12 @@ class Adam(Optimizer):
         super().__init__(lr, **kw)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
-        M, V, f = self.M, self.V, p.dtype.type
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float, span: slice) -> None:
+        M, V, f = self.M[span], self.V[span], p.dtype.type
         b1, b2, k = self.beta1, self.beta2, self.iterations
         if self.decoupled and self.weight_decay:  # AdamW: shrink before the Adam step
-            shrink = self.scratch
-            np.multiply(p, self.decay_mask, out=shrink)
+            shrink = self.scratch[span]
+            np.multiply(p, self.decay_mask[span], out=shrink)
             shrink *= f(lr * self.weight_decay)
             p -= shrink
         M *= f(b1)  # M = m / (1 - b1), see the module docstring

@@ -10,6 +10,10 @@ and learning rate lr_t = schedule(lr, t), before the rule of the optimizer itsel
     clipping    g <- g * min(1, clipnorm / ||g||)                    (global norm, optional)
     L2          g <- g + weight_decay * p        where decay applies (unless ``decoupled``)
 
+``step()`` is ``begin_step`` (count the step, get lr_t) and ``update_span`` over the whole
+buffer; a data-parallel step calls ``update_span`` on k disjoint spans, one per worker, with
+the clipping factor from the global norm (``clip_factor``), which gives the same update.
+
 ``state_dict()`` returns the step counter and the per-parameter state arrays (copies, named
 by ``state_names``); ``load_state_dict`` puts them back, so a checkpoint resumes the exact
 same trajectory.
@@ -67,23 +71,49 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of ``flat.params`` from ``flat.grads`` (the gradients may be modified)."""
+        flat = self._flat()
+        g = flat.grads
+        clip = self.clip_factor(float(np.dot(g, g))) if self.clipnorm is not None else None
+        self.update_span(slice(None), self.begin_step(), clip)
+
+    def _flat(self) -> FlatBuffers:
         if self.flat is None:
             raise RuntimeError(f"{type(self).__name__}.step() before attach(flat)")
-        p, g, scratch = self.flat.params, self.flat.grads, self.scratch
-        if self.clipnorm is not None:
-            norm = math.sqrt(float(np.dot(g, g)))
-            if norm > self.clipnorm:
-                g *= g.dtype.type(self.clipnorm / norm)
-        if self.weight_decay and not self.decoupled:  # L2: the gradient of wd/2 ||p||^2
-            np.multiply(p, self.decay_mask, out=scratch)
-            scratch *= scratch.dtype.type(self.weight_decay)
-            g += scratch
+        return self.flat
+
+    # A step in parts, for k workers that each update their own span of the buffers
+    # (``numnet.nn.engine.parallel``): ``begin_step`` once, then ``update_span`` on each span.
+    def begin_step(self) -> float:
+        """Count the step; the learning rate it uses."""
+        self._flat()
         lr = self.current_lr
         self.iterations += 1
-        self.update(p, g, lr)
+        return lr
 
-    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
-        """The optimizer's own rule: change ``p`` in place from ``g`` (which it may overwrite)."""
+    def clip_factor(self, sumsq: float) -> float | None:
+        """The factor clipping applies to the gradients, from their squared norm; None for
+        none."""
+        norm = math.sqrt(sumsq)
+        if self.clipnorm is not None and norm > self.clipnorm:
+            return self.clipnorm / norm
+        return None
+
+    def update_span(self, span: slice, lr: float, clip: float | None) -> None:
+        """Clip, L2 and the optimizer's rule on ``span`` of the flat buffers (and of the state
+        arrays); the parameters outside it are not touched."""
+        flat = self._flat()
+        p, g, scratch = flat.params[span], flat.grads[span], self.scratch[span]
+        if clip is not None:
+            g *= g.dtype.type(clip)
+        if self.weight_decay and not self.decoupled:  # L2: the gradient of wd/2 ||p||^2
+            np.multiply(p, self.decay_mask[span], out=scratch)
+            scratch *= scratch.dtype.type(self.weight_decay)
+            g += scratch
+        self.update(p, g, lr, span)
+
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float, span: slice) -> None:
+        """The optimizer's own rule: change ``p`` in place from ``g`` (which it may overwrite);
+        p and g are ``span`` of the flat buffers, and the state arrays are read at ``span``."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:

@@ -27,12 +27,12 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.state_names = ("velocity",) if momentum else ()
 
-    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float) -> None:
-        step, f = self.scratch, p.dtype.type
+    def update(self, p: NDArray[Any], g: NDArray[Any], lr: float, span: slice) -> None:
+        step, f = self.scratch[span], p.dtype.type
         if not self.momentum:
             np.multiply(g, f(lr), out=step)
         else:
-            v = self.velocity
+            v = self.velocity[span]
             v *= f(self.momentum)
             v += g
             if self.nesterov:
