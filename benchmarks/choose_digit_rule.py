@@ -22,11 +22,11 @@ The rule without the logit is chosen first, within the photo budget; then, with 
 limits (``MAX_FILL`` and ``MAX_ASPECT`` are the same for every model), the confidence and
 logit floors within both budgets.  Each: the fewest non-digits accepted, then the fewest
 real digits (photos and foreign) refused, then the tightest (the most margin against
-non-digits).  It prints both, what each costs on every set, whether the logit pays (lets fewer non-digits
-through within the budgets), and the features of the hardest non-digits.  Digits with no
-candidate at all (lost by the imaging) cannot be won by the rule and are left out.  The
-digits must come from validation splits, never from the MNIST test set or the foreign test
-half.
+non-digits).  It prints both, what each costs on every set, whether the logit pays (lets
+fewer non-digits through within the budgets), and the features of the hardest non-digits.
+Digits with no candidate at all (lost by the imaging) cannot be won by the rule and are left
+out.  The digits must come from validation splits, never from the MNIST test set or the
+foreign test half.
 """
 
 from __future__ import annotations
