@@ -46,7 +46,7 @@ from numpy.typing import DTypeLike, NDArray
 from numnet.nn.engine.buffers import FlatBuffers, Shape, spans
 from numnet.nn.engine.fastpath import Step
 
-__all__ = ["Layer", "Shape", "SizeMismatchError", "bind_layers"]
+__all__ = ["Layer", "Shape", "SizeMismatchError", "bind_layers", "forward_all", "backward_all"]
 
 
 class SizeMismatchError(ValueError):
@@ -159,3 +159,20 @@ def bind_layers(
                 views[name][...] = value
         layer.attach(views)
     return flat, shape
+
+
+def forward_all(layers: Sequence[Layer], x: NDArray[Any], training: bool = False) -> NDArray[Any]:
+    """x through every layer in order; the last layer's outputs (a reused array)."""
+    for layer in layers:
+        x = layer.forward(x, training)
+    return x
+
+
+def backward_all(layers: Sequence[Layer], grad: NDArray[Any]) -> None:
+    """dL/d(outputs) back through ``layers`` from the top, each filling its gradients, until
+    a layer returns None (the first that learns, whose input gradient nobody reads)."""
+    for layer in reversed(layers):
+        below = layer.backward(grad)
+        if below is None:
+            return
+        grad = below

@@ -48,7 +48,14 @@ from numnet.nn.engine import fastpath
 from numnet.nn.engine.threads import blas_threads
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import accuracy, count_correct
-from numnet.nn.layer import Layer, Shape, SizeMismatchError, bind_layers
+from numnet.nn.layer import (
+    Layer,
+    Shape,
+    SizeMismatchError,
+    backward_all,
+    bind_layers,
+    forward_all,
+)
 from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.optim import Optimizer, get_optimizer
@@ -191,17 +198,12 @@ class Sequential:
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, *input_shape) float32 -> last layer's outputs (n, *output_shape), logits
         for a softmax classifier (a reused array)."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
+        return forward_all(self.layers, x, training)
 
     def backward(self, grad: NDArray[Any]) -> None:
-        """Fill ``flat.grads`` from dL/d(outputs), layer by layer from the top."""
-        for layer in reversed(self.layers[self._first :]):
-            below = layer.backward(grad)
-            if below is None:  # the first layer that learns (input_grad False)
-                return
-            grad = below
+        """Fill ``flat.grads`` from dL/d(outputs), layer by layer from the top, down to the
+        first layer that learns (``input_grad`` False)."""
+        backward_all(self.layers[self._first :], grad)
 
     # -- training ----------------------------------------------------------------------
     #: ``model.fit(x, y, batch_size=128, epochs=10, verbose=1, callbacks=(), ...)``: the

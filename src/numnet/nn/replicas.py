@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from numnet.nn.engine.buffers import FlatBuffers
 from numnet.nn.engine.collective import Collective, Member
-from numnet.nn.layer import Layer
+from numnet.nn.layer import Layer, backward_all, forward_all
 from numnet.nn.losses import Loss
 
 if TYPE_CHECKING:
@@ -79,17 +79,11 @@ class Replica:
 
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """As ``Sequential.forward``, on this replica's layers."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
+        return forward_all(self.layers, x, training)
 
     def backward(self, grad: NDArray[Any]) -> None:
         """As ``Sequential.backward``: fills this replica's ``grads``."""
-        for layer in reversed(self.layers[self.first :]):
-            below = layer.backward(grad)
-            if below is None:
-                return
-            grad = below
+        backward_all(self.layers[self.first :], grad)
 
     def set_rng(self, rng: np.random.Generator) -> None:
         """Point every random layer (Dropout) of this replica at ``rng``."""
