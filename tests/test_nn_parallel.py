@@ -248,3 +248,16 @@ def test_winograd_layers_train_and_predict_the_same_on_every_thread_count() -> N
     np.testing.assert_allclose(two.flat.params, one.flat.params, rtol=1e-3, atol=1e-4)
     np.testing.assert_array_equal(two.predict(x, batch_size=20, threads=2),
                                   two.predict(x, batch_size=20, threads=1))
+
+
+def test_inference_replicas_follow_new_buffers() -> None:
+    """Replicas hold views of the model's buffers; buffers bound anew (float64 for a gradient
+    check, say) must not leave predict reading the old ones."""
+    from numnet.nn.layer import bind_layers
+
+    model = train(cnn(), 1, epochs=1)
+    x, _ = data(120, seed=2)
+    model.predict(x, batch_size=40, threads=2)  # makes the team
+    model.flat, _ = bind_layers(model.layers, model.input_shape, np.random.default_rng(5))
+    np.testing.assert_array_equal(model.predict(x, batch_size=40, threads=2),
+                                  model.predict(x, batch_size=40, threads=1))

@@ -272,7 +272,7 @@ class Sequential:
                        self.forward(x[i : i + batch_size]))
                 return
             team = self._teams.get(k)
-            if team is None:
+            if team is None or team.flat is not self.flat:  # new buffers: new views
                 team = self._teams[k] = InferenceTeam(self, k)
             team.map(x, batch_size, fn)
 

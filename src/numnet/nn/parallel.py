@@ -152,6 +152,7 @@ class InferenceTeam:
 
     def __init__(self, model: Sequential, k: int) -> None:
         self.k = k
+        self.flat = model.flat  # the buffers the replicas' views point into
         self.workers = shared_workers(k)
         self.replicas = make_replicas(model, k, own_grads=False)
 
