@@ -22,27 +22,15 @@ and restored afterwards; without it nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Protocol
-
-
-class _BlasLibrary(Protocol):
-    num_threads: int
-
-
-class _Selection(Protocol):
-    @property
-    def lib_controllers(self) -> Sequence[_BlasLibrary]: ...
 
 
 class _Controller(Protocol):
     """What numnet uses of ``threadpoolctl.ThreadpoolController`` (which has no type hints)."""
 
     def limit(self, *, limits: int, user_api: str) -> AbstractContextManager[object]: ...
-
-    def select(self, *, user_api: str) -> _Selection: ...
 
 
 @cache
@@ -63,11 +51,3 @@ def blas_threads(threads: int | None) -> AbstractContextManager[object]:
         return nullcontext()
     return controller.limit(limits=int(threads), user_api="blas")
 
-
-def blas_thread_count() -> int | None:
-    """The most threads the BLAS may use right now, or None if unknown (no threadpoolctl)."""
-    controller = _controller()
-    if controller is None:
-        return None
-    counts = [lib.num_threads for lib in controller.select(user_api="blas").lib_controllers]
-    return max(counts, default=None)
