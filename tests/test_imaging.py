@@ -425,3 +425,26 @@ def test_a_model_with_logits_is_judged_by_them(reference):
     weak = read_digit(img, Stub(MIN_EVIDENCE - 1), shipped=True)
     assert weak.number is None and "like no digit" in weak.reason
     assert read_digit(img, Stub(MIN_EVIDENCE - 1)).number == "4"  # not the shipped model
+
+
+def test_the_shipped_rule_reads_probabilities_and_logits_in_one_pass(reference):
+    """With the logits weighed, the probabilities are softmax(z / T) of the same pass: the
+    model's ``predict_proba`` is not run a second time, and agrees with them."""
+    from numnet import load_model
+    from numnet.data.imaging import find_digits, read_pages
+
+    model = load_model()
+    page = find_digits(_render(reference, 200))
+    expected = model.predict_proba(np.stack([c.pixels for c in page.candidates]))
+
+    class OnePass:
+        temperature = model.temperature
+
+        def logits(self, x: np.ndarray) -> np.ndarray:
+            return model.logits(x)
+
+        def predict_proba(self, x: np.ndarray) -> np.ndarray:
+            raise AssertionError("a second forward pass")
+
+    (reading,) = read_pages([page], OnePass(), shipped=True)
+    np.testing.assert_allclose(reading.digits[0].probabilities, expected[0], atol=1e-6)

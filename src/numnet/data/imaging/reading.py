@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import softmax
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
 from numnet.data.imaging.split import aspect_fit
@@ -109,14 +110,17 @@ def read_pages(
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
     x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
-    probs = (
-        np.asarray(model.predict_proba(x), np.float32) if flat else np.zeros((0, 10), np.float32)
-    )
     logits = getattr(model, "logits", None) if shipped else None
     # the largest logit, NaN if it is not weighed
     evidence = np.full(len(flat), np.nan)
-    if flat and logits is not None:
-        evidence = np.asarray(logits(x)).max(axis=1)
+    if not flat:
+        probs = np.zeros((0, 10), np.float32)
+    elif logits is None:
+        probs = np.asarray(model.predict_proba(x), np.float32)
+    else:  # one pass: the probabilities are the softmax classifier's softmax(z / T)
+        z = np.asarray(logits(x), np.float32)
+        evidence = z.max(axis=1)
+        probs = softmax(z / np.float32(getattr(model, "temperature", 1.0)), axis=1)
     confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
     readings, i, k = [], 0, 0
     for page in pages:
