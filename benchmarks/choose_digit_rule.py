@@ -33,21 +33,97 @@ from __future__ import annotations
 
 import argparse
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from numnet.data.imaging import find_digits
+from numnet.data.imaging import Candidate, Page, find_digits, read_pages
 from numnet.files.model_file import load_model
 
 FILLS = np.round(np.arange(0.30, 0.81, 0.01), 2)
 ASPECTS = np.round(np.arange(1.2, 4.01, 0.1), 1)
 CONFIDENCES = np.round(np.arange(0.0, 0.995, 0.01), 2)  # a calibrated model reaches 0.99
+#: the shape measures (``numnet.data.imaging.shape.Shape``) limited, the constant of
+#: ``verdict`` each limit becomes, and the limits tried (inf: no limit).  A floor (sign -1)
+#: is searched as an upper limit of the measure's negative, so every limit is an upper one.
+SHAPE = ("width", "length", "length", "junctions", "ends", "loops")
+SHAPE_SIGNS = (1, 1, -1, 1, 1, 1)
+SHAPE_CONSTANTS = (
+    "MAX_WIDTH", "MAX_LENGTH", "MIN_LENGTH", "MAX_JUNCTIONS", "MAX_ENDS", "MAX_LOOPS"
+)  # fmt: skip
+SHAPE_LIMITS = (
+    np.append(np.round(np.arange(0.25, 0.61, 0.05), 2), np.inf),
+    np.append(np.round(np.arange(2.0, 5.01, 0.2), 1), np.inf),
+    np.append(-np.round(np.arange(0.8, 0.19, -0.05), 2), np.inf),
+    np.append(np.arange(2.0, 13.0), np.inf),
+    np.append(np.arange(3.0, 15.0), np.inf),
+    np.append(np.arange(1.0, 5.0), np.inf),
+)
+
+
+def shape_of(c: Candidate) -> list[float]:
+    """The ``SHAPE`` measures of a candidate, times their ``SHAPE_SIGNS`` (its ink is
+    measured by ``find_digits``)."""
+    assert c.shape is not None
+    return [sign * float(getattr(c.shape, n)) for n, sign in zip(SHAPE, SHAPE_SIGNS, strict=True)]
+
+
+def unshaped(page: Page) -> Page:
+    """``page`` with its candidates' shapes (and their splits') forgotten: read so, a number
+    chooses its cuts by ink and confidence alone, whatever shape limits ``verdict`` holds."""
+
+    def forget(c: Candidate) -> Candidate:
+        ways = tuple(tuple(forget(p) for p in way) for way in c.splits)
+        return replace(c, shape=None, splits=ways)
+
+    return replace(page, candidates=[forget(c) for c in page.candidates])
+
+
+def number_digits(model: object, folder: Path, shipped: bool) -> np.ndarray:
+    """(n, 2 + len(SHAPE)) [fill, aspect, *SHAPE] of every digit ``numnet read`` reads in
+    the numbers of a set (accepted or refused; the cuts chosen without the shape limits)."""
+    with open(folder / "labels.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    pages = [find_digits(folder / r["file"], number=True) for r in rows]
+    readings = read_pages([unshaped(p) for p in pages], model, True, shipped)  # type: ignore[arg-type]
+    out = []
+    for page, reading in zip(pages, readings, strict=True):
+        pieces = {p.box: p for c in page.candidates for way in ((c,), *c.splits) for p in way}
+        for d in (*reading.digits, *reading.ignored):
+            c = pieces[d.box]
+            out.append([c.fill, c.aspect, *shape_of(c)])
+    return np.array(out).reshape(-1, 2 + len(SHAPE))
+
+
+def shape_accepted(shapes: np.ndarray) -> np.ndarray:
+    """The counts of the samples ``shapes`` (n, len(SHAPE)) each cell of the grid of
+    ``SHAPE_LIMITS`` keeps (every measure at most its limit): a histogram of each sample's
+    tightest-accepting cell, summed forward over every axis."""
+    cells = tuple(
+        np.searchsorted(limits, shapes[:, j], "left") for j, limits in enumerate(SHAPE_LIMITS)
+    )
+    hist = np.zeros(tuple(len(g) for g in SHAPE_LIMITS), np.int64)
+    np.add.at(hist, cells, 1)  # every measure is finite, so each lands at or before the inf
+    for axis in range(hist.ndim):
+        hist = hist.cumsum(axis)
+    return hist
+
+
+def pick_shape(allowed: np.ndarray, bad: np.ndarray, refused: np.ndarray) -> tuple[int, ...]:
+    """The shape cell among ``allowed`` with the fewest non-digits accepted, then the fewest
+    real digits refused, then the loosest (the most margin for real digits: the highest
+    limits, in the order of ``SHAPE``)."""
+    ok = allowed & (bad == bad[allowed].min())
+    ok &= refused == refused[ok].min()
+    cells = np.argwhere(ok)
+    best = np.lexsort(tuple(-cells[:, j] for j in reversed(range(cells.shape[1]))))[0]
+    return tuple(int(i) for i in cells[best])
 
 
 def features(model: object, folder: Path) -> tuple[np.ndarray, list[str]]:
-    """(n, 5) [fill, aspect, confidence, right, largest logit] per file of a set (NaN row:
-    no candidate; the logit +inf for a model without logits)."""
+    """(n, 10) [fill, aspect, confidence, right, largest logit, *SHAPE] per file of a set
+    (NaN row: no candidate; the logit +inf for a model without logits)."""
     with open(folder / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     pages = [find_digits(folder / r["file"]) for r in rows]
@@ -56,13 +132,14 @@ def features(model: object, folder: Path) -> tuple[np.ndarray, list[str]]:
     probs = np.asarray(model.predict_proba(x))  # type: ignore[attr-defined]
     logits = getattr(model, "logits", None)
     evidence = np.full(len(x), np.inf) if logits is None else np.asarray(logits(x)).max(axis=1)
-    out = np.full((len(rows), 5), np.nan)
+    out = np.full((len(rows), 5 + len(SHAPE)), np.nan)
     k = 0
     for i, (r, c) in enumerate(zip(rows, cands, strict=True)):
         if c is None:
             continue
         p = probs[k]
-        out[i] = [c.fill, c.aspect, p.max(), str(int(p.argmax())) == r["label"], evidence[k]]
+        right = str(int(p.argmax())) == r["label"]
+        out[i] = [c.fill, c.aspect, p.max(), right, evidence[k], *shape_of(c)]
         k += 1
     return out, [r["file"] for r in rows]
 
@@ -102,9 +179,13 @@ def main() -> None:
     parser.add_argument("digits", type=Path, help="a photos set of validation digits")
     parser.add_argument("nondigits", type=Path, help="a nondigits set")
     parser.add_argument("foreign", type=Path, help="the validation half of the foreign set")
+    parser.add_argument("numbers", type=Path, help="a numbers set of validation digits")
     parser.add_argument("--model", help="model file (default: the model numnet ships)")
     parser.add_argument(
-        "--budget", type=float, default=0.01, help="share of real photos it may refuse (0.01)"
+        "--budget",
+        type=float,
+        default=0.01,
+        help="share of real photos (and of the numbers' digits) it may refuse (0.01)",
     )
     parser.add_argument(
         "--foreign-budget",
@@ -122,6 +203,8 @@ def main() -> None:
             f"{name}: {len(x)} validation digits, {len(sets[name])} with a candidate "
             f"({int(sets[name][:, 3].sum())} read right by the best guess)"
         )
+    numbers = number_digits(model, args.numbers, args.model is None)
+    print(f"numbers: {len(numbers)} digits read")
     n_all, names = features(model, args.nondigits)
     n = n_all[~np.isnan(n_all[:, 0])]
     print(f"non-digits: {len(n_all)}, {len(n)} with a candidate")
@@ -139,45 +222,104 @@ def main() -> None:
     same_ink = np.zeros(bad.shape, bool)  # the ink limits hold for every model
     same_ink[base[0], base[1]] = True
     chosen = pick(same_ink & photo_ok & (refused["foreign"] <= limit), bad, both)
+    f, a = FILLS[chosen[0]], ASPECTS[chosen[1]]
 
-    for title, cell in (("without the logit", base), ("chosen", chosen)):
-        f, a, c, e = FILLS[cell[0]], ASPECTS[cell[1]], CONFIDENCES[cell[2]], evidences[cell[3]]
+    def floors(cell: tuple[int, ...]) -> tuple[float, float]:
+        return float(CONFIDENCES[cell[2]]), float(evidences[cell[3]])
+
+    def keep(x: np.ndarray, cell: tuple[int, ...], shape: tuple[int, ...] | None) -> np.ndarray:
+        c, e = floors(cell)
+        out = (x[:, 0] <= f) & (x[:, 1] <= a) & (x[:, 2] >= c) & (x[:, 4] >= e)
+        return out & shape_keep(x[:, 5:], shape)
+
+    def shape_keep(x: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
+        out = np.ones(len(x), bool)
+        for j, limits in enumerate(SHAPE_LIMITS if shape is not None else ()):
+            out &= x[:, j] <= limits[shape[j]]  # type: ignore[index]
+        return out
+
+    def numbers_keep(shape: tuple[int, ...] | None) -> np.ndarray:
+        return (numbers[:, 0] <= f) & (numbers[:, 1] <= a) & shape_keep(numbers[:, 2:], shape)
+
+    # the shape limits, with the chosen ink limits and floors: the same budgets, and the
+    # numbers' digits (judged by their ink alone) within --budget too
+    kept = {k: x[keep(x, chosen, None)] for k, x in sets.items()}
+    shape_bad = shape_accepted(n[keep(n, chosen, None)][:, 5:])
+    shape_refused = {k: len(sets[k]) - shape_accepted(x[:, 5:]) for k, x in kept.items()}
+    shape_refused["numbers"] = len(numbers) - shape_accepted(numbers[numbers_keep(None)][:, 2:])
+    allowed = shape_refused["foreign"] <= limit
+    for k in ("photos", "numbers"):
+        total = len(sets[k]) if k in sets else len(numbers)
+        allowed &= shape_refused[k] <= max(args.budget * total, shape_refused[k].min())
+    shape = pick_shape(allowed, shape_bad, sum(shape_refused.values()))
+
+    for title, cell, s in (
+        ("without the logit", base, None),
+        ("with the logit", chosen, None),
+        ("chosen: with the logit and the shape", chosen, shape),
+    ):
+        c, e = floors(cell)
+        fa = (f, a) if cell is chosen else (FILLS[cell[0]], ASPECTS[cell[1]])
         print(
-            f"rule {title}: MAX_FILL = {f}, MAX_ASPECT = {a}, confidence >= {c}"
+            f"rule {title}: MAX_FILL = {fa[0]}, MAX_ASPECT = {fa[1]}, confidence >= {c}"
             + ("" if e == -np.inf else f", largest logit >= {e}")
+            + ("" if s is None else ", " + shape_text(s))
         )
-
-        def keep(
-            x: np.ndarray, f: float = f, a: float = a, c: float = c, e: float = e
-        ) -> np.ndarray:
-            return (x[:, 0] <= f) & (x[:, 1] <= a) & (x[:, 2] >= c) & (x[:, 4] >= e)
-
         for name, x in sets.items():
-            no = ~keep(x)
+            no = ~(keep(x, cell, s) if cell is chosen else keep_base(x, cell, evidences))
             print(
                 f"  {name}: {no.sum()} of {len(x)} refused ({no.mean():.1%}), "
                 f"{(no & (x[:, 3] == 1)).sum()} of them read right; "
-                f"{(keep(x) & (x[:, 3] == 1)).sum()} kept and right"
+                f"{(~no & (x[:, 3] == 1)).sum()} kept and right"
             )
+        if cell is chosen:
+            no = ~numbers_keep(s)
+            print(f"  numbers' digits: {no.sum()} of {len(numbers)} refused ({no.mean():.1%})")
+        ok = keep(n_all, cell, s) if cell is chosen else keep_base(n_all, cell, evidences)
         print(
-            f"  non-digits accepted: {int(keep(n).sum())}: "
-            + ", ".join(name for name, k in zip(names, keep(n_all), strict=True) if k)
+            f"  non-digits accepted: {int(ok.sum())}: "
+            + ", ".join(name for name, k in zip(names, ok, strict=True) if k)
         )
     pays = bad[chosen] < bad[base]
     print(
         f"the logit {'pays' if pays else 'does not pay'} within the budgets "
         f"(photos <= {args.budget:.0%}, foreign <= {int(limit)} refused): "
-        f"{bad[base]} -> {bad[chosen]} non-digits accepted"
+        f"{bad[base]} -> {bad[chosen]} non-digits accepted; the shape: -> {shape_bad[shape]}"
     )
-    strict = bad == bad.min()
+    strict = shape_bad == shape_bad.min()
     print(
-        f"strictest rule: {bad.min()} non-digits accepted, at best "
-        f"{refused['photos'][strict].min()} photos and {refused['foreign'][strict].min()} "
-        "foreign digits refused"
+        f"strictest shape limits: {shape_bad.min()} non-digits accepted, at best "
+        + ", ".join(f"{shape_refused[k][strict].min()} {k}" for k in shape_refused)
+        + " refused"
     )
-    print(
-        f"non-digit closest to passing: fill {n[:, 0].min():.2f} aspect {n[:, 1].min():.2f} "
-        f"confidence max {n[:, 2].max():.2f} logit max {n[:, 4].max():.2f}"
+    print("constants of numnet/data/imaging/verdict.py:")
+    c, e = floors(chosen)
+    print(f"  MAX_FILL = {f}\n  MAX_ASPECT = {a}")
+    for name, sign, limits, j in zip(
+        SHAPE_CONSTANTS, SHAPE_SIGNS, SHAPE_LIMITS, shape, strict=True
+    ):
+        no_limit = "math.inf" if sign > 0 else "0.0"
+        print(f"  {name} = {sign * limits[j] if np.isfinite(limits[j]) else no_limit}")
+    print(f"  MIN_CONFIDENCE = {CONFIDENCES[base[2]]}")
+    if with_logits:
+        print(f"  SHIPPED_CONFIDENCE = {c}\n  MIN_EVIDENCE = {e}")
+
+
+def keep_base(x: np.ndarray, cell: tuple[int, ...], evidences: np.ndarray) -> np.ndarray:
+    """The samples x (n, 5+) the ink limits and floors of grid ``cell`` keep."""
+    f, a, c, e = FILLS[cell[0]], ASPECTS[cell[1]], CONFIDENCES[cell[2]], evidences[cell[3]]
+    return (x[:, 0] <= f) & (x[:, 1] <= a) & (x[:, 2] >= c) & (x[:, 4] >= e)
+
+
+def shape_text(cell: tuple[int, ...]) -> str:
+    """The shape limits of ``cell`` as text ("width <= 0.4, length <= 3.6, ...")."""
+    return (
+        ", ".join(
+            f"{name} {'<=' if sign > 0 else '>='} {sign * limits[j]:g}"
+            for name, sign, limits, j in zip(SHAPE, SHAPE_SIGNS, SHAPE_LIMITS, cell, strict=True)
+            if np.isfinite(limits[j])
+        )
+        or "no shape limit"
     )
 
 

@@ -29,6 +29,7 @@ from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import Threshold, soft_ink, threshold
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
+from numnet.data.imaging.shape import Shape, measure
 from numnet.data.imaging.split import row_height, ways
 
 
@@ -42,6 +43,8 @@ class Candidate:
     fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
     splits : the ways to read it as several touching digits instead (each way its pieces,
              left to right; see ``numnet.data.imaging.split``), reading a number only
+    shape  : the shape of its ink (``numnet.data.imaging.shape``), measured on its member
+             mask; None when there is no mask (28x28 pixels given as they are)
     """
 
     pixels: NDArray[np.float32]
@@ -49,6 +52,7 @@ class Candidate:
     aspect: float
     fill: float
     splits: tuple[tuple[Candidate, ...], ...] = ()
+    shape: Shape | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def _candidate(
         min(w, round(x1 * scale)),
         min(h, round(y1 * scale)),
     )
-    return Candidate(pixels, box, (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2)
+    aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
+    return Candidate(pixels, box, aspect, fill, shape=measure(member))
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:
