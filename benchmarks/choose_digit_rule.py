@@ -3,42 +3,50 @@
     python benchmarks/checksets.py photos    val/photos    --split validation --seed 1
     python benchmarks/checksets.py nondigits val/nondigits --seed 1
     python benchmarks/checksets.py foreign   val/foreign   --split validation --seed 1
-    python benchmarks/choose_digit_rule.py val/photos val/nondigits val/foreign [--model MODEL]
+    python benchmarks/checksets.py numbers   val/numbers   --split validation --seed 1
+    python benchmarks/choose_digit_rule.py val/photos val/nondigits val/foreign val/numbers \
+        [--model MODEL] [--budget 0.01] [--foreign-budget 0.01]
 
-Every file goes through ``numnet.data.imaging.find_digits`` and the model (the one numnet
-ships unless ``--model`` names another); a candidate is kept as a digit when ``fill <=
-MAX_FILL``, ``aspect <= MAX_ASPECT``, ``confidence >= MIN_CONFIDENCE`` and (for a model with
-``logits``) its largest logit ``>= e``, over a grid of the four (``e`` -inf: the rule
-without the logit).  Two budgets of real digits refused, both on validation sets:
+It prints the constants of ``verdict`` to paste there.  Every file goes through
+``numnet.data.imaging.find_digits`` (which measures each candidate's shape,
+``numnet.data.imaging.shape``) and the model (the one numnet ships unless ``--model`` names
+another).  A candidate is kept as a digit when ``fill <= MAX_FILL``, ``aspect <=
+MAX_ASPECT``, ``confidence >= MIN_CONFIDENCE``, (for a model with ``logits``) its largest
+logit ``>= e`` (``e`` -inf: the rule without the logit), and its shape is within the limits
+of ``SHAPE_LIMITS`` (stroke width, centre-line length both ways, junctions, ends, loops; inf:
+no limit).  Three budgets of real digits refused, all on validation sets:
 
 - photos (MNIST's held-out training digits): at most ``--budget`` of them (default 1%, the
   issue's limit; the fewest, if no rule does);
+- numbers (MNIST validation digits in a row, read by ``numnet read``): at most ``--budget``
+  of the numbers refused.  A digit among two or more is judged by its ink statistics alone
+  (``verdict``), so only a number read as a single candidate meets the whole rule;
 - foreign handwriting (the validation half of the UCI digits, writers MNIST never saw): at
   most ``--foreign-budget`` of them (default 1 percentage point) more than the rule chosen
   without the logit refuses.  Refusing a real digit is the worse failure for numnet's users,
   and the photos alone are MNIST's writers, whom the network knows best.
 
-The rule without the logit is chosen first, within the photo budget; then, with its ink
-limits (``MAX_FILL`` and ``MAX_ASPECT`` are the same for every model), the confidence and
-logit floors within both budgets.  Each: the fewest non-digits accepted, then the fewest
-real digits (photos and foreign) refused, then the tightest (the most margin against
-non-digits).  It prints both, what each costs on every set, whether the logit pays (lets
-fewer non-digits through within the budgets), and the features of the hardest non-digits.
-Digits with no candidate at all (lost by the imaging) cannot be won by the rule and are left
-out.  The digits must come from validation splits, never from the MNIST test set or the
-foreign test half.
+In three steps, each the fewest non-digits accepted, then the fewest real digits refused:
+the ink limits and confidence floor without the logit, within the photo budget (the rule
+for any model); then with those ink limits (``MAX_FILL`` and ``MAX_ASPECT`` are the same for
+every model) the confidence and logit floors within the photo and foreign budgets, the
+tightest among ties (the most margin against non-digits); then with those the shape limits
+within all three, the loosest among ties (the most margin for real digits).  It prints each
+rule, what it costs on every set, the non-digits it lets through, and what the strictest
+shape limits would cost.  Digits with no candidate at all (lost by the imaging) cannot be
+won by the rule and are left out.  The digits must come from validation splits, never from
+the MNIST test set or the foreign test half.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from numnet.data.imaging import Candidate, Page, find_digits, read_pages
+from numnet.data.imaging import Candidate, find_digits, read_pages
 from numnet.files.model_file import load_model
 
 FILLS = np.round(np.arange(0.30, 0.81, 0.01), 2)
@@ -69,31 +77,31 @@ def shape_of(c: Candidate) -> list[float]:
     return [sign * float(getattr(c.shape, n)) for n, sign in zip(SHAPE, SHAPE_SIGNS, strict=True)]
 
 
-def unshaped(page: Page) -> Page:
-    """``page`` with its candidates' shapes (and their splits') forgotten: read so, a number
-    chooses its cuts by ink and confidence alone, whatever shape limits ``verdict`` holds."""
-
-    def forget(c: Candidate) -> Candidate:
-        ways = tuple(tuple(forget(p) for p in way) for way in c.splits)
-        return replace(c, shape=None, splits=ways)
-
-    return replace(page, candidates=[forget(c) for c in page.candidates])
-
-
-def number_digits(model: object, folder: Path, shipped: bool) -> np.ndarray:
-    """(n, 2 + len(SHAPE)) [fill, aspect, *SHAPE] of every digit ``numnet read`` reads in
-    the numbers of a set (accepted or refused; the cuts chosen without the shape limits)."""
+def number_rows(model: object, folder: Path) -> tuple[np.ndarray, int]:
+    """The rows of ``features`` (n, 5 + len(SHAPE)) of the numbers of a set that ``numnet
+    read`` reads as a single candidate (accepted or refused; the cuts of touching digits as
+    ``numnet read`` chooses them), and the count of numbers.  A candidate among two or more
+    is judged by its ink statistics alone (``verdict``), so only these meet the whole rule,
+    shape included."""
     with open(folder / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     pages = [find_digits(folder / r["file"], number=True) for r in rows]
-    readings = read_pages([unshaped(p) for p in pages], model, True, shipped)  # type: ignore[arg-type]
-    out = []
+    readings = read_pages(pages, model, True)  # type: ignore[arg-type]
+    lone = []
     for page, reading in zip(pages, readings, strict=True):
         pieces = {p.box: p for c in page.candidates for way in ((c,), *c.splits) for p in way}
-        for d in (*reading.digits, *reading.ignored):
-            c = pieces[d.box]
-            out.append([c.fill, c.aspect, *shape_of(c)])
-    return np.array(out).reshape(-1, 2 + len(SHAPE))
+        read = [pieces[d.box] for d in (*reading.digits, *reading.ignored)]
+        if len(read) == 1:
+            lone.append(read[0])
+    out = np.full((len(lone), 5 + len(SHAPE)), np.nan)
+    if lone:
+        x = np.stack([c.pixels for c in lone])
+        probs = np.asarray(model.predict_proba(x))  # type: ignore[attr-defined]
+        logits = getattr(model, "logits", None)
+        evidence = np.full(len(x), np.inf) if logits is None else np.asarray(logits(x)).max(1)
+        for i, c in enumerate(lone):
+            out[i] = [c.fill, c.aspect, probs[i].max(), np.nan, evidence[i], *shape_of(c)]
+    return out, len(rows)
 
 
 def shape_accepted(shapes: np.ndarray) -> np.ndarray:
@@ -185,7 +193,7 @@ def main() -> None:
         "--budget",
         type=float,
         default=0.01,
-        help="share of real photos (and of the numbers' digits) it may refuse (0.01)",
+        help="share of real photos (and of the numbers) it may refuse (0.01)",
     )
     parser.add_argument(
         "--foreign-budget",
@@ -203,8 +211,8 @@ def main() -> None:
             f"{name}: {len(x)} validation digits, {len(sets[name])} with a candidate "
             f"({int(sets[name][:, 3].sum())} read right by the best guess)"
         )
-    numbers = number_digits(model, args.numbers, args.model is None)
-    print(f"numbers: {len(numbers)} digits read")
+    numbers, n_numbers = number_rows(model, args.numbers)
+    print(f"numbers: {n_numbers}, {len(numbers)} read as a single candidate")
     n_all, names = features(model, args.nondigits)
     n = n_all[~np.isnan(n_all[:, 0])]
     print(f"non-digits: {len(n_all)}, {len(n)} with a candidate")
@@ -238,18 +246,18 @@ def main() -> None:
             out &= x[:, j] <= limits[shape[j]]  # type: ignore[index]
         return out
 
-    def numbers_keep(shape: tuple[int, ...] | None) -> np.ndarray:
-        return (numbers[:, 0] <= f) & (numbers[:, 1] <= a) & shape_keep(numbers[:, 2:], shape)
-
     # the shape limits, with the chosen ink limits and floors: the same budgets, and the
-    # numbers' digits (judged by their ink alone) within --budget too
+    # numbers read as one candidate (the others are judged by their ink statistics alone)
+    # refused, within --budget of all the numbers too
     kept = {k: x[keep(x, chosen, None)] for k, x in sets.items()}
     shape_bad = shape_accepted(n[keep(n, chosen, None)][:, 5:])
     shape_refused = {k: len(sets[k]) - shape_accepted(x[:, 5:]) for k, x in kept.items()}
-    shape_refused["numbers"] = len(numbers) - shape_accepted(numbers[numbers_keep(None)][:, 2:])
+    shape_refused["numbers"] = len(numbers) - shape_accepted(
+        numbers[keep(numbers, chosen, None)][:, 5:]
+    )
     allowed = shape_refused["foreign"] <= limit
     for k in ("photos", "numbers"):
-        total = len(sets[k]) if k in sets else len(numbers)
+        total = len(sets[k]) if k in sets else n_numbers
         allowed &= shape_refused[k] <= max(args.budget * total, shape_refused[k].min())
     shape = pick_shape(allowed, shape_bad, sum(shape_refused.values()))
 
@@ -273,8 +281,8 @@ def main() -> None:
                 f"{(~no & (x[:, 3] == 1)).sum()} kept and right"
             )
         if cell is chosen:
-            no = ~numbers_keep(s)
-            print(f"  numbers' digits: {no.sum()} of {len(numbers)} refused ({no.mean():.1%})")
+            no = ~keep(numbers, chosen, s)
+            print(f"  numbers read as one candidate: {no.sum()} of {len(numbers)} refused")
         ok = keep(n_all, cell, s) if cell is chosen else keep_base(n_all, cell, evidences)
         print(
             f"  non-digits accepted: {int(ok.sum())}: "

@@ -95,3 +95,18 @@ def test_pick_shape_takes_the_fewest_bad_then_the_loosest_limits():
     assert allowed[cell] and bad[cell] == bad[allowed].min()
     same = allowed & (bad == bad[cell]) & (refused == refused[cell])
     assert cell[0] == np.argwhere(same)[:, 0].max()  # the loosest width limit of the ties
+
+
+def test_a_number_is_kept_when_its_worst_digit_is():
+    """number_rows' maxima: a cell keeps the column-wise maximum of a number's digits exactly
+    when it keeps every one of them."""
+    digits = _shapes(400, 8)
+    number = np.random.default_rng(9).integers(0, 80, len(digits))
+    worst = np.array([digits[number == k].max(axis=0) for k in np.unique(number)])
+    counts = choose.shape_accepted(worst)
+    rng = np.random.default_rng(10)
+    for _ in range(100):
+        cell = tuple(int(rng.integers(0, s)) for s in counts.shape)
+        limits = np.array([g[j] for g, j in zip(choose.SHAPE_LIMITS, cell, strict=True)])
+        kept = (digits <= limits).all(axis=1)
+        assert counts[cell] == sum(kept[number == k].all() for k in np.unique(number))

@@ -144,10 +144,7 @@ def _choose(ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32]) -> ra
     for i, way in enumerate(ways):
         p = probs[k : k + len(way)]
         k += len(way)
-        good = all(
-            judge(c.aspect, c.fill, q, 0.0, shape=c.shape) is None
-            for c, q in zip(way, p, strict=True)
-        )
+        good = all(judge(c.aspect, c.fill, q, 0.0) is None for c, q in zip(way, p, strict=True))
         fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
         score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - SPLIT_COST * (len(way) - 1)
         if good and score > best_score:

@@ -80,7 +80,7 @@ MAX_LOOPS = math.inf
 #: below this confidence the network is guessing (any model: the rule without the logit)
 MIN_CONFIDENCE = 0.57
 #: the shipped model, judged by its logits too: its confidence floor ...
-SHIPPED_CONFIDENCE = 0.53
+SHIPPED_CONFIDENCE = 0.37
 #: ... and below this largest logit the input looks like none of the digits
 MIN_EVIDENCE = 4.0
 
@@ -98,12 +98,13 @@ def judge(
     reads as a digit; otherwise the reason, a phrase such as "it does not look like a digit
     (...)".
 
-    ``min_confidence`` 0 judges by the ink alone (a digit among the digits of a number)."""
+    ``min_confidence`` 0 judges by the ink statistics alone (a digit among the digits of a
+    number: neither its shape nor the network's confidence is weighed)."""
     if fill > MAX_FILL:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
     if aspect > MAX_ASPECT:
         return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
-    if shape is not None:
+    if min_confidence > 0 and shape is not None:
         reason = _judge_shape(shape)
         if reason is not None:
             return reason
