@@ -9,7 +9,7 @@
 
 It prints the constants of ``verdict`` to paste there.  Every file goes through
 ``numnet.data.imaging.find_digits`` (which measures each candidate's shape,
-``numnet.data.imaging.shape``) and the model (the one numnet ships unless ``--model`` names
+``numnet.data.imaging.verdict.shape``) and the model (the one numnet ships unless ``--model`` names
 another).  A candidate is kept as a digit when ``fill <= MAX_FILL``, ``aspect <=
 MAX_ASPECT``, ``confidence >= MIN_CONFIDENCE``, (for a model with ``logits``) its largest
 logit ``>= e`` (``e`` -inf: the rule without the logit), and its shape is within the limits
@@ -52,7 +52,7 @@ from numnet.files.model_file import load_model
 FILLS = np.round(np.arange(0.30, 0.81, 0.01), 2)
 ASPECTS = np.round(np.arange(1.2, 4.01, 0.1), 1)
 CONFIDENCES = np.round(np.arange(0.0, 0.995, 0.01), 2)  # a calibrated model reaches 0.99
-#: the shape measures (``numnet.data.imaging.shape.Shape``) limited, the constant of
+#: the shape measures (``numnet.data.imaging.verdict.shape.Shape``) limited, the constant of
 #: ``verdict`` each limit becomes, and the limits tried (inf: no limit).  A floor (sign -1)
 #: is searched as an upper limit of the measure's negative, so every limit is an upper one.
 SHAPE = ("width", "length", "length", "junctions", "ends", "loops")

@@ -1,4 +1,4 @@
-"""numnet.data.imaging.shape on ink drawn here (rings, an 8, a bar, a cross, a disc, a
+"""numnet.data.imaging.verdict.shape on ink drawn here (rings, an 8, a bar, a cross, a disc, a
 scribble), and the digit rule's use of it (numnet.data.imaging.verdict)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from numnet.data.imaging import verdict
-from numnet.data.imaging.shape import Shape, measure
+from numnet.data.imaging.verdict.shape import Shape, measure
 
 
 def _canvas(side: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:

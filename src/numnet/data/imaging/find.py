@@ -29,8 +29,8 @@ from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import Threshold, soft_ink, threshold
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.shape import Shape, measure
 from numnet.data.imaging.split import row_height, ways
+from numnet.data.imaging.verdict.shape import Shape, measure
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Candidate:
     fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
     splits : the ways to read it as several touching digits instead (each way its pieces,
              left to right; see ``numnet.data.imaging.split``), reading a number only
-    shape  : the shape of its ink (``numnet.data.imaging.shape``), measured on its member
+    shape  : the shape of its ink (``numnet.data.imaging.verdict.shape``), measured on its member
              mask; None when there is no mask (28x28 pixels given as they are)
     """
 

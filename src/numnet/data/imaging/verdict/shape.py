@@ -25,7 +25,7 @@ mask at the page's resolution), brought to a fixed size first:
    ``w / SIDE``.
 
 The limits the digit rule puts on them are chosen on validation sets
-(``numnet.data.imaging.verdict``, ``benchmarks/choose_digit_rule.py``).
+(``numnet.data.imaging.verdict.rule``, ``benchmarks/choose_digit_rule.py``).
 """
 
 from __future__ import annotations
