@@ -23,7 +23,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.data.imaging.background import ink_strength
-from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
+from numnet.data.imaging.components import (
+    Components,
+    Group,
+    groups,
+    label,
+    largest,
+    member_mask,
+    row,
+    without_hairlines,
+)
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import Threshold, soft_ink, threshold
@@ -73,8 +82,10 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
+    if number:
+        mask = without_hairlines(mask, s, t.high)
     components = label(mask, s, t.high)
-    found = groups(components)
+    found = row(components) if number else groups(components)
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])

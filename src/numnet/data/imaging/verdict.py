@@ -68,13 +68,16 @@ def judge(
     probs: NDArray[np.floating],
     min_confidence: float = MIN_CONFIDENCE,
     evidence: float | None = None,
+    max_fill: float = MAX_FILL,
 ) -> str | None:
     """None if a candidate with ``aspect``, ``fill``, probabilities ``probs`` (10,) and
     largest logit ``evidence`` (None: the model has no logits) reads as a digit; otherwise
     the reason, a phrase such as "it does not look like a digit (...)".
 
-    ``min_confidence`` 0 judges by the ink alone (a digit among the digits of a number)."""
-    if fill > MAX_FILL:
+    ``min_confidence`` 0 judges by the ink alone (a digit among the digits of a number);
+    ``max_fill`` above 1 lets a filled candidate through (a bold digit standing in a row of
+    digits as high as itself, see ``numnet.data.imaging.reading``)."""
+    if fill > max_fill:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
     if aspect > MAX_ASPECT:
         return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
