@@ -18,18 +18,22 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
 3. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
    its height) are dropped, and the rest ordered by their left edge.
 
-A number (``row``) is grouped against the height of its row (the median height of its
-groups, each weighed by its ink, so that neither specks nor a tall hairline move it),
-because the pieces of a broken digit are small beside the digits, not beside each other:
+A number (``row``) is grouped against the height of its row (the median height of the
+groups of steps 1-2, each weighed by its ink, so that neither specks nor a tall hairline
+move it), because the pieces of a broken digit are small beside the digits, not beside
+each other:
 
 - before labelling, *hairlines* are taken off the ink (``without_hairlines``): what is left
-  of a printed line beside a stroke, a form's rule, is much thinner and fainter than the
-  pen's strokes, and joins neighbouring digits or makes a digit as tall as the page;
+  of a printed line beside a stroke, a form's rule, is thinner (under ``HAIRLINE`` of the
+  pen's stroke width), fainter (under ``FAINT`` of its strength) and a long straight run
+  (``HAIR_LENGTH`` stroke widths), and joins neighbouring digits or makes a digit as tall as
+  the page;
 - in step 2 the pieces may be ``GAP`` of the row's height apart (and their union no taller
   than ``TALL`` of it);
 - pieces lower than ``SMALL`` of the row (a digit broken where the pen skipped, into pieces
-  none of which is a digit) are joined to each other when they are at most ``GAP`` of the
-  row apart and their union is no larger than a digit (``TALL`` high, ``WIDE`` wide); a piece
+  none of which is a digit) are joined to each other (and to what they were joined into)
+  when they are at most ``GAP`` of the row apart and their union is no larger than a digit
+  (``TALL`` high, ``WIDE`` wide); a piece
   joins a digit only through step 2 (sharing its columns), so a decimal point between two
   digits stays apart;
 - step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's.
@@ -64,7 +68,7 @@ ALIKE = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
 #: in a number: a group is at most this many times the row's height high ...
-TALL = 1.3
+TALL = 1.5
 #: ... and pieces joined into one digit at most this many times the row's height wide
 WIDE = 1.0
 #: hairlines are thinner than this share of the pen's stroke width ...
@@ -207,7 +211,7 @@ def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
                     and (height == 0 or tall <= TALL * height)
                     and _alike(c, g, h)
                 ):
-                    out[k] = _union(h, g)
+                    out[k] = union(h, g)
                     merged = True
                     break
             else:
@@ -226,17 +230,17 @@ def _row_height(c: Components, found: list[Group]) -> float:
 
 
 def _join_pieces(c: Components, found: list[Group], height: float) -> list[Group]:
-    """Join pieces lower than ``SMALL`` of the row ``height`` that are at most ``GAP`` of it
-    apart (in x or y), the nearest first, while their union stays digit-sized."""
-    small = SMALL * height
+    """Join pieces lower than ``SMALL`` of the row ``height`` (and what they were joined
+    into) that are at most ``GAP`` of it apart (in x or y), the nearest first, while their
+    union stays digit-sized."""
+    rest = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
+    pieces = [g for g in found if g.box[3] - g.box[1] < SMALL * height]
     while True:
         best: tuple[float, int, int] | None = None
-        for i, a in enumerate(found):
-            for j in range(i + 1, len(found)):
-                b = found[j]
-                if a.box[3] - a.box[1] >= small or b.box[3] - b.box[1] >= small:
-                    continue
-                u = _union(a, b).box
+        for i, a in enumerate(pieces):
+            for j in range(i + 1, len(pieces)):
+                b = pieces[j]
+                u = union(a, b).box
                 far = max(
                     max(a.box[0], b.box[0]) - min(a.box[2], b.box[2]),
                     max(a.box[1], b.box[1]) - min(a.box[3], b.box[3]),
@@ -250,10 +254,10 @@ def _join_pieces(c: Components, found: list[Group], height: float) -> list[Group
                 ):
                     best = (far, i, j)
         if best is None:
-            return found
+            return rest + pieces
         _, i, j = best
-        joined = _union(found[i], found[j])
-        found = [g for k, g in enumerate(found) if k not in (i, j)] + [joined]
+        joined = union(pieces[i], pieces[j])
+        pieces = [g for k, g in enumerate(pieces) if k not in (i, j)] + [joined]
 
 
 def _alike(c: Components, a: Group, b: Group) -> bool:
@@ -264,7 +268,8 @@ def _alike(c: Components, a: Group, b: Group) -> bool:
     return bool(min(ma, mb) >= ALIKE * max(ma, mb))
 
 
-def _union(a: Group, b: Group) -> Group:
+def union(a: Group, b: Group) -> Group:
+    """The group of the components of ``a`` and ``b``, in the box around both."""
     box = (
         min(a.box[0], b.box[0]),
         min(a.box[1], b.box[1]),

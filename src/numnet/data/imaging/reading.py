@@ -16,10 +16,13 @@ candidate whole being one of the ways:
 with -inf for a way with a piece the ink rule refuses (a piece that is a smear or a blot).
 (``aspect_fit``: ``numnet.data.imaging.split``; the network alone reads a touching "14" as a
 4 at 100%, but a 4 is rarely that wide.)  The halves of a wide 0 or of a 4 read as nothing
-in particular, or as digits of an unlikely shape, and lose to the whole.  ``SPLIT_COST`` and
-``SHAPE`` were chosen on a validation numbers set (``benchmarks/checksets.py numbers ...
---split validation --seed 1``: 200 numbers of digits from MNIST's validation split), over
-the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right (85.5% with the cuts of least ink alone).
+in particular, or as digits of an unlikely shape, and lose to the whole.  A candidate that
+is two neighbouring groups of ink joined (``Candidate.joined``: a digit broken in two, or
+two digits written close) has the two apart as a way that cuts no ink: it costs nothing.
+``SPLIT_COST`` and ``SHAPE`` were chosen on a validation numbers set
+(``benchmarks/checksets.py numbers ... --split validation --seed 1``: 200 numbers of digits
+from MNIST's validation split), over the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right
+(85.5% with the cuts of least ink alone).
 
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
@@ -173,7 +176,8 @@ def _choose(
             for c, q in zip(way, p, strict=True)
         )
         fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
-        score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - SPLIT_COST * (len(way) - 1)
+        cost = 0.0 if i == 1 and ways[0][0].joined else SPLIT_COST * (len(way) - 1)
+        score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - cost
         if good and score > best_score:
             best, best_score = i, score
     start = sum(len(way) for way in ways[:best])
