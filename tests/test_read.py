@@ -135,3 +135,15 @@ def test_a_digit_with_a_stem_broken_off_is_read_whole(model):
     assert whole.joined and len(whole.splits[0]) == 2  # the two apart is a way ...
     r = read_number(img, model)
     assert r.number == "4" and r.digits[0].box == (17, 8, 65, 91)  # ... the whole is read
+
+
+def test_in_a_number_a_sliver_read_as_a_wide_digit_is_refused():
+    from numnet.data.imaging.find import Candidate
+    from numnet.data.imaging.reading import _digit
+
+    sliver = Candidate(np.zeros((28, 28), np.float32), (0, 0, 12, 100), 0.12, 0.05)
+    five, one = np.eye(10, dtype=np.float32)[5], np.eye(10, dtype=np.float32)[1]
+    refused = _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=True)
+    assert refused.label is None and "shape" in str(refused.reason)
+    assert _digit(sliver, one, 0.0, float("nan"), MAX_FILL, shape=True).label == 1  # a 1 is
+    assert _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=False).label == 5  # alone

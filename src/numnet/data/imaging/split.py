@@ -69,9 +69,15 @@ ASPECT = np.array(
 
 def aspect_fit(aspect: float, label: int) -> float:
     """log N(log aspect; mean, sd of ``label``): how well a digit of that shape is a ``label``."""
+    z = aspect_z(aspect, label)
+    return float(-0.5 * z * z - np.log(ASPECT[label, 1] * np.sqrt(2 * np.pi)))
+
+
+def aspect_z(aspect: float, label: int) -> float:
+    """(log aspect - mean) / sd of ``label``: how many standard deviations wider (> 0) or
+    narrower than MNIST's ``label`` digits a digit of that shape is."""
     mean, sd = ASPECT[label]
-    z = (np.log(aspect) - mean) / sd
-    return float(-0.5 * z * z - np.log(sd * np.sqrt(2 * np.pi)))
+    return float((np.log(aspect) - mean) / sd)
 
 
 def row_height(found: list[Group]) -> float:
