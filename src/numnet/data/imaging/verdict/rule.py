@@ -94,6 +94,7 @@ def judge(
     probs: NDArray[np.floating],
     min_confidence: float = MIN_CONFIDENCE,
     evidence: float | None = None,
+    max_fill: float = MAX_FILL,
     shape: Shape | None = None,
 ) -> str | None:
     """None if a candidate with ``aspect``, ``fill``, probabilities ``probs`` (10,), largest
@@ -102,8 +103,10 @@ def judge(
     (...)".
 
     ``min_confidence`` 0 judges by the ink statistics alone (a digit among the digits of a
-    number: neither its shape nor the network's confidence is weighed)."""
-    if fill > MAX_FILL:
+    number: neither its shape nor the network's confidence is weighed); ``max_fill`` above 1
+    lets a filled candidate through (a bold digit standing in a row of digits as high as
+    itself, see ``numnet.data.imaging.reading``)."""
+    if fill > max_fill:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
     if aspect > MAX_ASPECT:
         return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
