@@ -5,8 +5,8 @@ The steps, each in its own module:
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
     (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
     squared lines removed (lines.py)  ->  connected components grouped into digits
-    (components.py)  ->  each digit cropped, scaled to 20 px and centred in 28x28
-    (mnist_box.py)
+    (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
+    (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
@@ -26,7 +26,7 @@ from numnet.data.imaging.background import ink_strength
 from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
-from numnet.data.imaging.ink import Threshold, soft_ink, threshold
+from numnet.data.imaging.ink import FRINGE, Threshold, soft_ink, threshold, with_fringe
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
 from numnet.data.imaging.split import row_height, ways
@@ -100,9 +100,14 @@ def _candidate(
     size: tuple[int, int],
 ) -> Candidate:
     x0, y0, x1, y1 = g.box
-    member = member_mask(c, g)
-    ink = soft_ink(s[y0:y1, x0:x1], member, t.low)
-    pixels = to_mnist(ink, member)
+    # the digit's own pixels, in its box widened by the room its faint fringe may take
+    a0, b0 = max(0, x0 - FRINGE), max(0, y0 - FRINGE)
+    a1, b1 = min(s.shape[1], x1 + FRINGE), min(s.shape[0], y1 + FRINGE)
+    member = np.zeros((b1 - b0, a1 - a0), bool)
+    member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = member_mask(c, g)
+    crop = s[b0:b1, a0:a1]
+    member = with_fringe(crop, member, t.low)
+    pixels = to_mnist(soft_ink(crop, member), member)
     w, h = round(size[0] * scale), round(size[1] * scale)
     box = (
         min(w, round(x0 * scale)),
