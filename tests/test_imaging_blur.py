@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from numnet.data.imaging import background as bg
 from numnet.data.imaging import prepare
-from numnet.data.imaging.ink import FRINGE, soft_ink, with_fringe
+from numnet.data.imaging.ink import fringe_px, soft_ink, with_fringe
 
 
 def _blurred_ring(faint: float, side: int = 160, margin: int = 40) -> np.ndarray:
@@ -124,10 +124,11 @@ def test_the_fringe_is_the_weak_ink_next_to_the_digit_only():
     s[5:15, 25:28] = 0.05  # faint ink far from the digit
     s[0, :] = -0.02  # paper darker than its estimate is no ink
     member = s >= 0.6
-    got = with_fringe(s, member, low=0.08)
+    got = with_fringe(s, member, low=0.08, reach=3)
     assert got[5:15, 5:10].all()
     assert not got[:, 11:13].any() and not got[:, 25:].any() and not got[0].any()
-    assert FRINGE >= 2  # the fringe reached 2 px away
+    assert (with_fringe(s, member, 0.08, 0) == member).all()
+    assert fringe_px(200) > fringe_px(40)
 
 
 @pytest.mark.parametrize("full", [0.3, 0.8])

@@ -26,7 +26,13 @@ from numnet.data.imaging.background import ink_strength
 from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
-from numnet.data.imaging.ink import FRINGE, Threshold, soft_ink, threshold, with_fringe
+from numnet.data.imaging.ink import (
+    Threshold,
+    fringe_px,
+    soft_ink,
+    threshold,
+    with_fringe,
+)
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
 from numnet.data.imaging.split import row_height, ways
@@ -101,12 +107,13 @@ def _candidate(
 ) -> Candidate:
     x0, y0, x1, y1 = g.box
     # the digit's own pixels, in its box widened by the room its faint fringe may take
-    a0, b0 = max(0, x0 - FRINGE), max(0, y0 - FRINGE)
-    a1, b1 = min(s.shape[1], x1 + FRINGE), min(s.shape[0], y1 + FRINGE)
+    reach = fringe_px(max(x1 - x0, y1 - y0))
+    a0, b0 = max(0, x0 - reach), max(0, y0 - reach)
+    a1, b1 = min(s.shape[1], x1 + reach), min(s.shape[0], y1 + reach)
     member = np.zeros((b1 - b0, a1 - a0), bool)
     member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = member_mask(c, g)
     crop = s[b0:b1, a0:a1]
-    member = with_fringe(crop, member, t.low)
+    member = with_fringe(crop, member, t.low, reach)
     pixels = to_mnist(soft_ink(crop, member), member)
     w, h = round(size[0] * scale), round(size[1] * scale)
     box = (

@@ -16,9 +16,10 @@ Gray levels for the network: MNIST's strokes are 1.0 in the middle and fall off 
 edges, and the fall-off is part of the digit.  A blurred stroke (out of focus, soft pencil,
 a low-resolution scan) has a wide fringe below ``low``; cutting it off there leaves a stroke
 thinner than its picture and loses the faint parts of a digit (a 0 whose weak side is gone
-reads as a 6).  So ``with_fringe`` adds to a digit's own pixels the weaker ones (strength in
-(0, ``low``]) within ``FRINGE`` px of them, and ``soft_ink`` maps strength proportionally,
-0 to 0 and the ``FULL_INK_PERCENTILE``-th percentile of the digit's strengths to 1:
+reads as a 6).  So ``with_fringe`` adds to a digit's own pixels the weaker ones, strength
+in (``FRINGE_FLOOR * low``, ``low``], within ``FRINGE`` of the digit's size of them, and
+``soft_ink`` maps strength proportionally, 0 to 0 and the ``FULL_INK_PERCENTILE``-th
+percentile of the digit's strengths to 1:
 
     ink = clip(s / full, 0, 1)   on the digit's pixels, 0 elsewhere
 """
@@ -38,8 +39,11 @@ HIGH = 0.2
 NOISE_SIGMAS = 5.0
 #: the strength mapped to full ink: this percentile of the kept ink's strengths
 FULL_INK_PERCENTILE = 90
-#: px around a digit's pixels in which its weaker fringe (strength in (0, low]) is kept
-FRINGE = 4
+#: how far around a digit's pixels its weaker fringe (strength in (0, low]) is kept, as a
+#: share of the longer side of its box (a blur's width grows with the picture's size)
+FRINGE = 0.025
+#: ... and from this share of ``low`` up (weaker is the paper's noise, a JPEG's ringing)
+FRINGE_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -60,17 +64,24 @@ def threshold(s: NDArray[np.float32]) -> Threshold:
     return Threshold(low=low, high=max(HIGH, 2 * low))
 
 
+def fringe_px(side: int) -> int:
+    """How many px the fringe of a digit whose box's longer side is ``side`` px may take."""
+    return round(FRINGE * side)
+
+
 def with_fringe(
-    s: NDArray[np.float32], member: NDArray[np.bool_], low: float
+    s: NDArray[np.float32], member: NDArray[np.bool_], low: float, reach: int
 ) -> NDArray[np.bool_]:
     """A digit's pixels ``member`` (h, w) and the strengths ``s`` (h, w) around them -> the
-    pixels with their fringe: those of strength in (0, ``low``] within ``FRINGE`` px (4-connected
-    steps) of ``member``.  Stronger pixels near the digit are someone else's (a paper line,
-    a neighbour's stroke, a speck) and stay out."""
+    pixels with their fringe: those of strength in (``FRINGE_FLOOR * low``, ``low``]
+    within ``reach`` px (4-connected steps) of ``member``.  Stronger pixels near the digit
+    are someone else's (a paper line, a neighbour's stroke, a speck) and stay out."""
     from scipy import ndimage
 
-    near = ndimage.binary_dilation(member, iterations=FRINGE)
-    out: NDArray[np.bool_] = member | (near & (s > 0) & (s <= low))
+    if reach < 1:
+        return member
+    near = ndimage.binary_dilation(member, iterations=reach)
+    out: NDArray[np.bool_] = member | (near & (s > FRINGE_FLOOR * low) & (s <= low))
     return out
 
 
