@@ -10,7 +10,8 @@ The steps, each in its own module:
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
-touching digits (the reader chooses among them).  An image with no
+touching digits (the reader chooses among them; two neighbours that may be pieces of one
+digit are one candidate, one of whose ways is the two apart).  An image with no
 ink left is not an error here: the ``Page`` says why (``reason``).
 """
 
@@ -23,7 +24,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.data.imaging.background import ink_strength
-from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
+from numnet.data.imaging.components import (
+    Components,
+    Group,
+    groups,
+    label,
+    largest,
+    member_mask,
+    row,
+    union,
+    without_hairlines,
+)
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import (
@@ -35,7 +46,8 @@ from numnet.data.imaging.ink import (
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.split import row_height, ways
+from numnet.data.imaging.split import joins, row_height, ways
+from numnet.data.imaging.verdict.shape import Shape, measure
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,10 @@ class Candidate:
     fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
     splits : the ways to read it as several touching digits instead (each way its pieces,
              left to right; see ``numnet.data.imaging.split``), reading a number only
+    joined : it is two neighbouring groups of ink joined (``split.joins``); ``splits[0]``
+             is the two apart
+    shape  : the shape of its ink (``numnet.data.imaging.verdict.shape``), measured on its
+             member mask; None when there is no mask (28x28 pixels given as they are)
     """
 
     pixels: NDArray[np.float32]
@@ -55,6 +71,8 @@ class Candidate:
     aspect: float
     fill: float
     splits: tuple[tuple[Candidate, ...], ...] = ()
+    joined: bool = False
+    shape: Shape | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +97,10 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
+    if number:
+        mask = without_hairlines(mask, s, t.high)
     components = label(mask, s, t.high)
-    found = groups(components)
+    found = row(components) if number else groups(components)
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
@@ -88,12 +108,15 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
     height = row_height(found)
     out = []
-    for g in found:
+    for run in joins(found, height):
+        g = run[0] if len(run) == 1 else union(*run)
+        apart = [list(run)] if len(run) > 1 else []
         splits = tuple(
             tuple(_candidate(components, piece, s, t, scale, size) for piece in way)
-            for way in ways(components, g, height)
+            for way in apart + ways(components, g, height)
         )
-        out.append(replace(_candidate(components, g, s, t, scale, size), splits=splits))
+        whole = _candidate(components, g, s, t, scale, size)
+        out.append(replace(whole, splits=splits, joined=len(run) > 1))
     return Page(name, out)
 
 
@@ -122,7 +145,8 @@ def _candidate(
         min(w, round(x1 * scale)),
         min(h, round(y1 * scale)),
     )
-    return Candidate(pixels, box, (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2)
+    aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
+    return Candidate(pixels, box, aspect, fill, shape=measure(member))
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:
