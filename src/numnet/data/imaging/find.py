@@ -133,8 +133,9 @@ def _candidate(
     reach = fringe_px(max(x1 - x0, y1 - y0))
     a0, b0 = max(0, x0 - reach), max(0, y0 - reach)
     a1, b1 = min(s.shape[1], x1 + reach), min(s.shape[0], y1 + reach)
+    own = member_mask(c, g)
     member = np.zeros((b1 - b0, a1 - a0), bool)
-    member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = member_mask(c, g)
+    member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = own
     crop = s[b0:b1, a0:a1]
     member = with_fringe(crop, member, t.low, reach)
     pixels = to_mnist(soft_ink(crop, member), member)
@@ -146,7 +147,8 @@ def _candidate(
         min(h, round(y1 * scale)),
     )
     aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
-    return Candidate(pixels, box, aspect, fill, shape=measure(member))
+    # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
+    return Candidate(pixels, box, aspect, fill, shape=measure(own))
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:
