@@ -5,8 +5,8 @@ The steps, each in its own module:
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
     (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
     squared lines removed (lines.py)  ->  connected components grouped into digits
-    (components.py)  ->  each digit cropped, scaled to 20 px and centred in 28x28
-    (mnist_box.py)
+    (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
+    (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
@@ -37,7 +37,13 @@ from numnet.data.imaging.components import (
 )
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
-from numnet.data.imaging.ink import Threshold, soft_ink, threshold
+from numnet.data.imaging.ink import (
+    Threshold,
+    fringe_px,
+    soft_ink,
+    threshold,
+    with_fringe,
+)
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
 from numnet.data.imaging.split import joins, row_height, ways
@@ -123,9 +129,16 @@ def _candidate(
     size: tuple[int, int],
 ) -> Candidate:
     x0, y0, x1, y1 = g.box
-    member = member_mask(c, g)
-    ink = soft_ink(s[y0:y1, x0:x1], member, t.low)
-    pixels = to_mnist(ink, member)
+    # the digit's own pixels, in its box widened by the room its faint fringe may take
+    reach = fringe_px(max(x1 - x0, y1 - y0))
+    a0, b0 = max(0, x0 - reach), max(0, y0 - reach)
+    a1, b1 = min(s.shape[1], x1 + reach), min(s.shape[0], y1 + reach)
+    own = member_mask(c, g)
+    member = np.zeros((b1 - b0, a1 - a0), bool)
+    member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = own
+    crop = s[b0:b1, a0:a1]
+    member = with_fringe(crop, member, t.low, reach)
+    pixels = to_mnist(soft_ink(crop, member), member)
     w, h = round(size[0] * scale), round(size[1] * scale)
     box = (
         min(w, round(x0 * scale)),
@@ -134,7 +147,8 @@ def _candidate(
         min(h, round(y1 * scale)),
     )
     aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
-    return Candidate(pixels, box, aspect, fill, shape=measure(member))
+    # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
+    return Candidate(pixels, box, aspect, fill, shape=measure(own))
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:
