@@ -59,7 +59,7 @@ def test_the_wheel_carries_it():
     package = ROOT / "src" / "numnet"
     assert SHIPPED_MODEL == package / "models" / "digits.npz"
     assert any(SHIPPED_MODEL in package.glob(g) for g in globs)
-    assert SHIPPED_MODEL.stat().st_size < 2 << 20  # small
+    assert SHIPPED_MODEL.stat().st_size < 4 << 20  # small: 521,122 float32 parameters
 
 
 def test_load_model_with_a_path_loads_that_file(tmp_path):
