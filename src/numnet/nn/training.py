@@ -45,12 +45,13 @@ from numpy.typing import ArrayLike, NDArray
 from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
+from numnet.nn.engine.helpers import Helpers, shared_helpers
 from numnet.nn.engine.threads import blas_threads
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
-from numnet.nn.parallel import TrainingTeam, team_size, work_per_sample
+from numnet.nn.parallel import CHUNK, TrainingTeam, helped_update, team_size, work_per_sample
 from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
@@ -98,12 +99,15 @@ class History:
 
 
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any],
-          yb: NDArray[Any]) -> tuple[float, int, float]:
-    """One optimizer step on the batch (xb, yb) in this thread: (mean loss, correct, p.p)."""
+          yb: NDArray[Any], helpers: Helpers | None) -> tuple[float, int, float]:
+    """One optimizer step on the batch (xb, yb) in this thread, the update shared with
+    ``helpers`` if any (``helped_update``): (mean loss, correct, p.p)."""
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
     correct = count_correct(z, yb)
     model.backward(loss_fn.backward())
+    if helpers is not None:
+        return batch_loss, correct, helped_update(opt, helpers)
     opt.step()
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
     params = model.flat.params
@@ -116,19 +120,30 @@ class _Stepper:
     """The training steps of one ``fit`` with ``threads`` workers: the single-thread step,
     or a data-parallel one (``numnet.nn.parallel``) with as many workers as the batch and
     the network's size allow (``team_size``); the teams are made on first use and kept for
-    the fit."""
+    the fit.  A batch on one worker when more threads may work gets ``helpers`` for its
+    optimizer update (and ``fit`` hands them the gathering of the next batch)."""
 
     def __init__(self, model: Sequential, loss_fn: Loss, opt: Optimizer, threads: int) -> None:
         self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
         self.teams: dict[int, TrainingTeam] = {}
         self.work = work_per_sample(model)
+        # no more helpers than the update has spans to share
+        self.helper_count = min(threads, math.ceil(model.flat.params.size / CHUNK)) - 1
+
+    def helpers(self, n: int) -> Helpers | None:
+        """The helpers of a batch of ``n`` rows: None unless it trains on one worker while
+        more threads may work."""
+        if self.helper_count < 1 or team_size(n, self.threads, self.work) > 1:
+            return None
+        return shared_helpers(self.helper_count)
 
     def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState) -> None:
         """One step on (xb, yb), counted in ``state``; DivergenceError when the loss or the
         weights stop being finite."""
         k = team_size(len(xb), self.threads, self.work)
         if k == 1:
-            batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb)
+            batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb,
+                                               self.helpers(len(xb)))
         else:
             if k not in self.teams:
                 self.teams[k] = TrainingTeam(self.model, k)
@@ -232,6 +247,7 @@ def fit(
     with blas_threads(1):
         # one worker for a whole batch leaves the other cores free: see numnet.nn.engine.batches
         background = team_size(min(batch_size, len(x)), workers, step.work) == 1
+        helpers = step.helpers(min(batch_size, len(x)))
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
@@ -242,7 +258,8 @@ def fit(
                 cb.on_epoch_begin(model, state)
             progress.begin_epoch(state.epoch, state.step)
             with epoch_batches(x, y, perm, batch_size, state.step, augment,
-                               seed=(state.seed, state.epoch), background=background) as batches:
+                               seed=(state.seed, state.epoch), background=background,
+                               helpers=helpers) as batches:
                 for xb, yb in batches:
                     try:
                         step(xb, yb, state)
