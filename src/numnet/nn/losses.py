@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.core.scratch import scratch
-from numnet.nn.functional import log_softmax, one_hot
+from numnet.nn.functional import one_hot
 
 
 class Loss:
@@ -98,7 +98,8 @@ class SoftmaxCrossEntropy(Loss):
             flat = p.reshape(-1)
             flat[self.picks] -= p.dtype.type(1 - s)
         p *= p.dtype.type(1 / n)
-        return p.T
+        grad: NDArray[Any] = p.T
+        return grad
 
     def get_config(self) -> dict[str, Any]:
         return {"label_smoothing": self.label_smoothing}

@@ -91,6 +91,12 @@ def _aligned_spans(size: int, k: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
+def helper_count(size: int, threads: int) -> int:
+    """Helpers for the update of ``size`` parameters when ``threads`` may work: one thread
+    fewer, and no more than the update has spans of ``CHUNK`` values to share."""
+    return max(0, min(threads, math.ceil(size / CHUNK)) - 1)
+
+
 def helped_update(opt: Optimizer, helpers: Helpers) -> float:
     """``opt.step()`` with the update cut into spans of about ``CHUNK`` values that this
     thread and the ``helpers`` take as they come (``numnet.nn.engine.helpers``: a late

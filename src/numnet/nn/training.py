@@ -51,7 +51,13 @@ from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
-from numnet.nn.parallel import CHUNK, TrainingTeam, helped_update, team_size, work_per_sample
+from numnet.nn.parallel import (
+    TrainingTeam,
+    helped_update,
+    helper_count,
+    team_size,
+    work_per_sample,
+)
 from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
@@ -127,8 +133,7 @@ class _Stepper:
         self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
         self.teams: dict[int, TrainingTeam] = {}
         self.work = work_per_sample(model)
-        # no more helpers than the update has spans to share
-        self.helper_count = min(threads, math.ceil(model.flat.params.size / CHUNK)) - 1
+        self.helper_count = helper_count(model.flat.params.size, threads)
 
     def helpers(self, n: int) -> Helpers | None:
         """The helpers of a batch of ``n`` rows: None unless it trains on one worker while

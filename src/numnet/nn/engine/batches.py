@@ -87,11 +87,11 @@ def epoch_batches(
 
     if helped:
         assert helpers is not None
-        batches = Prefetch(make, steps, helpers)
+        prefetch = Prefetch(make, steps, helpers)
         try:
-            yield batches
+            yield prefetch
         finally:
-            batches.close()
+            prefetch.close()
         return
     if not ahead:
         yield map(make, steps)

@@ -37,7 +37,6 @@ from numnet.nn.engine.fastpath import Step
 from numnet.nn.functional import log_softmax, sigmoid
 from numnet.nn.layer import Layer
 
-
 _ZEROS: dict[np.dtype[Any], NDArray[Any]] = {}  # integer dtype -> read-only zeros, grown
 
 
