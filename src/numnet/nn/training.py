@@ -9,7 +9,8 @@ One epoch:
                                                    ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
-                  (with threads > 1, split over worker threads: numnet.nn.parallel)
+                  (with threads > 1, split over worker threads: numnet.nn.parallel;
+                  a batch too small to split shares its update with helper threads)
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
@@ -219,10 +220,13 @@ def fit(
                           One is the single-thread step (BLAS held to one thread);
                           k > 1 splits each batch over up to k workers, as many as the
                           batch and the network's size make worth it
-                          (``numnet.nn.parallel``), with one BLAS thread each.  A run
-                          is bit-for-bit reproducible for a given seed and thread
-                          count; different thread counts
-                          agree up to float32 rounding (the sums are split differently)
+                          (``numnet.nn.parallel``), with one BLAS thread each; a batch
+                          kept on one worker shares its optimizer update and the next
+                          batch's gather with helper threads, which changes no bit.  A
+                          run is bit-for-bit reproducible for a given seed and thread
+                          count; different thread counts agree up to float32 rounding
+                          when the batch is split (the sums are split differently), and
+                          exactly when it is not
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
