@@ -61,44 +61,49 @@ class SoftmaxCrossEntropy(Loss):
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, z: NDArray[Any], y: NDArray[Any]) -> float:
-        """z : (n, k) logits, y : (n,) int labels or (n, k) targets -> mean cross-entropy."""
+        """z : (n, k) logits, y : (n,) int labels or (n, k) targets -> mean cross-entropy.
+
+        Keeps e = exp(z - max z) and its sums per row for ``backward``; log p is needed at
+        the labels only: log p_ik = (z_ik - max z_i) - log sum_j e_ij."""
         n, k = z.shape
-        logp = scratch(self, "logp", (k, n), z.dtype)  # (k, n): see the class docstring
-        np.copyto(logp, z.T)
-        np.subtract(logp, logp.max(axis=0), out=logp)  # z - max z
-        p = scratch(self, "p", (k, n), z.dtype)
-        np.exp(logp, out=p)
-        logp -= np.log(p.sum(axis=0))
-        np.exp(logp, out=p)  # exactly normalised
-        self.p, self.y, self.picks = p, y, None
+        d = scratch(self, "d", (k, n), z.dtype)  # (k, n): see the class docstring
+        np.copyto(d, z.T)
+        np.subtract(d, d.max(axis=0), out=d)  # z - max z
+        e = scratch(self, "e", (k, n), z.dtype)
+        np.exp(d, out=e)
+        self.sums = e.sum(axis=0)
+        logsum = np.log(self.sums)  # (n,)
+        self.e, self.y, self.picks = e, y, None
         s = self.label_smoothing
-        if y.ndim == 2:  # sum_ik y_ik log p_ik as one dot product
-            picked = float(np.vdot(y.T.astype(logp.dtype), logp))
-        else:  # the flat positions of logp[y_i, i]
+        if y.ndim == 2:  # sum_ik y_ik log p_ik = sum_ik y_ik d_ik - sum_i (sum_k y_ik) logsum_i
+            yt = y.T.astype(d.dtype)
+            picked = float(np.vdot(yt, d)) - float(np.dot(yt.sum(axis=0), logsum))
+        else:  # the flat positions of d[y_i, i]
             self.picks = picks = scratch(self, "picks", (n,), np.intp)
             picks[...] = y  # any integer dtype
             picks *= n
             picks += np.arange(n)
-            picked = float(np.take(logp, picks).sum(dtype=np.float64))
+            picked = float(np.subtract(np.take(d, picks), logsum).sum(dtype=np.float64))
         if s == 0:
             return float(-picked / n)
-        return float(-((1 - s) * picked + s / k * logp.sum(dtype=np.float64)) / n)
+        total = d.sum(dtype=np.float64) - k * logsum.sum(dtype=np.float64)  # sum_ik log p_ik
+        return float(-((1 - s) * picked + s / k * total) / n)
 
     def backward(self) -> NDArray[Any]:
-        """dL/dz = (p - t) / n : (n, k) (a column-major view), written over the stored
-        probabilities."""
-        p, y = self.p, self.y
-        k, n = p.shape
-        s = self.label_smoothing
+        """dL/dz = (p - t) / n : (n, k) (a column-major view), with p / n = e / (n sum_j e)
+        written over the stored e."""
+        e, y = self.e, self.y
+        k, n = e.shape
+        s, f = self.label_smoothing, e.dtype.type
+        e *= np.divide(f(1 / n), self.sums)
         if s:
-            p -= p.dtype.type(s / k)
+            e -= f(s / (k * n))
         if self.picks is None:
-            p -= y.T if s == 0 else p.dtype.type(1 - s) * y.T
+            e -= y.T * f((1 - s) / n)
         else:
-            flat = p.reshape(-1)
-            flat[self.picks] -= p.dtype.type(1 - s)
-        p *= p.dtype.type(1 / n)
-        grad: NDArray[Any] = p.T
+            flat = e.reshape(-1)
+            flat[self.picks] -= f((1 - s) / n)
+        grad: NDArray[Any] = e.T
         return grad
 
     def get_config(self) -> dict[str, Any]:
