@@ -32,7 +32,8 @@ def printed_accuracy(text: str, name: str) -> float:
 
 def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_set) -> None:
     out = tmp_path / "m.npz"
-    argv = ["train", "--limit", "1000", "--epochs", "2", "--out", str(out), "--data", data_dir]
+    argv = ["train", "--limit", "1000", "--epochs", "2", "--out", str(out), "--data", data_dir,
+            "--threads", "2"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     closing = printed.strip().splitlines()[-1]
@@ -41,6 +42,7 @@ def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_
 
     record = json.loads((tmp_path / "m.history.json").read_text())
     assert record["arch"] == "mlp" and record["epochs"] == 2 and record["limit"] == 1000
+    assert record["threads"] == 2  # a seed reproduces a run with its worker count
     assert len(record["history"]["loss"]) == len(record["history"]["val_accuracy"]) == 2
     assert (tmp_path / "m.curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

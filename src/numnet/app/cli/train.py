@@ -429,6 +429,8 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     record = {
         "command": chosen.command(),
         **settings,
+        # the trajectory is bit-identical for a seed and a worker count (numnet.nn.parallel)
+        "threads": resolve_threads(args.threads),
         "train_images": n_fit,
         "seconds": round(seconds, 2),
         "calibration": calibration,
