@@ -131,3 +131,28 @@ def test_batches_gathered_by_helpers_are_the_same_and_not_overwritten(helpers) -
             np.testing.assert_array_equal(yb, ey)
     with epoch_batches(x, y, perm, 8, helpers=helpers) as batches:
         next(iter(batches))  # leaving early drops the batch being gathered
+
+
+def test_helpers_that_never_help_rest() -> None:
+    """A pool whose helper does none of LATE jobs in a row is not woken for REST jobs."""
+    from numnet.nn.engine import helpers as module
+
+    pool = Helpers(1)
+    release, stuck = threading.Event(), threading.Event()
+
+    def slow(i: int) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            stuck.set()
+            release.wait()
+
+    blocker = pool.submit(slow, 2)
+    assert stuck.wait(5)
+    for _ in range(module.LATE):  # the helper is stuck: the caller does these alone
+        pool.run(lambda i: None, 2)
+    assert pool._resting == module.REST
+    release.set()
+    blocker.finish()
+    generation = pool._generation
+    pool.run(lambda i: None, 2)
+    assert pool._generation == generation  # not woken
+    pool.close()

@@ -13,8 +13,9 @@ instead of holding the caller up: with no helper at all the caller does every ch
 itself, as the one-thread code would.  Which thread computes a chunk never changes what
 it computes, so results do not depend on the timing.
 
-Helpers see only the latest submitted job: a job superseded before a helper came to it
-is finished by its submitter (nothing is lost).  NumPy releases the GIL inside its
+A pool whose helpers did no part of ``LATE`` jobs in a row stops waking them for the next
+``REST`` jobs, then tries again.  Helpers see only the latest submitted job: a job
+superseded before a helper came to it is finished by its submitter (nothing is lost).  NumPy releases the GIL inside its
 kernels, so a chunk of vector work in a helper runs on another core beside the caller's
 Python.  An exception in a chunk is raised again by ``finish`` (the first, in chunk
 order), after every other chunk is done.  Several threads may submit jobs to one pool
@@ -28,27 +29,31 @@ from collections.abc import Callable
 from functools import cache
 
 Chunk = Callable[[int], None]
+#: jobs in a row without help after which the helpers rest, and for how many jobs
+LATE, REST = 4, 64
 
 
 class Job:
     """``fn(i)`` for the chunks i < n, taken one at a time by whoever comes."""
 
-    def __init__(self, fn: Chunk, n: int) -> None:
-        self.fn, self.n = fn, n
+    def __init__(self, fn: Chunk, n: int, pool: Helpers | None = None) -> None:
+        self.fn, self.n, self._pool = fn, n, pool
         self._next = 0
         self._done = 0
         self._lock = threading.Lock()
         self._finished = threading.Condition(self._lock)
         self._errors: dict[int, BaseException] = {}
 
-    def work(self) -> None:
-        """Take and compute chunks until none is left."""
+    def work(self) -> int:
+        """Take and compute chunks until none is left; how many this call took."""
+        taken = 0
         while True:
             with self._lock:
                 i = self._next
                 if i >= self.n:
-                    return
+                    return taken
                 self._next = i + 1
+                taken += 1
             try:
                 self.fn(i)
             except BaseException as e:  # raised by finish, in the submitting thread
@@ -69,10 +74,12 @@ class Job:
 
     def finish(self) -> None:
         """Compute the chunks nobody took, wait for the others; raise a chunk's error."""
-        self.work()
+        own = self.work()
         with self._lock:
             while self._done < self.n:
                 self._finished.wait()
+        if self._pool is not None:
+            self._pool.report(helped=own < self.n)
         if self._errors:
             raise self._errors[min(self._errors)]
 
@@ -88,6 +95,8 @@ class Helpers:
         self._job: Job | None = None
         self._generation = 0
         self._closed = False
+        self._late = 0  # jobs in a row that the helpers did no part of
+        self._resting = 0  # jobs still to submit without waking the helpers
         self._threads = [threading.Thread(target=self._loop, daemon=True,
                                           name=f"numnet-helper-{i + 1}") for i in range(count)]
         for t in self._threads:
@@ -107,11 +116,23 @@ class Helpers:
 
     def submit(self, fn: Chunk, n: int) -> Job:
         """Start ``fn(i)`` for i < n in the helpers; the caller must ``finish()`` the job."""
-        job = Job(fn, n)
+        job = Job(fn, n, self)
         with self._wake:
+            if self._resting:
+                self._resting -= 1
+                return job
             self._job, self._generation = job, self._generation + 1
             self._wake.notify_all()
         return job
+
+    def report(self, helped: bool) -> None:
+        """A finished job: whether a helper did part of it.  After ``LATE`` jobs in a row
+        that they did not help with, the helpers are not woken for the next ``REST`` jobs
+        (on a busy machine a woken helper that gets no core only takes turns for the GIL)."""
+        with self._wake:
+            self._late = 0 if helped else self._late + 1
+            if self._late >= LATE:
+                self._late, self._resting = 0, REST
 
     def run(self, fn: Chunk, n: int) -> None:
         """``fn(i)`` for every i < n, here and in the helpers; returns when all are done."""
