@@ -18,8 +18,8 @@ A pool whose helpers did no part of ``LATE`` jobs in a row stops waking them for
 superseded before a helper came to it is finished by its submitter (nothing is lost).
 NumPy releases the GIL inside its kernels, so a chunk of vector work in a helper runs on
 another core beside the caller's Python.  An exception in a chunk is raised again by
-``finish`` (the first, in chunk order), after every other chunk is done.  Several threads may submit jobs to one pool
-(each finishes its own; the helpers help the latest).
+``finish`` (the first, in chunk order), after every other chunk is done.  Several threads
+may submit jobs to one pool (each finishes its own; the helpers help the latest).
 """
 
 from __future__ import annotations
