@@ -48,7 +48,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.nn.engine.collective import Collective
-from numnet.nn.engine.helpers import Helpers
 from numnet.nn.engine.workers import Workers, shared_workers, spans
 from numnet.nn.functional import count_correct
 from numnet.nn.optim import Optimizer
@@ -63,8 +62,6 @@ MIN_ROWS = 16
 MIN_WORK = 25_000_000
 #: flat-vector spans of the reduction start at multiples of this (64-byte cache lines)
 _ALIGN = 16
-#: values per span of a one-worker step's update shared with helpers (``helped_update``)
-CHUNK = 25_000
 
 
 def work_per_sample(model: Sequential) -> int:
@@ -89,35 +86,6 @@ def _aligned_spans(size: int, k: int) -> list[slice]:
     """``k`` contiguous slices covering ``range(size)``, boundaries on multiples of _ALIGN."""
     cuts = [min(size, round(lo / _ALIGN) * _ALIGN) for lo, _ in spans(size, k)] + [size]
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-
-
-def helper_count(size: int, threads: int) -> int:
-    """Helpers for the update of ``size`` parameters when ``threads`` may work: one thread
-    fewer, and no more than the update has spans of ``CHUNK`` values to share."""
-    return max(0, min(threads, math.ceil(size / CHUNK)) - 1)
-
-
-def helped_update(opt: Optimizer, helpers: Helpers) -> float:
-    """``opt.step()`` with the update cut into spans of about ``CHUNK`` values that this
-    thread and the ``helpers`` take as they come (``numnet.nn.engine.helpers``: a late
-    helper does fewer); the same update bit for bit.  Returns p.p after it, the spans'
-    sums added in order."""
-    lr, clip = opt.start_step()
-    params = opt._flat().params
-    parts = _aligned_spans(params.size, max(1, round(params.size / CHUNK)))
-    norms = [0.0] * len(parts)
-
-    def chunk(i: int) -> None:
-        opt.update_span(parts[i], lr, clip)
-        p = params[parts[i]]
-        with np.errstate(over="ignore"):
-            norms[i] = float(np.dot(p, p))
-
-    helpers.run(chunk, len(parts))
-    total = 0.0
-    for part in norms:
-        total += part
-    return total
 
 
 class TrainingTeam:

@@ -9,8 +9,7 @@ One epoch:
                                                    ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
-                  (with threads > 1, split over worker threads: numnet.nn.parallel;
-                  a batch too small to split shares its update with helper threads)
+                  (with threads > 1, split over worker threads: numnet.nn.parallel)
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
@@ -46,19 +45,12 @@ from numpy.typing import ArrayLike, NDArray
 from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
-from numnet.nn.engine.helpers import Helpers, shared_helpers
 from numnet.nn.engine.threads import blas_threads
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
 from numnet.nn.optim import Optimizer, get_optimizer
-from numnet.nn.parallel import (
-    TrainingTeam,
-    helped_update,
-    helper_count,
-    team_size,
-    work_per_sample,
-)
+from numnet.nn.parallel import TrainingTeam, team_size, work_per_sample
 from numnet.nn.progress import Progress
 
 if TYPE_CHECKING:
@@ -106,15 +98,12 @@ class History:
 
 
 def _step(model: Sequential, loss_fn: Loss, opt: Optimizer, xb: NDArray[Any],
-          yb: NDArray[Any], helpers: Helpers | None) -> tuple[float, int, float]:
-    """One optimizer step on the batch (xb, yb) in this thread, the update shared with
-    ``helpers`` if any (``helped_update``): (mean loss, correct, p.p)."""
+          yb: NDArray[Any]) -> tuple[float, int, float]:
+    """One optimizer step on the batch (xb, yb) in this thread: (mean loss, correct, p.p)."""
     z = model.forward(xb, training=True)
     batch_loss = loss_fn.forward(z, yb)
     correct = count_correct(z, yb)
     model.backward(loss_fn.backward())
-    if helpers is not None:
-        return batch_loss, correct, helped_update(opt, helpers)
     opt.step()
     # p.p is finite exactly when every weight is (none beyond 1e19): one BLAS pass
     params = model.flat.params
@@ -127,29 +116,19 @@ class _Stepper:
     """The training steps of one ``fit`` with ``threads`` workers: the single-thread step,
     or a data-parallel one (``numnet.nn.parallel``) with as many workers as the batch and
     the network's size allow (``team_size``); the teams are made on first use and kept for
-    the fit.  A batch on one worker when more threads may work gets ``helpers`` for its
-    optimizer update (and ``fit`` hands them the gathering of the next batch)."""
+    the fit."""
 
     def __init__(self, model: Sequential, loss_fn: Loss, opt: Optimizer, threads: int) -> None:
         self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
         self.teams: dict[int, TrainingTeam] = {}
         self.work = work_per_sample(model)
-        self.helper_count = helper_count(model.flat.params.size, threads)
-
-    def helpers(self, n: int) -> Helpers | None:
-        """The helpers of a batch of ``n`` rows: None unless it trains on one worker while
-        more threads may work."""
-        if self.helper_count < 1 or team_size(n, self.threads, self.work) > 1:
-            return None
-        return shared_helpers(self.helper_count)
 
     def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState) -> None:
         """One step on (xb, yb), counted in ``state``; DivergenceError when the loss or the
         weights stop being finite."""
         k = team_size(len(xb), self.threads, self.work)
         if k == 1:
-            batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb,
-                                               self.helpers(len(xb)))
+            batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb)
         else:
             if k not in self.teams:
                 self.teams[k] = TrainingTeam(self.model, k)
@@ -220,13 +199,10 @@ def fit(
                           One is the single-thread step (BLAS held to one thread);
                           k > 1 splits each batch over up to k workers, as many as the
                           batch and the network's size make worth it
-                          (``numnet.nn.parallel``), with one BLAS thread each; a batch
-                          kept on one worker shares its optimizer update and the next
-                          batch's gather with helper threads, which changes no bit.  A
-                          run is bit-for-bit reproducible for a given seed and thread
-                          count; different thread counts agree up to float32 rounding
-                          when the batch is split (the sums are split differently), and
-                          exactly when it is not
+                          (``numnet.nn.parallel``), with one BLAS thread each.  A run
+                          is bit-for-bit reproducible for a given seed and thread
+                          count; different thread counts
+                          agree up to float32 rounding (the sums are split differently)
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
@@ -256,7 +232,6 @@ def fit(
     with blas_threads(1):
         # one worker for a whole batch leaves the other cores free: see numnet.nn.engine.batches
         background = team_size(min(batch_size, len(x)), workers, step.work) == 1
-        helpers = step.helpers(min(batch_size, len(x)))
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
@@ -267,8 +242,7 @@ def fit(
                 cb.on_epoch_begin(model, state)
             progress.begin_epoch(state.epoch, state.step)
             with epoch_batches(x, y, perm, batch_size, state.step, augment,
-                               seed=(state.seed, state.epoch), background=background,
-                               helpers=helpers) as batches:
+                               seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
                         step(xb, yb, state)

@@ -5,6 +5,5 @@
 - ``threads.py``   how many threads the BLAS may use (one per worker)
 - ``batches.py``   shuffled batches, gathered (and augmented) one batch ahead
 - ``workers.py``   a persistent pool of worker threads with a barrier; available cores
-- ``helpers.py``   helper threads that take chunks of a job as they come (a late one does less)
 - ``collective.py`` all-reduce between the workers of one step (fixed order)
 """

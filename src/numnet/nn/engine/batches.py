@@ -20,10 +20,7 @@ network too small to split: ``numnet.nn.parallel.team_size``).  With k workers e
 core already runs a worker, and a third thread on two cores would take time slices from
 the workers, which then wait for each other at their barriers, so
 augmentation stays in line.  Without augmentation the gather is cheaper than waking a
-thread of its own; but a batch trained on one worker while more cores may work has
-``helpers`` (``numnet.nn.engine.helpers``, the threads that share its optimizer update),
-and the next batch's gather is handed to them as a job while the model works on this
-one: if no helper came to it, the loop gathers it itself when it needs it.
+thread, so it always stays in line.
 """
 
 from __future__ import annotations
@@ -37,8 +34,6 @@ from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
-
-from numnet.nn.engine.helpers import Helpers, Job
 
 Augment = Callable[[NDArray[Any], np.random.Generator], NDArray[Any]]
 Batch = tuple[NDArray[Any], NDArray[Any]]
@@ -55,22 +50,19 @@ def epoch_batches(
     augment: Augment | None = None,
     seed: tuple[int, ...] = (0,),
     background: bool = True,
-    helpers: Helpers | None = None,
 ) -> Iterator[Iterator[Batch]]:
     """Context manager giving the batches (xb, yb) of steps ``start``, ``start + 1``, ...
 
     x : (n, ...) float32, y : (n,) or (n, k), perm : (n,) int, the order of this epoch.
     A yielded batch is valid until the next one is taken (its buffer is then reused).
     ``background``: augment in a thread, one batch ahead; leaving the ``with`` block early
-    stops that thread.  ``helpers`` (without augmentation in the background): the next
-    batch is gathered by them, one ahead.
+    stops that thread.
     """
     n = len(perm)
     steps = range(start, math.ceil(n / batch_size))
     ahead = augment is not None and background
-    helped = helpers is not None and not ahead
     # live at once: the batch in use, the one waiting in the queue, the one being made
-    slots = 3 if ahead else 2 if helped else 1
+    slots = 3 if ahead else 1
     rows = min(batch_size, n)
     buffers = [(np.empty((rows, *x.shape[1:]), x.dtype), np.empty((rows, *y.shape[1:]), y.dtype))
                for _ in range(slots)]
@@ -85,14 +77,6 @@ def epoch_batches(
             xb = augment(xb, np.random.default_rng([*seed, step, 1]))
         return xb, yb
 
-    if helped:
-        assert helpers is not None
-        prefetch = Prefetch(make, steps, helpers)
-        try:
-            yield prefetch
-        finally:
-            prefetch.close()
-        return
     if not ahead:
         yield map(make, steps)
         return
@@ -101,40 +85,6 @@ def epoch_batches(
         yield batches
     finally:
         batches.close()
-
-
-class Prefetch:
-    """``make(step)`` for each of ``steps``, each next one submitted to ``helpers`` as a job
-    when the previous is taken (and finished here, if no helper did, when it is needed)."""
-
-    def __init__(self, make: Callable[[int], Batch], steps: range, helpers: Helpers) -> None:
-        self._make, self._steps, self._helpers = make, steps, helpers
-        self._i = 0
-        self._job: Job | None = None
-        self._made: list[Batch] = []
-
-    def __iter__(self) -> Prefetch:
-        return self
-
-    def __next__(self) -> Batch:
-        if self._i >= len(self._steps):
-            raise StopIteration
-        if self._job is None:
-            batch = self._make(self._steps[self._i])
-        else:
-            self._job.finish()
-            self._job, batch = None, self._made.pop()
-        self._i += 1
-        if self._i < len(self._steps):
-            step = self._steps[self._i]
-            self._job = self._helpers.submit(lambda _: self._made.append(self._make(step)), 1)
-        return batch
-
-    def close(self) -> None:
-        """Drop the batch being gathered, if any (waiting for a helper that is at it)."""
-        if self._job is not None:
-            self._job.cancel()
-            self._job = None
 
 
 class Ahead(Generic[T]):

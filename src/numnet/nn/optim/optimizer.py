@@ -10,11 +10,9 @@ and learning rate lr_t = schedule(lr, t), before the rule of the optimizer itsel
     clipping    g <- g * min(1, clipnorm / ||g||)                    (global norm, optional)
     L2          g <- g + weight_decay * p        where decay applies (unless ``decoupled``)
 
-``step()`` is ``start_step`` (count the step, get lr_t and the clipping factor) and
-``update_span`` over the whole buffer; the update is elementwise, so ``update_span`` on
-disjoint spans that cover the buffer gives the same update bit for bit, in whatever order
-and threads they run.  A data-parallel step calls it on k spans, one per worker, with the
-clipping factor from the global norm (``clip_factor``).
+``step()`` is ``begin_step`` (count the step, get lr_t) and ``update_span`` over the whole
+buffer; a data-parallel step calls ``update_span`` on k disjoint spans, one per worker, with
+the clipping factor from the global norm (``clip_factor``), which gives the same update.
 
 ``state_dict()`` returns the step counter and the per-parameter state arrays (copies, named
 by ``state_names``); ``load_state_dict`` puts them back, so a checkpoint resumes the exact
@@ -73,15 +71,10 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of ``flat.params`` from ``flat.grads`` (the gradients may be modified)."""
-        self.update_span(slice(None), *self.start_step())
-
-    def start_step(self) -> tuple[float, float | None]:
-        """Count the step: (its learning rate, the clipping factor from the whole gradient's
-        norm or None), for ``update_span`` on spans that cover the buffer once, in any order
-        and from any threads (``numnet.nn.parallel.helped_update``)."""
-        g = self._flat().grads
+        flat = self._flat()
+        g = flat.grads
         clip = self.clip_factor(float(np.dot(g, g))) if self.clipnorm is not None else None
-        return self.begin_step(), clip
+        self.update_span(slice(None), self.begin_step(), clip)
 
     def _flat(self) -> FlatBuffers:
         if self.flat is None:
