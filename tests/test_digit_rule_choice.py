@@ -20,8 +20,13 @@ def _samples(n: int, seed: int) -> np.ndarray:
     """(n, 5) [fill, aspect, confidence, right, largest logit], some exactly on grid values."""
     rng = np.random.default_rng(seed)
     x = np.column_stack(
-        [rng.uniform(0.2, 0.9, n), rng.uniform(0.8, 4.5, n), rng.uniform(0, 1, n),
-         rng.integers(0, 2, n), rng.uniform(-2, 10, n)]
+        [
+            rng.uniform(0.2, 0.9, n),
+            rng.uniform(0.8, 4.5, n),
+            rng.uniform(0, 1, n),
+            rng.integers(0, 2, n),
+            rng.uniform(-2, 10, n),
+        ]
     )
     x[:5, 0], x[5:10, 2], x[10:15, 4] = choose.FILLS[3], choose.CONFIDENCES[40], 5.0
     return x
@@ -55,3 +60,53 @@ def test_the_foreign_halves_split_the_uci_digits(n):
     assert set(val).isdisjoint(test) and set(val) | set(test) == set(range(n))
     assert list(checksets.foreign_part("all", n)) == list(range(n))
     assert len(val) - len(test) in (0, 1) and max(val) < min(test)  # first half, last half
+
+
+def _shapes(n: int, seed: int) -> np.ndarray:
+    """(n, len(SHAPE)) signed shape measures, some exactly on grid values."""
+    rng = np.random.default_rng(seed)
+    x = np.column_stack(
+        [
+            rng.uniform(lo, hi, n)
+            for lo, hi in [(0.1, 0.7), (0.5, 5.5), (-1.0, -0.1), (0, 14), (0, 16), (0, 5)]
+        ]
+    )
+    x[:, 3:] = np.round(x[:, 3:])  # junctions, ends and loops are counts
+    x[:5, 1], x[5:10, 2] = choose.SHAPE_LIMITS[1][4], choose.SHAPE_LIMITS[2][3]
+    return x
+
+
+def test_the_shape_grid_counts_what_each_limit_keeps():
+    x = _shapes(300, 4)
+    counts = choose.shape_accepted(x)
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        cell = tuple(int(rng.integers(0, s)) for s in counts.shape)
+        limits = [g[j] for g, j in zip(choose.SHAPE_LIMITS, cell, strict=True)]
+        assert counts[cell] == (x <= np.array(limits)).all(axis=1).sum()
+    assert counts[(-1,) * counts.ndim] == len(x)  # no limit keeps them all
+
+
+def test_pick_shape_takes_the_fewest_bad_then_the_loosest_limits():
+    bad = choose.shape_accepted(_shapes(60, 6))
+    refused = 200 - choose.shape_accepted(_shapes(200, 7))
+    allowed = refused <= 2
+    cell = choose.pick_shape(allowed, bad, refused)
+    assert allowed[cell] and bad[cell] == bad[allowed].min()
+    same = allowed & (bad == bad[cell]) & (refused == refused[cell])
+    assert cell[0] == np.argwhere(same)[:, 0].max()  # the loosest width limit of the ties
+
+
+def test_a_number_is_kept_when_its_worst_digit_is():
+    """number_rows' maxima: a cell keeps the column-wise maximum of a number's digits exactly
+    when it keeps every one of them."""
+    digits = _shapes(400, 8)
+    number = np.random.default_rng(9).integers(0, 80, len(digits))
+    worst = np.array([digits[number == k].max(axis=0) for k in np.unique(number)])
+    counts = choose.shape_accepted(worst)
+    rng = np.random.default_rng(10)
+    for _ in range(100):
+        cell = tuple(int(rng.integers(0, s)) for s in counts.shape)
+        limits = np.array([g[j] for g, j in zip(choose.SHAPE_LIMITS, cell, strict=True)])
+        kept = (digits <= limits).all(axis=1)
+        assert counts[cell] == sum(kept[number == k].all() for k in np.unique(number))

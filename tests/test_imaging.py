@@ -326,7 +326,8 @@ def test_a_big_jpeg_is_decoded_reduced_and_boxes_map_back(reference):
     (c,) = find_digits(data).candidates
     rows, cols = np.nonzero(np.asarray(page.convert("L")) < 100)  # the ink, in photo pixels
     expected = (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
-    assert np.abs(np.subtract(c.box, expected)).max() <= 48  # fringe: 12 worked px of 4 px
+    # fringe: 13 worked px of 4 px (the blurred edge, measured against the paper around it)
+    assert np.abs(np.subtract(c.box, expected)).max() <= 52
 
 
 @pytest.mark.parametrize(

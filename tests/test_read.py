@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from numnet.app.cli import main
 from numnet.app.cli import read as cli_read
 from numnet.data.imaging import find_digits, read_number
+from numnet.data.imaging.verdict import MAX_FILL
 from test_cli_predict import TemplateModel, _draw
 
 
@@ -112,3 +113,37 @@ def test_read_number_on_an_array_and_a_pil_image_agree(model):
     a, b = read_number(page, model), read_number(np.asarray(page), model)
     assert a.number == b.number == "40"
     assert [d.box for d in a.digits] == [d.box for d in b.digits]
+
+
+def test_a_bold_digit_in_a_row_is_kept_a_smaller_blot_is_not(model):
+    page = _row([1, 4], [140])
+    ImageDraw.Draw(page).ellipse([170, 52, 250, 128], fill=0)  # as high as the 1 and the 4
+    bold = find_digits(page, number=True).candidates[1]
+    assert bold.fill > MAX_FILL  # it fills its box as a bold 0 does, and as a blot does ...
+    r = read_number(page, model)
+    assert len(r.digits) == 3 and r.ignored == []  # ... but it stands among the digits
+    small = _row([1, 4], [140])  # a blot lower than the row is no digit of it
+    ImageDraw.Draw(small).ellipse([190, 85, 230, 125], fill=0)
+    r = read_number(small, model)
+    assert r.number == "14" and len(r.ignored) == 1 and "blot" in str(r.ignored[0].reason)
+
+
+def test_a_digit_with_a_stem_broken_off_is_read_whole(model):
+    img = _draw(4, 100, True)
+    ImageDraw.Draw(img).rectangle([55, 55, 70, 68], fill=255)  # stem and bar cut across
+    (whole,) = find_digits(img, number=True).candidates
+    assert whole.joined and len(whole.splits[0]) == 2  # the two apart is a way ...
+    r = read_number(img, model)
+    assert r.number == "4" and r.digits[0].box == (17, 8, 65, 91)  # ... the whole is read
+
+
+def test_in_a_number_a_sliver_read_as_a_wide_digit_is_refused():
+    from numnet.data.imaging.find import Candidate
+    from numnet.data.imaging.reading import _digit
+
+    sliver = Candidate(np.zeros((28, 28), np.float32), (0, 0, 12, 100), 0.12, 0.05)
+    five, one = np.eye(10, dtype=np.float32)[5], np.eye(10, dtype=np.float32)[1]
+    refused = _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=True)
+    assert refused.label is None and "shape" in str(refused.reason)
+    assert _digit(sliver, one, 0.0, float("nan"), MAX_FILL, shape=True).label == 1  # a 1 is
+    assert _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=False).label == 5  # alone

@@ -4,9 +4,8 @@
               (``numnet.tutorial.twolayer``; its own flags live in ``numnet.app.cli.train``)
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
     cnn       three convolutions with batch norm, affine augmentation (``build_cnn``)
-    digits    the model numnet ships: the cnn network 1.5 times as wide (48-96-96 filters),
-              trained longer, with augmentation for real handwriting (slant, scale,
-              elastic distortion, stroke thickness)
+    digits    the model numnet ships: the cnn network, longer, with augmentation for real
+              handwriting (slant, scale, elastic distortion, stroke thickness)
 
 A preset is data: ``build(seed)`` makes a fresh ``Sequential``; the other fields are the
 defaults the command line starts from (``--epochs``, ``--batch-size``, ``--lr``,
@@ -51,7 +50,6 @@ The reference CNN of the speed benchmark (the Keras MNIST example):
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -180,15 +178,16 @@ CNN = Preset(
 )
 
 
-#: the model numnet ships (``numnet/models/digits.npz``): the CNN preset at width 48, trained
-#: longer, with augmentation for real handwriting (``numnet.data.augment.handwriting``)
+#: the model numnet ships (``numnet/models/digits.npz``): the CNN preset trained longer, with
+#: augmentation for real handwriting (``numnet.data.augment.handwriting``)
+#: (tried on the validation splits: the network at width 48 for 30 epochs reached 99.57% on
+#: MNIST's validation images against this one's 99.47%, but read 84.6% of the foreign
+#: validation half against 87.7%; with 1.6 times the work per image, not chosen)
 DIGITS = replace(
     CNN,
     name="digits",
-    summary="the cnn network 1.5 times as wide, with slant, scale, elastic and "
-    "stroke-thickness changes",
-    build=functools.partial(build_cnn, width=48),
-    epochs=30,
+    summary="the cnn preset with slant, scale, elastic and stroke-thickness changes",
+    epochs=20,
     augmentation=handwriting(),
 )
 

@@ -14,7 +14,8 @@ other (each step a module; ``find`` strings them together):
 - ``components``: connected ink -> digits (specks dropped, broken strokes joined, touching
   digits split, left to right);
 - ``mnist_box``: crop, thicken thin pen strokes, scale to 20 px, centre by mass in 28x28;
-- ``verdict``: the rule that says "not a digit" (a dot, a scribble, a dash);
+- ``verdict``: the rule that says "not a digit" (a dot, a scribble, a dash), and the shape
+  of a candidate's ink it weighs (its skeleton: length, junctions, ends, loops);
 - ``prepare``: ``prepare(source)`` -> (28, 28), ``prepare_many`` -> (n, 28, 28);
 - ``reading``: ``read_number(source, model)`` -> the number, its digits, labels, boxes.
 

@@ -18,6 +18,26 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
 3. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
    its height) are dropped, and the rest ordered by their left edge.
 
+A number (``row``) is grouped against the height of its row (the median height of the
+groups of steps 1-2, each weighed by its ink, so that neither specks nor a tall hairline
+move it), because the pieces of a broken digit are small beside the digits, not beside
+each other:
+
+- before labelling, *hairlines* are taken off the ink (``without_hairlines``): what is left
+  of a printed line beside a stroke, a form's rule, is thinner (under ``HAIRLINE`` of the
+  pen's stroke width), fainter (under ``FAINT`` of its strength) and a long straight run
+  (``HAIR_LENGTH`` stroke widths), and joins neighbouring digits or makes a digit as tall as
+  the page;
+- in step 2 the pieces may be ``GAP`` of the row's height apart (and their union no taller
+  than ``TALL`` of it);
+- pieces lower than ``SMALL`` of the row (a digit broken where the pen skipped, into pieces
+  none of which is a digit) are joined to each other (and to what they were joined into)
+  when they are at most ``GAP`` of the row apart and their union is no larger than a digit
+  (``TALL`` high, ``WIDE`` wide); a piece
+  joins a digit only through step 2 (sharing its columns), so a decimal point between two
+  digits stays apart;
+- step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's.
+
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
 of the components inside it.
 """
@@ -28,6 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from numnet.data.imaging.mnist_box import stroke_width
 
 #: components below this share of the largest component's area are specks
 SPECK = 0.02
@@ -45,6 +67,16 @@ GAP = 0.3
 ALIKE = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
+#: in a number: a group is at most this many times the row's height high ...
+TALL = 1.5
+#: ... and pieces joined into one digit at most this many times the row's height wide
+WIDE = 1.0
+#: hairlines are thinner than this share of the pen's stroke width ...
+HAIRLINE = 0.34
+#: ... and fainter than this share of its ink (a thin stroke of the pen is as dark as a thick)
+FAINT = 0.4
+#: ... and a straight run at least this many stroke widths long
+HAIR_LENGTH = 2.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +126,32 @@ def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Compo
     return Components(labels, boxes, area[keep], mass[keep])
 
 
+def without_hairlines(
+    mask: NDArray[np.bool_], s: NDArray[np.float32], high: float
+) -> NDArray[np.bool_]:
+    """The ink ``mask`` (h, w) without its hairlines: straight runs, along a row or a
+    column, at least ``HAIR_LENGTH`` stroke widths long, of the pixels that a morphological
+    opening by a k x k square takes away (k = ``HAIRLINE`` of the stroke width of the
+    components ``label`` keeps; every part at least k px wide stays) and whose strength
+    ``s`` is under ``FAINT`` of the pen's (the median strength of those components).  A
+    thin stroke of the pen is as dark as a thick one, and a stroke broken where the pen
+    skipped is joined by short faint specks, not a long straight line: both stay."""
+    from scipy import ndimage
+
+    kept = label(mask, s, high).labels > 0
+    width = stroke_width(kept) if kept.any() else 0.0
+    k = int(HAIRLINE * width)
+    if k < 2:
+        return mask
+    opened = ndimage.binary_opening(mask, structure=np.ones((k, k), bool))
+    thin = mask & ~opened & (s < FAINT * float(np.median(s[kept])))
+    run = max(k + 1, round(HAIR_LENGTH * width))
+    hair = ndimage.binary_opening(thin, structure=np.ones((1, run), bool))
+    hair |= ndimage.binary_opening(thin, structure=np.ones((run, 1), bool))
+    out: NDArray[np.bool_] = mask & ~hair
+    return out
+
+
 def groups(c: Components) -> list[Group]:
     """The digit candidates of a page, left to right (see the module docstring)."""
     found = _merge_overlapping(c)
@@ -101,6 +159,18 @@ def groups(c: Components) -> list[Group]:
         return []
     tallest = max(g.box[3] - g.box[1] for g in found)
     found = [g for g in found if g.box[3] - g.box[1] >= SMALL * tallest]
+    return sorted(found, key=lambda g: g.box[0])
+
+
+def row(c: Components) -> list[Group]:
+    """The digits of a number, left to right: grouped against the row's height (see the
+    module docstring)."""
+    found = _merge_overlapping(c)
+    if not found:
+        return []
+    height = _row_height(c, found)
+    found = _join_pieces(c, _merge_overlapping(c, height), height)
+    found = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
     return sorted(found, key=lambda g: g.box[0])
 
 
@@ -117,8 +187,9 @@ def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:
     return np.isin(crop, np.array(g.labels, np.int32))
 
 
-def _merge_overlapping(c: Components) -> list[Group]:
-    """Join components whose columns overlap (pieces of one digit), until none do."""
+def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
+    """Join components whose columns overlap (pieces of one digit), until none do; with a
+    row ``height``, as far apart as ``GAP`` of it, into groups at most ``TALL`` of it high."""
     found = [
         Group((int(b[0]), int(b[1]), int(b[2]), int(b[3])), (i + 1,)) for i, b in enumerate(c.boxes)
     ]
@@ -132,15 +203,61 @@ def _merge_overlapping(c: Components) -> list[Group]:
                 shared = min(g.box[2], h.box[2]) - max(g.box[0], h.box[0])
                 narrower = min(g.box[2] - g.box[0], h.box[2] - h.box[0])
                 gap = max(g.box[1], h.box[1]) - min(g.box[3], h.box[3])
-                taller = max(g.box[3] - g.box[1], h.box[3] - h.box[1])
-                if shared >= OVERLAP * narrower and gap <= GAP * taller and _alike(c, g, h):
-                    out[k] = _union(h, g)
+                taller = max(g.box[3] - g.box[1], h.box[3] - h.box[1], height)
+                tall = max(g.box[3], h.box[3]) - min(g.box[1], h.box[1])
+                if (
+                    shared >= OVERLAP * narrower
+                    and gap <= GAP * taller
+                    and (height == 0 or tall <= TALL * height)
+                    and _alike(c, g, h)
+                ):
+                    out[k] = union(h, g)
                     merged = True
                     break
             else:
                 out.append(g)
         found = out
     return found
+
+
+def _row_height(c: Components, found: list[Group]) -> float:
+    """The median height of ``found``, each group weighed by its ink (summed strength)."""
+    heights = np.array([g.box[3] - g.box[1] for g in found], np.float64)
+    ink = np.array([c.mass[[i - 1 for i in g.labels]].sum() for g in found])
+    order = np.argsort(heights)
+    cum = np.cumsum(ink[order])
+    return float(heights[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def _join_pieces(c: Components, found: list[Group], height: float) -> list[Group]:
+    """Join pieces lower than ``SMALL`` of the row ``height`` (and what they were joined
+    into) that are at most ``GAP`` of it apart (in x or y), the nearest first, while their
+    union stays digit-sized."""
+    rest = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
+    pieces = [g for g in found if g.box[3] - g.box[1] < SMALL * height]
+    while True:
+        best: tuple[float, int, int] | None = None
+        for i, a in enumerate(pieces):
+            for j in range(i + 1, len(pieces)):
+                b = pieces[j]
+                u = union(a, b).box
+                far = max(
+                    max(a.box[0], b.box[0]) - min(a.box[2], b.box[2]),
+                    max(a.box[1], b.box[1]) - min(a.box[3], b.box[3]),
+                )
+                if (
+                    far <= GAP * height
+                    and u[3] - u[1] <= TALL * height
+                    and u[2] - u[0] <= WIDE * height
+                    and _alike(c, a, b)
+                    and (best is None or far < best[0])
+                ):
+                    best = (far, i, j)
+        if best is None:
+            return rest + pieces
+        _, i, j = best
+        joined = union(pieces[i], pieces[j])
+        pieces = [g for k, g in enumerate(pieces) if k not in (i, j)] + [joined]
 
 
 def _alike(c: Components, a: Group, b: Group) -> bool:
@@ -151,7 +268,8 @@ def _alike(c: Components, a: Group, b: Group) -> bool:
     return bool(min(ma, mb) >= ALIKE * max(ma, mb))
 
 
-def _union(a: Group, b: Group) -> Group:
+def union(a: Group, b: Group) -> Group:
+    """The group of the components of ``a`` and ``b``, in the box around both."""
     box = (
         min(a.box[0], b.box[0]),
         min(a.box[1], b.box[1]),

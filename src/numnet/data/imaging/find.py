@@ -5,12 +5,13 @@ The steps, each in its own module:
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
     (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
     squared lines removed (lines.py)  ->  connected components grouped into digits
-    (components.py)  ->  each digit cropped, scaled to 20 px and centred in 28x28
-    (mnist_box.py)
+    (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
+    (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
-touching digits (the reader chooses among them).  An image with no
+touching digits (the reader chooses among them; two neighbours that may be pieces of one
+digit are one candidate, one of whose ways is the two apart).  An image with no
 ink left is not an error here: the ``Page`` says why (``reason``).
 """
 
@@ -23,13 +24,30 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.data.imaging.background import ink_strength
-from numnet.data.imaging.components import Components, Group, groups, label, largest, member_mask
+from numnet.data.imaging.components import (
+    Components,
+    Group,
+    groups,
+    label,
+    largest,
+    member_mask,
+    row,
+    union,
+    without_hairlines,
+)
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
-from numnet.data.imaging.ink import Threshold, soft_ink, threshold
+from numnet.data.imaging.ink import (
+    Threshold,
+    fringe_px,
+    soft_ink,
+    threshold,
+    with_fringe,
+)
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.split import row_height, ways
+from numnet.data.imaging.split import joins, row_height, ways
+from numnet.data.imaging.verdict.shape import Shape, measure
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,10 @@ class Candidate:
     fill   : share of the 20x20 box the prepared ink covers (pixels.sum() / 400)
     splits : the ways to read it as several touching digits instead (each way its pieces,
              left to right; see ``numnet.data.imaging.split``), reading a number only
+    joined : it is two neighbouring groups of ink joined (``split.joins``); ``splits[0]``
+             is the two apart
+    shape  : the shape of its ink (``numnet.data.imaging.verdict.shape``), measured on its
+             member mask; None when there is no mask (28x28 pixels given as they are)
     """
 
     pixels: NDArray[np.float32]
@@ -49,6 +71,8 @@ class Candidate:
     aspect: float
     fill: float
     splits: tuple[tuple[Candidate, ...], ...] = ()
+    joined: bool = False
+    shape: Shape | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +97,10 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
+    if number:
+        mask = without_hairlines(mask, s, t.high)
     components = label(mask, s, t.high)
-    found = groups(components)
+    found = row(components) if number else groups(components)
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
@@ -82,12 +108,15 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
     height = row_height(found)
     out = []
-    for g in found:
+    for run in joins(found, height):
+        g = run[0] if len(run) == 1 else union(*run)
+        apart = [list(run)] if len(run) > 1 else []
         splits = tuple(
             tuple(_candidate(components, piece, s, t, scale, size) for piece in way)
-            for way in ways(components, g, height)
+            for way in apart + ways(components, g, height)
         )
-        out.append(replace(_candidate(components, g, s, t, scale, size), splits=splits))
+        whole = _candidate(components, g, s, t, scale, size)
+        out.append(replace(whole, splits=splits, joined=len(run) > 1))
     return Page(name, out)
 
 
@@ -100,9 +129,16 @@ def _candidate(
     size: tuple[int, int],
 ) -> Candidate:
     x0, y0, x1, y1 = g.box
-    member = member_mask(c, g)
-    ink = soft_ink(s[y0:y1, x0:x1], member, t.low)
-    pixels = to_mnist(ink, member)
+    # the digit's own pixels, in its box widened by the room its faint fringe may take
+    reach = fringe_px(max(x1 - x0, y1 - y0))
+    a0, b0 = max(0, x0 - reach), max(0, y0 - reach)
+    a1, b1 = min(s.shape[1], x1 + reach), min(s.shape[0], y1 + reach)
+    own = member_mask(c, g)
+    member = np.zeros((b1 - b0, a1 - a0), bool)
+    member[y0 - b0 : y1 - b0, x0 - a0 : x1 - a0] = own
+    crop = s[b0:b1, a0:a1]
+    member = with_fringe(crop, member, t.low, reach)
+    pixels = to_mnist(soft_ink(crop, member), member)
     w, h = round(size[0] * scale), round(size[1] * scale)
     box = (
         min(w, round(x0 * scale)),
@@ -110,7 +146,9 @@ def _candidate(
         min(w, round(x1 * scale)),
         min(h, round(y1 * scale)),
     )
-    return Candidate(pixels, box, (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2)
+    aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
+    # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
+    return Candidate(pixels, box, aspect, fill, shape=measure(own))
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:

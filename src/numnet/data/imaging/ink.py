@@ -13,7 +13,15 @@ A pixel above ``low`` belongs to a candidate stroke; a stroke is kept only if it
 ``high`` (a hysteresis threshold: faint edges of real strokes stay, faint smudges go).
 
 Gray levels for the network: MNIST's strokes are 1.0 in the middle and fall off at their
-edges.  ``soft_ink`` maps ``low`` to 0 and the typical strength of the kept ink to 1.
+edges, and the fall-off is part of the digit.  A blurred stroke (out of focus, soft pencil,
+a low-resolution scan) has a wide fringe below ``low``; cutting it off there leaves a stroke
+thinner than its picture and loses the faint parts of a digit (a 0 whose weak side is gone
+reads as a 6).  So ``with_fringe`` adds to a digit's own pixels the weaker ones, strength
+in (``FRINGE_FLOOR * low``, ``low``], within ``FRINGE`` of the digit's size of them, and
+``soft_ink`` maps strength proportionally, 0 to 0 and the ``FULL_INK_PERCENTILE``-th
+percentile of the digit's strengths to 1:
+
+    ink = clip(s / full, 0, 1)   on the digit's pixels, 0 elsewhere
 """
 
 from __future__ import annotations
@@ -30,7 +38,12 @@ HIGH = 0.2
 #: ``low`` is at least this many noise standard deviations above the paper
 NOISE_SIGMAS = 5.0
 #: the strength mapped to full ink: this percentile of the kept ink's strengths
-FULL_INK_PERCENTILE = 60
+FULL_INK_PERCENTILE = 90
+#: how far around a digit's pixels its weaker fringe (strength in (0, low]) is kept, as a
+#: share of the longer side of its box (a blur's width grows with the picture's size)
+FRINGE = 0.025
+#: ... and from this share of ``low`` up (weaker is the paper's noise, a JPEG's ringing)
+FRINGE_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -51,14 +64,33 @@ def threshold(s: NDArray[np.float32]) -> Threshold:
     return Threshold(low=low, high=max(HIGH, 2 * low))
 
 
-def soft_ink(
-    s: NDArray[np.float32], mask: NDArray[np.bool_], low: float
-) -> NDArray[np.float32]:
-    """Strengths (h, w) -> MNIST-like gray levels in [0, 1]: 0 off ``mask`` and at ``low``,
-    1 from the ``FULL_INK_PERCENTILE``-th percentile of the strengths on ``mask`` up."""
+def fringe_px(side: int) -> int:
+    """How many px the fringe of a digit whose box's longer side is ``side`` px may take."""
+    return round(FRINGE * side)
+
+
+def with_fringe(
+    s: NDArray[np.float32], member: NDArray[np.bool_], low: float, reach: int
+) -> NDArray[np.bool_]:
+    """A digit's pixels ``member`` (h, w) and the strengths ``s`` (h, w) around them -> the
+    pixels with their fringe: those of strength in (``FRINGE_FLOOR * low``, ``low``]
+    within ``reach`` px (4-connected steps) of ``member``.  Stronger pixels near the digit
+    are someone else's (a paper line, a neighbour's stroke, a speck) and stay out."""
+    from scipy import ndimage
+
+    if reach < 1:
+        return member
+    near = ndimage.binary_dilation(member, iterations=reach)
+    out: NDArray[np.bool_] = member | (near & (s > FRINGE_FLOOR * low) & (s <= low))
+    return out
+
+
+def soft_ink(s: NDArray[np.float32], mask: NDArray[np.bool_]) -> NDArray[np.float32]:
+    """Strengths (h, w) -> MNIST-like gray levels in [0, 1]: 0 off ``mask``, ``s / full`` on
+    it, 1 from ``full``, the ``FULL_INK_PERCENTILE``-th percentile of the strengths on
+    ``mask``, up."""
     full = float(np.percentile(s[mask], FULL_INK_PERCENTILE)) if mask.any() else 1.0
-    ink = s - low
-    ink /= max(full - low, 1e-3)
+    ink = s / max(full, 1e-3)
     np.clip(ink, 0, 1, out=ink)
     ink[~mask] = 0
     return ink

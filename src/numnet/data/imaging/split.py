@@ -12,6 +12,10 @@ ink is no place for a cut (digits touch at a point, a stroke; cutting through th
 a wide 0 or a 4's bar crosses much ink), and a way with a piece lower than ``MIN_HEIGHT`` of
 the row is none (a sliver is no digit).
 
+Two neighbouring groups whose boxes share columns and that together are no larger than a
+digit (``joins``) may be one digit broken in two, or two digits written close: they are
+proposed as one candidate, one of whose ways is the two apart.
+
 This module only proposes: which of the ways (the group whole, in 2, in 3 ...) is right is
 decided in ``numnet.data.imaging.reading`` by the network's confidence in the pieces and by
 how well each piece's shape fits the digit it is read as: ``aspect_fit(aspect, label)``, the
@@ -27,7 +31,7 @@ import itertools
 
 import numpy as np
 
-from numnet.data.imaging.components import Components, Group, member_mask
+from numnet.data.imaging.components import TALL, WIDE, Components, Group, member_mask, union
 
 #: a group wider than this many times its row's height may be several digits
 TRY_WIDTH = 0.8
@@ -65,14 +69,45 @@ ASPECT = np.array(
 
 def aspect_fit(aspect: float, label: int) -> float:
     """log N(log aspect; mean, sd of ``label``): how well a digit of that shape is a ``label``."""
+    z = aspect_z(aspect, label)
+    return float(-0.5 * z * z - np.log(ASPECT[label, 1] * np.sqrt(2 * np.pi)))
+
+
+def aspect_z(aspect: float, label: int) -> float:
+    """(log aspect - mean) / sd of ``label``: how many standard deviations wider (> 0) or
+    narrower than MNIST's ``label`` digits a digit of that shape is."""
     mean, sd = ASPECT[label]
-    z = (np.log(aspect) - mean) / sd
-    return float(-0.5 * z * z - np.log(sd * np.sqrt(2 * np.pi)))
+    return float((np.log(aspect) - mean) / sd)
 
 
 def row_height(found: list[Group]) -> float:
     """The typical height of the digits of a row: the median height of its groups."""
     return float(np.median([g.box[3] - g.box[1] for g in found]))
+
+
+def joins(found: list[Group], height: float) -> list[tuple[Group, ...]]:
+    """``found`` (left to right) in runs: one group, or two neighbours whose boxes share
+    columns and whose union is digit-sized (at most ``WIDE`` x ``TALL`` of the row ``height``):
+    the pieces of one digit that share too few columns to be joined for sure (a 4 whose stem
+    broke off), or two digits written close together.  The reader decides which."""
+    out: list[tuple[Group, ...]] = []
+    i = 0
+    while i < len(found):
+        a = found[i]
+        if i + 1 < len(found):
+            b = found[i + 1]
+            u = union(a, b).box
+            if (
+                b.box[0] < a.box[2]
+                and u[2] - u[0] <= WIDE * height
+                and u[3] - u[1] <= TALL * height
+            ):
+                out.append((a, b))
+                i += 2
+                continue
+        out.append((a,))
+        i += 1
+    return out
 
 
 def ways(c: Components, g: Group, height: float) -> list[list[Group]]:

@@ -1,0 +1,42 @@
+"""Is it a digit?  The rule that turns a blank page, a dot or a scribble into "no digit".
+
+- ``rule.py``   ``judge``: ink statistics, the ink's shape, the network's confidence and
+                evidence -> None (a digit) or the reason it is not; the rule's constants
+- ``shape.py``  ``measure``: a candidate's member mask -> its ``Shape`` (centre-line length,
+                junctions, ends, loops, stroke width)
+"""
+
+from __future__ import annotations
+
+from numnet.data.imaging.verdict.rule import (
+    MAX_ASPECT,
+    MAX_ENDS,
+    MAX_FILL,
+    MAX_JUNCTIONS,
+    MAX_LENGTH,
+    MAX_LOOPS,
+    MAX_WIDTH,
+    MIN_CONFIDENCE,
+    MIN_EVIDENCE,
+    MIN_LENGTH,
+    SHIPPED_CONFIDENCE,
+    judge,
+)
+from numnet.data.imaging.verdict.shape import Shape, measure
+
+__all__ = [
+    "MAX_ASPECT",
+    "MAX_ENDS",
+    "MAX_FILL",
+    "MAX_JUNCTIONS",
+    "MAX_LENGTH",
+    "MAX_LOOPS",
+    "MAX_WIDTH",
+    "MIN_CONFIDENCE",
+    "MIN_EVIDENCE",
+    "MIN_LENGTH",
+    "SHIPPED_CONFIDENCE",
+    "Shape",
+    "judge",
+    "measure",
+]

@@ -1,0 +1,79 @@
+"""``numnet.data.imaging.components`` on small arrays: hairlines taken off a number's ink, the
+pieces of a broken digit joined against the row's height, neighbours that may be one digit.
+
+Ink is drawn as strengths (0 paper, 0.8 pen, 0.15 a printed line's faint leftover)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numnet.data.imaging.components import groups, label, row, without_hairlines
+from numnet.data.imaging.split import joins, row_height
+
+PEN, LINE, HIGH = 0.8, 0.15, 0.5
+
+
+def _bars(xs: list[int], top: int = 20, height: int = 100, width: int = 10) -> np.ndarray:
+    """Strengths (160, 400) with vertical pen strokes (1s) at the columns ``xs``."""
+    s = np.zeros((160, 400), np.float32)
+    for x in xs:
+        s[top : top + height, x : x + width] = PEN
+    return s
+
+
+def _boxes(s: np.ndarray, number: bool = True) -> list[tuple[int, int, int, int]]:
+    mask = s > 0.1
+    if number:
+        mask = without_hairlines(mask, s, HIGH)
+    c = label(mask, s, HIGH)
+    return [g.box for g in (row(c) if number else groups(c))]
+
+
+def test_a_faint_hairline_joining_two_digits_is_taken_off():
+    s = _bars([100, 200])
+    s[70, 105:205] = LINE  # a printed line's 1-px leftover from one stroke to the other
+    assert len(_boxes(s, number=False)) == 1  # as one component, one "digit"
+    assert _boxes(s) == [(100, 20, 110, 120), (200, 20, 210, 120)]
+
+
+def test_a_hairline_down_to_the_edge_does_not_make_a_digit_page_high():
+    s = _bars([100, 200], top=20, height=80)
+    s[20:160, 205] = LINE  # a vertical line left on the second digit, down to the edge
+    assert _boxes(s) == [(100, 20, 110, 100), (200, 20, 210, 100)]
+
+
+def test_a_thin_stroke_of_the_pen_and_a_faint_bridge_stay():
+    s = _bars([100])
+    s[20, 60:110] = PEN  # a 7's thin bar, 1 px: as dark as the pen, not a hairline
+    s[40:70, 200:210] = PEN  # a stroke broken where the pen skipped ...
+    s[70:73, 204] = LINE  # ... joined by a short faint bridge
+    s[73:120, 200:210] = PEN
+    mask = s > 0.1
+    assert np.array_equal(without_hairlines(mask, s, HIGH), mask)
+
+
+def test_a_digit_broken_into_pieces_smaller_than_a_digit_is_one_candidate():
+    s = _bars([40, 120])
+    # a slash broken in three, each piece under 0.4 of the row high, sharing no columns
+    for k in range(3):
+        s[20 + 35 * k : 50 + 35 * k, 300 + 18 * k : 315 + 18 * k] = PEN
+    boxes = _boxes(s)
+    assert boxes[-1] == (300, 20, 351, 120) and len(boxes) == 3
+    assert len(_boxes(s, number=False)) == 2  # a page of one digit drops the pieces
+
+
+def test_a_decimal_point_and_a_speck_stay_apart_and_are_dropped():
+    s = _bars([100, 200])
+    s[112:120, 150:158] = PEN  # a point low between the digits
+    assert _boxes(s) == [(100, 20, 110, 120), (200, 20, 210, 120)]
+
+
+def test_neighbours_sharing_columns_may_be_one_digit():
+    s = _bars([200, 290])
+    s[62:120, 100:110] = PEN  # a stem ...
+    s[20:60, 60:104] = PEN  # ... and the piece left of it that it broke off, sharing 4 of
+    # its 10 columns: too few to be sure they are one digit
+    c = label(s > 0.1, s, HIGH)
+    found = row(c)
+    runs = joins(found, row_height(found))
+    assert [len(r) for r in runs] == [2, 1, 1]  # the far apart ones stay alone
