@@ -341,7 +341,7 @@ class Sequential:
         ``np.argmax(predict(x), axis=1)`` without computing the softmax."""
         z = self._one(x)
         if z is not None:
-            label: NDArray[np.int64] = np.argmax(z, keepdims=True)  # (1,) int64
+            label: NDArray[np.int64] = np.array((z.argmax(),), np.int64)  # (1,)
             return label
         xs = self.prepare(x)
         out = np.empty(len(xs), np.int64)

@@ -9,7 +9,8 @@ is a chain over one vector
 
 so ``plan(layers)`` turns it, once, into a tuple of steps ``(W, b, relu, out)`` with the
 output vectors preallocated (each layer adds itself in ``Layer.inference_step``), and
-``run(steps, v)`` is three NumPy calls per layer.  W and b
+``run(steps, v)`` is three NumPy calls per layer (the product through ``np.dot``, which calls
+the BLAS with less overhead than ``np.matmul``).  W and b
 are the layers' own arrays (views into the model's flat buffer), so weights trained or
 loaded later are used as they are.  A model with any other layer (BatchNorm, convolutions)
 gets no plan and takes the batched path.  Like every layer's scratch arrays, the output
@@ -52,7 +53,7 @@ def plan(layers: Iterable[Steppable]) -> tuple[Step, ...]:
 def run(steps: tuple[Step, ...], v: NDArray[np.float32]) -> NDArray[np.float32]:
     """v : (d,) float32 -> the last layer's outputs (k,), a reused array."""
     for W, b, relu, out in steps:
-        np.matmul(v, W, out=out)
+        np.dot(v, W, out=out)
         np.add(out, b, out=out)
         if relu:
             np.maximum(out, _ZERO, out=out)
