@@ -97,8 +97,9 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
-    if number:
-        mask = without_hairlines(mask, s, t.high)
+    # faint straight leftovers of the paper's lines touching the ink (a digit written on a
+    # ruled line keeps a piece of it, which makes it look like a dash)
+    mask = without_hairlines(mask, s, t.high)
     components = label(mask, s, t.high)
     found = row(components) if number else groups(components)
     if not found:
