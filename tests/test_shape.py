@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from numnet.data.imaging import verdict
+from numnet.data.imaging.verdict import rule
 from numnet.data.imaging.verdict.shape import Shape, measure
 
 
@@ -89,8 +90,9 @@ def test_a_cross_has_four_ends_and_one_junction():
 
 
 def test_a_disc_has_no_length_to_speak_of():
-    s = measure(disc())
-    assert s.length < verdict.MIN_LENGTH and s.loops == 0
+    s, bar_ = measure(disc()), measure(bar())
+    assert s.length < 0.1 * bar_.length and s.loops == 0
+    assert s.width > 4 * bar_.width  # its "stroke" is as wide as the disc
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -132,14 +134,20 @@ def test_the_rule_refuses_a_scribble_and_a_dot_by_their_shape_and_keeps_digits()
 @pytest.mark.parametrize(
     ("shape", "words"),
     [
-        (Shape(2.0, verdict.MAX_JUNCTIONS + 1, 2, 0, 0.1), "cross or meet in"),
-        (Shape(2.0, 0, verdict.MAX_ENDS + 1, 0, 0.1), "end in"),
-        (Shape(verdict.MAX_LENGTH + 0.1, 0, 2, 0, 0.1), "times as long"),
-        (Shape(verdict.MIN_LENGTH - 0.01, 0, 2, 0, 0.1), "blot or a dot"),
+        (Shape(2.0, 10, 2, 0, 0.1), "cross or meet in"),
+        (Shape(2.0, 0, 10, 0, 0.1), "end in"),
+        (Shape(4.0, 0, 2, 0, 0.1), "times as long"),
+        (Shape(0.3, 0, 2, 0, 0.1), "blot or a dot"),
+        (Shape(1.0, 0, 2, 0, 0.7), "blot or a dot"),
     ],
 )
-def test_each_shape_limit_gives_its_reason(shape, words):
+def test_each_shape_limit_gives_its_reason(shape, words, monkeypatch):
+    # the limits as a rule with every one of them set (the chosen constants may leave some
+    # unlimited, math.inf or 0)
+    for name, value in [("MAX_JUNCTIONS", 9), ("MAX_ENDS", 9), ("MAX_LENGTH", 3.2),
+                        ("MIN_LENGTH", 0.45), ("MAX_WIDTH", 0.55)]:
+        monkeypatch.setattr(rule, name, value)
     sure = np.eye(10)[3] * 0.99 + 0.001
     assert words in verdict.judge(0.8, 0.2, sure, shape=shape)
-    at_limits = Shape(verdict.MAX_LENGTH, verdict.MAX_JUNCTIONS, verdict.MAX_ENDS, 2, 0.1)
+    at_limits = Shape(rule.MAX_LENGTH, rule.MAX_JUNCTIONS, rule.MAX_ENDS, 2, 0.1)
     assert verdict.judge(0.8, 0.2, sure, shape=at_limits) is None  # the limits pass
