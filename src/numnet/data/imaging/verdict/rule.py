@@ -68,24 +68,24 @@ from numnet.data.imaging.verdict.shape import Shape
 #: a candidate covering more of its 20x20 box than this is a blot, not strokes
 MAX_FILL = 0.49
 #: a candidate wider than this many times its height is a dash or a smear
-MAX_ASPECT = 1.4
+MAX_ASPECT = 1.9
 #: the shape of its ink (``numnet.data.imaging.verdict.shape``): a stroke wider than this share of
 #: the ink's longer side is a dot or a blot ...
-MAX_WIDTH = 0.55
+MAX_WIDTH = math.inf
 #: ... and so is ink whose centre line is shorter than this share of its longer side
-MIN_LENGTH = 0.0
+MIN_LENGTH = 0.45
 #: a centre line longer than this many times the longer side is a scribble, and so is one
 #: with more junctions, ends or loops than these
 MAX_LENGTH = 3.2
 MAX_JUNCTIONS = 9
-MAX_ENDS = math.inf
+MAX_ENDS = 9
 MAX_LOOPS = math.inf
 #: below this confidence the network is guessing (any model: the rule without the logit)
-MIN_CONFIDENCE = 0.62
+MIN_CONFIDENCE = 0.71
 #: the shipped model, judged by its logits too: its confidence floor ...
 SHIPPED_CONFIDENCE = 0.59
 #: ... and below this largest logit the input looks like none of the digits
-MIN_EVIDENCE = 4.25
+MIN_EVIDENCE = 4.5
 
 
 def judge(
