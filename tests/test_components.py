@@ -6,6 +6,7 @@ Ink is drawn as strengths (0 paper, 0.8 pen, 0.15 a printed line's faint leftove
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from numnet.data.imaging.components import groups, label, row, without_hairlines
 from numnet.data.imaging.split import joins, row_height
@@ -77,3 +78,16 @@ def test_neighbours_sharing_columns_may_be_one_digit():
     found = row(c)
     runs = joins(found, row_height(found))
     assert [len(r) for r in runs] == [2, 1, 1]  # the far apart ones stay alone
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (4, 4), (5, 5), (1, 6), (1, 7), (8, 1)])
+def test_the_opening_is_scipys_binary_opening(shape):
+    from scipy import ndimage
+
+    from numnet.data.imaging.components import _opening
+
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(10):
+        mask = ndimage.binary_dilation(rng.random((50, 61)) < 0.05, np.ones((3, 3), bool))
+        expected = ndimage.binary_opening(mask, structure=np.ones(shape, bool))
+        np.testing.assert_array_equal(_opening(mask, shape), expected)
