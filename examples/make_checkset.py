@@ -34,6 +34,7 @@ import numpy as np
 from PIL import Image
 
 from numnet.core.atomic import write_bytes, write_text
+from numnet.core.errors import NumnetError
 from numnet.datasets.mnist import load_data
 
 STYLES = ("paper", "canvas", "white-ink", "jpeg", "palette", "off-centre")
@@ -105,7 +106,10 @@ def build(out: Path, count: int, seed: int) -> list[tuple[Path, int, str]]:
 def measure(model: str, rows: list[tuple[Path, int, str]]) -> float:
     """Run ``numnet predict`` on every file; print accuracy per style and overall."""
     cmd = ["numnet", "predict", model, *(str(p) for p, _, _ in rows), "--json"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+    except FileNotFoundError:
+        sys.exit("make_checkset: the numnet command is not on PATH (pip install numnet first)")
     if done.returncode != 0:
         sys.exit(f"numnet predict failed: {done.stderr.strip()}")
     predicted = [r["label"] for r in json.loads(done.stdout)["predictions"]]
@@ -132,7 +136,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--model", help="measure this model with 'numnet predict'")
     args = parser.parse_args()
-    rows = build(args.out, args.count, args.seed)
+    try:
+        rows = build(args.out, args.count, args.seed)
+    except NumnetError as e:  # MNIST not found, a folder that cannot be written, ...
+        sys.exit(f"make_checkset: {e}")
     print(f"wrote {len(rows)} image files and labels.csv to {args.out}")
     if args.model:
         measure(args.model, rows)
