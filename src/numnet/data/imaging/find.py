@@ -17,6 +17,7 @@ ink left is not an error here: the ``Page`` says why (``reason``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,8 +63,10 @@ class Candidate:
              left to right; see ``numnet.data.imaging.split``), reading a number only
     joined : it is two neighbouring groups of ink joined (``split.joins``); ``splits[0]``
              is the two apart
-    shape  : the shape of its ink (``numnet.data.imaging.verdict.shape``), measured on its
-             member mask; None when there is no mask (28x28 pixels given as they are)
+    ink    : (h, w) bool, its thresholded ink in ``box`` (of the reduced image), without
+             the fringe; None when there is none (28x28 pixels given as they are)
+    shape  : the shape of that ink (``numnet.data.imaging.verdict.shape``), measured on
+             first use (a digit among a number's is not judged by it); None without ink
     """
 
     pixels: NDArray[np.float32]
@@ -72,7 +75,12 @@ class Candidate:
     fill: float
     splits: tuple[tuple[Candidate, ...], ...] = ()
     joined: bool = False
-    shape: Shape | None = None
+    ink: NDArray[np.bool_] | None = None
+
+    @functools.cached_property
+    def shape(self) -> Shape | None:
+        """See the class docstring."""
+        return None if self.ink is None else measure(self.ink)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ def _candidate(
     )
     aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
     # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
-    return Candidate(pixels, box, aspect, fill, shape=measure(own))
+    return Candidate(pixels, box, aspect, fill, ink=own)
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:

@@ -202,7 +202,9 @@ def _digit(
     """``evidence``: the largest logit, NaN if the model has no logits; ``shape``: refuse a
     digit whose shape is more than ``ODD_SHAPE`` standard deviations from its label's."""
     weighed = None if np.isnan(evidence) else evidence
-    reason = judge(c.aspect, c.fill, probs, min_confidence, weighed, max_fill, c.shape)
+    # the shape is weighed for a lone candidate only (min_confidence > 0): measure it then
+    ink_shape = c.shape if min_confidence > 0 else None
+    reason = judge(c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape)
     best = int(np.argmax(probs))
     if reason is None and shape and abs(aspect_z(c.aspect, best)) > ODD_SHAPE:
         reason = f"its shape is like no {best}'s ({c.aspect:.2f} times as wide as high)"
