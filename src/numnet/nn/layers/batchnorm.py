@@ -16,11 +16,17 @@ by one BLAS product ``ones @ X``, with per-channel vectors tiled h*w times for t
 elementwise passes, so no pass runs over a transposed view.  Other layouts take ``np.sum``
 over the axes.
 
+The training statistics come from one pass of sums, shifted by the running mean K (a
+constant per channel, so that the sums stay small and float32 loses little to cancellation
+when the mean is large against the spread):
+
+    s1 = sum(x - K),  s2 = sum((x - K)^2),  mu = K + s1/m,  var = max(s2/m - (s1/m)^2, 0)
+
 Data-parallel training (``numnet.nn.parallel``): ``sync`` is set on each worker's replica
 and every sum above is taken over the whole batch (SyncBN): each worker's partial sums are
 all-reduced (``numnet.nn.engine.collective``: the same totals in every worker), once for
-sum(x) with the count, once for sum(xhat^2), and once for (sum(g), sum(g xhat)) in the
-backward pass; dgamma and dbeta hold the worker's own rows' sums, which the reduction of
+(s1, s2) with the count, and once for (sum(g), sum(g xhat)) in the backward pass (each
+exchange is a meeting of the workers, so one pass of sums makes one meeting fewer); dgamma and dbeta hold the worker's own rows' sums, which the reduction of
 the gradients adds up; worker 0 alone updates the running statistics.
 
 At inference the running statistics replace the batch ones, so one sample's prediction
@@ -127,14 +133,18 @@ class BatchNorm(Layer):
             return y4
         self.xhat = scratch_like(self, "xhat", x)
         (x2, xhat, y), flat = self._flat(x, self.xhat, y4)
+        # shifted sums (module docstring): xhat holds x - K, y its square until the end
+        K = self.running_mean.copy()  # worker 0 updates it after the exchange
+        np.subtract(x2, self._per_channel(K, flat), out=xhat)
         count = np.full(self.channels, x.size // self.channels, x.dtype)
-        s1, m = self._total(self._colsum(x2, flat), count)
+        s1, s2, m = self._total(self._colsum(xhat, flat),
+                                self._colsum(np.square(xhat, out=y), flat), count)
         self.count = m  # values per channel in the whole batch, (c,)
-        mu = s1 / m
-        np.subtract(x2, self._per_channel(mu, flat), out=xhat)
-        (s2,) = self._total(self._colsum(np.square(xhat, out=y), flat))  # y is free till the end
-        var = s2 / m
+        d = s1 / m  # mu - K
+        mu = K + d
+        var = np.maximum(s2 / m - d * d, 0)
         self.inv_std = 1 / np.sqrt(var + self.eps)
+        xhat -= self._per_channel(d, flat)
         xhat *= self._per_channel(self.inv_std, flat)
         if self.sync is None or self.sync.rank == 0:  # the running statistics: once
             mo = self.momentum
