@@ -26,8 +26,10 @@ Data-parallel training (``numnet.nn.parallel``): ``sync`` is set on each worker'
 and every sum above is taken over the whole batch (SyncBN): each worker's partial sums are
 all-reduced (``numnet.nn.engine.collective``: the same totals in every worker), once for
 (s1, s2) with the count, and once for (sum(g), sum(g xhat)) in the backward pass (each
-exchange is a meeting of the workers, so one pass of sums makes one meeting fewer); dgamma and dbeta hold the worker's own rows' sums, which the reduction of
-the gradients adds up; worker 0 alone updates the running statistics.
+exchange is a meeting of the workers, so one pass of sums makes one meeting fewer);
+dgamma and dbeta hold the worker's own rows' sums, which the reduction of the gradients
+adds up; worker 0 alone updates the running statistics, after the exchange (every worker
+has read K by then).
 
 At inference the running statistics replace the batch ones, so one sample's prediction
 does not depend on the others in its batch.  The running statistics are buffers (saved with
