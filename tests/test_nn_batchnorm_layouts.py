@@ -121,3 +121,22 @@ def test_float32_statistics_of_a_large_mean_stay_exact_to_float_rounding() -> No
             x64.var(axis=(0, 2, 3), keepdims=True) + bn.eps)
         np.testing.assert_allclose(y, want, atol=2e-3 if warm else 2e-4)
         np.testing.assert_allclose(bn.running_var, x64.var(axis=(0, 2, 3)), rtol=2e-3)
+
+
+def test_flatten_gives_the_gradient_back_in_its_inputs_memory_order() -> None:
+    """A channels-last map flattens in (c, h, w) order, and its gradient comes back
+    channels-last (so ReLU and BatchNorm below stay on their fast, one-order path); a plain
+    NCHW input gets a plain NCHW gradient."""
+    from numnet.nn import Flatten
+    from numnet.nn.layers.im2col import is_channels_last
+
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 4, 2, 5))
+    g = rng.standard_normal((3, 40))
+    for x, last in ((channels_last(a), True), (a.copy(), False)):
+        flat = Flatten()
+        flat.build((4, 2, 5))
+        np.testing.assert_array_equal(flat.forward(x, training=True), a.reshape(3, 40))
+        dx = flat.backward(g.copy())
+        np.testing.assert_array_equal(dx, g.reshape(3, 4, 2, 5))
+        assert is_channels_last(dx) is last and (dx.flags.c_contiguous or last)

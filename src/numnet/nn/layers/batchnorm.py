@@ -99,8 +99,13 @@ class BatchNorm(Layer):
         return list(arrays), False
 
     def _per_channel(self, v: NDArray[Any], flat: bool) -> NDArray[Any]:
-        """A (c,) vector shaped to broadcast against the arrays ``_flat`` returned."""
-        return np.tile(v, self.reps) if flat else v.reshape(self.bshape)
+        """A (c,) vector shaped to broadcast against the arrays ``_flat`` returned: tiled
+        h*w times into a reused row (valid until the next call) for flat ones."""
+        if not flat:
+            return v.reshape(self.bshape)
+        row = scratch(self, "row", (self.reps, self.channels), v.dtype)
+        np.copyto(row, v)
+        return row.reshape(-1)
 
     def _colsum(self, a: NDArray[Any], flat: bool) -> NDArray[Any]:
         """Per-channel sums (c,) of a batch ``_flat`` returned: one BLAS product
@@ -133,41 +138,51 @@ class BatchNorm(Layer):
             np.multiply(x2, self._per_channel(scale, flat), out=y)
             y += self._per_channel(self.beta - self.running_mean * scale, flat)
             return y4
-        self.xhat = scratch_like(self, "xhat", x)
-        (x2, xhat, y), flat = self._flat(x, self.xhat, y4)
-        # shifted sums (module docstring): xhat holds x - K, y its square until the end
+        # shifted sums (module docstring): xk = x - K is kept for the backward pass, y holds
+        # its square until the end
+        self.xk = scratch_like(self, "xk", x)
+        (x2, xk, y), flat = self._flat(x, self.xk, y4)
         K = self.running_mean.copy()  # worker 0 updates it after the exchange
-        np.subtract(x2, self._per_channel(K, flat), out=xhat)
+        np.subtract(x2, self._per_channel(K, flat), out=xk)
         count = np.full(self.channels, x.size // self.channels, x.dtype)
-        s1, s2, m = self._total(self._colsum(xhat, flat),
-                                self._colsum(np.square(xhat, out=y), flat), count)
+        s1, s2, m = self._total(self._colsum(xk, flat),
+                                self._colsum(np.square(xk, out=y), flat), count)
         self.count = m  # values per channel in the whole batch, (c,)
-        d = s1 / m  # mu - K
+        self.shift = d = s1 / m  # mu - K: xhat = (xk - d) * inv_std
         mu = K + d
         var = np.maximum(s2 / m - d * d, 0)
         self.inv_std = 1 / np.sqrt(var + self.eps)
-        xhat -= self._per_channel(d, flat)
-        xhat *= self._per_channel(self.inv_std, flat)
         if self.sync is None or self.sync.rank == 0:  # the running statistics: once
             mo = self.momentum
             self.running_mean *= mo
             self.running_mean += (1 - mo) * mu
             self.running_var *= mo
             self.running_var += (1 - mo) * var
-        np.multiply(xhat, self._per_channel(self.gamma, flat), out=y)
-        y += self._per_channel(self.beta, flat)
+        # y = gamma xhat + beta = xk * (gamma inv_std) + (beta - d gamma inv_std)
+        scale = self.gamma * self.inv_std
+        np.multiply(xk, self._per_channel(scale, flat), out=y)
+        y += self._per_channel(self.beta - d * scale, flat)
         return y4
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
-        """g -> dx (computed in place over g); dgamma and dbeta get this worker's sums."""
+        """g -> dx (computed in place over g); dgamma and dbeta get this worker's sums.
+
+        With xhat = (xk - d) s (s = inv_std) the sums over xhat are sums over xk, so xhat is
+        never formed: sum(g xhat) = s (sum(g xk) - d sum(g)), and
+        dx = gamma s (g - mean(g) - xhat mean(g xhat)) = a g - b xk - (gamma s mean(g) - b d)
+        with a = gamma s, b = a s mean(g xhat).
+        """
         tmp4 = scratch_like(self, "tmp", grad)
-        (g, xhat, tmp), flat = self._flat(grad, self.xhat, tmp4)
+        (g, xk, tmp), flat = self._flat(grad, self.xk, tmp4)
+        d, s = self.shift, self.inv_std
         self.dbeta[...] = self._colsum(g, flat)
-        self.dgamma[...] = self._colsum(np.multiply(g, xhat, out=tmp), flat)
+        self.dgamma[...] = s * (self._colsum(np.multiply(g, xk, out=tmp), flat) - d * self.dbeta)
         dbeta, dgamma = self._total(self.dbeta, self.dgamma)
-        g -= self._per_channel(dbeta / self.count, flat)
-        g -= np.multiply(xhat, self._per_channel(dgamma / self.count, flat), out=tmp)
-        g *= self._per_channel(self.gamma * self.inv_std, flat)
+        a = self.gamma * s
+        b = a * s * (dgamma / self.count)
+        g *= self._per_channel(a, flat)
+        g -= np.multiply(xk, self._per_channel(b, flat), out=tmp)
+        g -= self._per_channel(a * (dbeta / self.count) - b * d, flat)
         return grad
 
     def get_config(self) -> dict[str, Any]:
