@@ -29,6 +29,7 @@ from numnet.data.imaging.components import (
     Components,
     Group,
     groups,
+    is_mark,
     label,
     largest,
     member_mask,
@@ -47,7 +48,7 @@ from numnet.data.imaging.ink import (
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.split import joins, row_height, ways
+from numnet.data.imaging.split import joins, ways
 from numnet.data.imaging.verdict.shape import Shape, measure
 
 
@@ -109,15 +110,18 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     # ruled line keeps a piece of it, which makes it look like a dash)
     mask = without_hairlines(mask, s, t.high)
     components = label(mask, s, t.high)
-    found = row(components) if number else groups(components)
+    numbers = row(components) if number else None
+    found = groups(components) if numbers is None else numbers.groups
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
-    if not number:
+    if numbers is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
-    height = row_height(found)
+    height = numbers.height
     out = []
     for run in joins(found, height):
+        if len(run) == 1 and is_mark(run[0], height):
+            continue
         g = run[0] if len(run) == 1 else union(*run)
         apart = [list(run)] if len(run) > 1 else []
         splits = tuple(

@@ -10,23 +10,27 @@ it (``Candidate.splits``, from ``numnet.data.imaging.split``); their pieces are 
 the same batch, and the way read is the one whose pieces the network is surest of, the
 candidate whole being one of the ways:
 
-    score(way) = sum over its pieces of [log(confidence) + SHAPE * aspect_fit(aspect, label)]
-                 - SPLIT_COST * (pieces - 1)
+    score(way) = sum over its pieces of [log(confidence) - SHAPE * z(aspect, label)^2 / 2]
 
-with -inf for a way with a piece the ink rule refuses (a piece that is a smear or a blot).
-(``aspect_fit``: ``numnet.data.imaging.split``; the network alone reads a touching "14" as a
-4 at 100%, but a 4 is rarely that wide.)  The halves of a wide 0 or of a 4 read as nothing
-in particular, or as digits of an unlikely shape, and lose to the whole.  A candidate that
-is two neighbouring groups of ink joined (``Candidate.joined``: a digit broken in two, or
-two digits written close) has the two apart as a way that cuts no ink: it costs nothing.
-``SPLIT_COST`` and ``SHAPE`` were chosen on a validation numbers set
-(``benchmarks/checksets.py numbers ... --split validation --seed 1``: 200 numbers of digits
-from MNIST's validation split), over the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right
-(85.5% with the cuts of least ink alone).  Re-checked with the number's grouping of
-``numnet.data.imaging.components.row`` on those 200 and 300 more (``--seed 2``), over
-{0.5, 1, 1.5}^2 and with ``aspect_fit`` without its normalising term: every setting read
-444-450 of the 500 right (448 with these), so they stay.  ``ODD_SHAPE`` likewise: 3, 3.5,
-4, 5 and no limit read 447, 449, 450, 450 and 448; the laxer of the best is kept.
+with z = ``split.aspect_z`` (how many standard deviations the piece's width / height is
+from MNIST's digits of the label it is read as), and -inf for a way with a piece the ink
+rule refuses (a piece that is a smear or a blot).  Both terms are at most 0, so every piece
+read costs what the network and the shape doubt in it: two pieces beat the whole only if
+the network is surer of both, and of their shapes, than of the whole.  (The network alone
+reads a touching "14" as a 4 at 100%, but a 4 is rarely that wide; and it reads a "12" as a
+2 at 83%, and its halves as a 1 and a 2 at 99-100%.)  The halves of a wide 0 or of a 4 read
+as nothing in particular, or as digits of an unlikely shape, and lose to the whole.  A
+candidate that is two neighbouring groups of ink joined (``Candidate.joined``: a digit
+broken in two, or two digits written close) has the two apart as a way.
+
+``SHAPE`` was chosen on two validation numbers sets (``benchmarks/checksets.py numbers ...
+--split validation``, digits from MNIST's validation split: ``--seed 1``, 200 numbers, and
+``--seed 3 --count 400``), 600 numbers: over {0.1, 0.2, 0.25, 0.3, 0.4} and a cost per extra
+piece of {-0.25, 0, 0.1, 0.25}, a cost of 0 read 546-552 of them right and SHAPE 0.1-0.3
+549-552 (0.2: 551); the score before (log-density of the aspect with its normalising term,
+weight 1, a cost of 1 per extra piece) read 538.  ``ODD_SHAPE``: 3, 3.5, 4, 5 and no limit
+read 447, 449, 450, 450 and 448 of 500 numbers (``--seed 1`` and ``--seed 2``); the laxer of
+the best is kept.
 
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
@@ -46,13 +50,11 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
-from numnet.data.imaging.split import aspect_fit, aspect_z
+from numnet.data.imaging.split import aspect_z
 from numnet.data.imaging.verdict import MAX_FILL, MIN_CONFIDENCE, SHIPPED_CONFIDENCE, judge
 
-#: the log-confidence a way must gain per extra piece to be read instead of fewer pieces
-SPLIT_COST = 1.0
-#: the weight of a piece's shape against the network's confidence in it
-SHAPE = 1.0
+#: the weight of a piece's shape (its squared z-score) against the network's log-confidence
+SHAPE = 0.2
 #: in a number, a digit read whose shape is more than this many standard deviations from
 #: its label's (``split.aspect_z``: a sliver read as a 5) is no digit of it
 ODD_SHAPE = 5.0
@@ -182,9 +184,8 @@ def _choose(
             judge(c.aspect, c.fill, q, 0.0, max_fill=max_fill) is None
             for c, q in zip(way, p, strict=True)
         )
-        fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
-        cost = 0.0 if i == 1 and ways[0][0].joined else SPLIT_COST * (len(way) - 1)
-        score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - cost
+        odd = sum(aspect_z(c.aspect, int(q.argmax())) ** 2 for c, q in zip(way, p, strict=True))
+        score = float(np.log(p.max(axis=1)).sum()) - SHAPE * odd / 2
         if good and score > best_score:
             best, best_score = i, score
     start = sum(len(way) for way in ways[:best])
