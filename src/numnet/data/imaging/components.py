@@ -23,7 +23,7 @@ groups of steps 1-2, each weighed by its ink, so that neither specks nor a tall 
 move it), because the pieces of a broken digit are small beside the digits, not beside
 each other:
 
-- before labelling, *hairlines* are taken off the ink (``without_hairlines``): what is left
+- before labelling, *hairlines* are taken off the ink (``label_ink``): what is left
   of a printed line beside a stroke, a form's rule, is thinner (under ``HAIRLINE`` of the
   pen's stroke width), fainter (under ``FAINT`` of its strength) and a long straight run
   (``HAIR_LENGTH`` stroke widths), and joins neighbouring digits or makes a digit as tall as
@@ -134,27 +134,26 @@ def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Compo
     return Components(labels, boxes, area[keep], mass[keep])
 
 
-def without_hairlines(
-    mask: NDArray[np.bool_], s: NDArray[np.float32], high: float
-) -> NDArray[np.bool_]:
-    """The ink ``mask`` (h, w) without its hairlines: straight runs, along a row or a
-    column, at least ``HAIR_LENGTH`` stroke widths long, of the pixels that a morphological
-    opening by a k x k square takes away (k = ``HAIRLINE`` of the stroke width, rounded, of the
-    components ``label`` keeps; every part at least k px wide stays) and whose strength
-    ``s`` is under ``FAINT`` of the pen's (the median strength of those components).  A
-    thin stroke of the pen is as dark as a thick one, and a stroke broken where the pen
-    skipped is joined by short faint specks, not a long straight line: both stay."""
-    kept = label(mask, s, high).labels > 0
+def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
+    """``label`` of the ink ``mask`` (h, w) without its hairlines: straight runs, along a row
+    or a column, at least ``HAIR_LENGTH`` stroke widths long, of the pixels that a
+    morphological opening by a k x k square takes away (k = ``HAIRLINE`` of the stroke
+    width, rounded, of the components ``label`` keeps; every part at least k px wide stays)
+    and whose strength ``s`` is under ``FAINT`` of the pen's (the median strength of those
+    components).  A thin stroke of the pen is as dark as a thick one, and a stroke broken
+    where the pen skipped is joined by short faint specks, not a long straight line: both
+    stay.  The ink is labelled again only if it had hairlines."""
+    first = label(mask, s, high)
+    kept = first.labels > 0
     width = stroke_width(kept) if kept.any() else 0.0
     k = round(HAIRLINE * width)
     if k < 2:
-        return mask
+        return first
     opened = _opening(mask, (k, k))
     thin = mask & ~opened & (s < FAINT * float(np.median(s[kept])))
     run = max(k + 1, round(HAIR_LENGTH * width))
     hair = _opening(thin, (1, run)) | _opening(thin, (run, 1))
-    out: NDArray[np.bool_] = mask & ~hair
-    return out
+    return label(mask & ~hair, s, high) if hair.any() else first
 
 
 def _opening(mask: NDArray[np.bool_], shape: tuple[int, int]) -> NDArray[np.bool_]:

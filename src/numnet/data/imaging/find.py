@@ -30,12 +30,11 @@ from numnet.data.imaging.components import (
     Group,
     groups,
     is_mark,
-    label,
+    label_ink,
     largest,
     member_mask,
     row,
     union,
-    without_hairlines,
 )
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
@@ -108,8 +107,7 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     mask, had_lines = remove_lines(s > t.low)
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
-    mask = without_hairlines(mask, s, t.high)
-    components = label(mask, s, t.high)
+    components = label_ink(mask, s, t.high)
     numbers = row(components) if number else None
     found = groups(components) if numbers is None else numbers.groups
     if not found:
