@@ -294,11 +294,11 @@ class RunSettings:
 
 
 def calibrate(
-    model: Any, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+    model: Any, x_val: np.ndarray, y_val: np.ndarray, z_test: np.ndarray, y_test: np.ndarray
 ) -> dict[str, Any] | None:
     """Fit the model's temperature on the validation images (``numnet.nn.calibration``)
-    and print the expected calibration error on the test images before and after; None
-    (and the model left as it is) without a validation split."""
+    and print the expected calibration error of the test outputs ``z_test`` (``logits``)
+    before and after; None (and the model left as it is) without a validation split."""
     if len(x_val) == 0:
         print("not calibrated: no validation images (--validation-split 0)")
         return None
@@ -308,7 +308,6 @@ def calibrate(
         "fitted_on": f"the last {len(x_val)} training images (validation split)",
         **calibration.calibrate(model, x_val, y_val),
     }
-    z_test = model.logits(x_test)
     for key, t in (("test_ece_before", 1.0), ("test_ece_after", model.temperature)):
         report[key] = calibration.ece_at(z_test, y_test, t)
     print(
@@ -316,6 +315,22 @@ def calibrate(
         f", test ECE {report['test_ece_before']:.2%} -> {report['test_ece_after']:.2%}"
     )
     return report
+
+
+def test_score(model: Any, z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(mean loss, accuracy) of the outputs z = ``model.logits(x)`` for labels y: what
+    ``model.evaluate(x, y)`` returns (its loss summed over the same batches in the same
+    order), without computing the outputs again."""
+    from numnet.nn.functional import count_correct
+
+    step = model.predict_batch_size
+    total, correct = 0.0, 0
+    for lo in range(0, len(z), step):
+        zb, yb = z[lo : lo + step], y[lo : lo + step]
+        total += model.loss.forward(zb, yb) * len(yb)
+        correct += count_correct(zb, yb)
+    n = max(len(z), 1)
+    return total / n, correct / n
 
 
 def output_paths(out: Path) -> tuple[Path, Path]:
@@ -424,8 +439,9 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
         ) from None
     seconds = time.perf_counter() - start
 
-    calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], x_test, y_test)
-    test_loss, test_acc = model.evaluate(x_test, y_test)
+    z_test = model.logits(x_test)  # once, for the calibration report and the test score
+    calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], z_test, y_test)
+    test_loss, test_acc = test_score(model, z_test, y_test)
     record = {
         "command": chosen.command(),
         **settings,
