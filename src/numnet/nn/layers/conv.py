@@ -5,11 +5,13 @@ with oh = floor((h + 2p - kh) / s) + 1.  In memory the layer works channels-last
 ``numnet.nn.layers.im2col``): it reads x as (n, h, w, c), and its output is an NCHW-shaped view of
 an NHWC array, so the next Conv2D / pooling layer reads it without a copy.
 
-    forward   cols = im2col(pad(x))                 (n*oh*ow, kh*kw*c)
-              out  = cols @ W + b                   (n*oh*ow, f)
-    backward  db   = sum over rows of dout          (f,)
-              dW   = cols.T @ dout                  (kh*kw*c, f)   one matrix product
+    forward   cols = [im2col(pad(x)), 1]            (n*oh*ow, kh*kw*c + 1)
+              out  = cols @ [W; b]                  (n*oh*ow, f)   the bias rides on the product
+    backward  [dW; db] = cols.T @ dout              (kh*kw*c + 1, f)   one matrix product
               dx   = col2im(dout @ W.T)             (n, h, w, c)   kh*kw products + adds
+
+(the column of ones after each window, written once into the reused buffer, makes the
+product add b and its transpose sum dout's rows: no separate pass over the output).
 
 The kernel is stored as W : (kh, kw, c, f), so ``W.reshape(kh*kw*c, f)`` is the matrix of
 the product with no copy, and b : (f,).
@@ -122,6 +124,14 @@ class Conv2D(Layer):
         xp[:, p : p + h, p : p + w] = x
         return xp
 
+    def _ones_column(self, rows: int, k: int, dtype: Any) -> NDArray[Any]:
+        """A reused (rows, k + 1) matrix whose last column is 1 (written when it is new)."""
+        cols = scratch(self, "cols", (rows, k + 1), dtype)
+        if getattr(self, "_cols_ready", None) is not cols:
+            cols[:, -1] = 1
+            self._cols_ready = cols
+        return cols
+
     def forward(self, x: NDArray[Any], training: bool = False) -> NDArray[Any]:
         """x : (n, c, h, w) -> (n, f, oh, ow), channels-last in memory (a reused array)."""
         f, oh, ow = self.output_shape
@@ -131,12 +141,15 @@ class Conv2D(Layer):
         else:
             xp = self._padded(to_channels_last(x))
             n, c = xp.shape[0], xp.shape[3]
-            cols = scratch(self, "cols", (n, oh, ow, self.kh, self.kw, c), xp.dtype)
-            self._cols = im2col(xp, self.kh, self.kw, self.stride, cols)
+            self._cols = cols = self._ones_column(n * oh * ow, self.kh * self.kw * c, xp.dtype)
+            windows = np.reshape(cols[:, :-1], (n, oh, ow, self.kh, self.kw, c), copy=False)
+            im2col(xp, self.kh, self.kw, self.stride, windows)
             self._padded_shape = xp.shape
+            Wb = scratch(self, "Wb", (cols.shape[1], f), xp.dtype)  # [W; b]
+            np.copyto(Wb[:-1], self.W.reshape(-1, f))
+            np.copyto(Wb[-1], self.b)
             out = scratch(self, "out", (n * oh * ow, f), xp.dtype)
-            np.matmul(cols.reshape(n * oh * ow, -1), self.W.reshape(-1, f), out=out)
-            out += self.b
+            np.matmul(cols, Wb, out=out)
         if self.activation == "relu":
             self._out = relu_into(out, out)  # max(out, 0) on the float bits (activations)
         return to_channels_first(out.reshape(-1, oh, ow, f))
@@ -148,15 +161,19 @@ class Conv2D(Layer):
         if self.activation == "relu":
             alive = np.greater(self._out, 0, out=scratch(self, "alive", self._out.shape, np.bool_))
             g *= alive  # in place: the gradient array is ours to consume
-        ones = scratch(self, "ones", (g.shape[0],), g.dtype)
-        ones.fill(1)
-        np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
         if self._winograd is not None:
+            ones = scratch(self, "ones", (g.shape[0],), g.dtype)
+            ones.fill(1)
+            np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
             return self._winograd_backward(g)
-        n, oh, ow, kh, kw, c = self._cols.shape
-        np.matmul(self._cols.reshape(g.shape[0], -1).T, g, out=self.dW.reshape(-1, f))
+        dWb = scratch(self, "dWb", (self._cols.shape[1], f), g.dtype)  # [dW; db]
+        np.matmul(self._cols.T, g, out=dWb)
+        np.copyto(self.dW.reshape(-1, f), dWb[:-1])
+        np.copyto(self.db, dWb[-1])
         if not self.input_grad:
             return None
+        n, c, (kh, kw) = self._padded_shape[0], self._padded_shape[3], (self.kh, self.kw)
+        _, oh, ow = self.output_shape
         # dcols[i, j] = g @ W[i, j].T : (n*oh*ow, c), kh*kw products in one batched matmul
         dcols = scratch(self, "dcols", (kh * kw, g.shape[0], c), g.dtype)
         np.matmul(g, self.W.reshape(kh * kw, c, f).transpose(0, 2, 1), out=dcols)
