@@ -72,3 +72,44 @@ def test_other_inputs_take_the_checked_path() -> None:
     assert model.predict_classes(np.zeros((1, 784))).shape == (1,)
     with pytest.raises(Exception, match="do not fit"):
         model.predict(np.zeros((1, 783), np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 7, 50])
+def test_rows_give_the_bits_of_the_forward_pass(n: int) -> None:
+    """The batched path of a plain MLP computes what the layers' forward passes compute,
+    bit for bit (the same products, additions and ReLU), for ReLU layers or activations."""
+    rng = np.random.default_rng(3)
+    for model in (mlp(), Sequential([Dense(24, activation="relu"), Dropout(0.5), Dense(10)],
+                                    input_shape=(784,), seed=1)):
+        model.flat.params[:] = rng.normal(0, 0.3, model.flat.params.size)
+        x = rng.normal(0, 1, (n, *model.input_shape)).astype(np.float32)
+        want = model.forward(x).copy()
+        got = fastpath.run_rows(model._plan, x, owner=model)
+        assert got.shape == (n, 10) and got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(model.logits(x), want)  # predict's path is this one
+
+
+def test_plan_follows_newly_bound_buffers(images: np.ndarray) -> None:
+    """Buffers bound anew (a gradient check binds float64 ones) leave the old plan's views
+    stale: the one-image path plans again and reads the new weights."""
+    from numnet.nn.layer import bind_layers
+
+    model = mlp()
+    model.predict_classes(images[:1])  # the plan in use
+    model.flat, _ = bind_layers(model.layers, model.input_shape, np.random.default_rng(5))
+    assert model.flat.params.dtype == np.float32
+    np.testing.assert_allclose(model.predict(images[:1])[0], model.predict(images)[0],
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_flat_buffers_start_on_a_cache_line() -> None:
+    from numnet.nn.engine.buffers import ALIGN, aligned_zeros
+
+    for n, dtype in ((1, np.float32), (1001, np.float32), (7, np.float64)):
+        a = aligned_zeros(n, dtype)
+        assert a.shape == (n,) and a.dtype == dtype and a.ctypes.data % ALIGN == 0
+        assert a.flags.c_contiguous and a.flags.writeable and not a.any()
+    model = mlp()
+    for array in (model.flat.params, model.flat.grads, model.layers[1].W):
+        assert array.ctypes.data % ALIGN == 0
