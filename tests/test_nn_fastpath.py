@@ -20,9 +20,14 @@ def images() -> np.ndarray:
 
 
 def test_plan_fuses_relu_and_skips_identities() -> None:
-    steps = fastpath.plan(mlp().layers)
-    assert [(s.W.shape, s.relu) for s in steps] == [((784, 32), True), ((32, 16), True),
+    plan = fastpath.plan(mlp().layers)
+    assert plan is not None
+    assert [(s.W.shape, s.relu) for s in plan.steps] == [((784, 32), True), ((32, 16), True),
                                                    ((16, 10), False)]
+    # for one row, the later biases are folded into their products ([x, 1] [W; b])
+    assert [(s.W.shape, s.b is None) for s in plan.row] == [((784, 32), False),
+                                                            ((33, 16), True), ((17, 10), True)]
+    assert [s.passed.shape for s in plan.row] == [(33,), (17,), (10,)]
 
 
 @pytest.mark.parametrize(
@@ -32,7 +37,7 @@ def test_plan_fuses_relu_and_skips_identities() -> None:
 )
 def test_no_plan_for_other_layers(layers) -> None:
     model = Sequential(layers, input_shape=(784,))
-    assert model._plan == ()
+    assert model._plan is None
     x = np.random.default_rng(0).random((1, 784), dtype=np.float32)
     assert model._one(x) is None
     assert model.predict_classes(x).shape == (1,)

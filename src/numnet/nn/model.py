@@ -240,32 +240,32 @@ class Sequential:
             return (shape[1], shape[2], shape[0])
         return shape
 
-    def _plan_steps(self) -> tuple[fastpath.Step, ...]:
-        """``fastpath``'s steps for this model's layers and buffers, () unless it is a plain
+    def _plan_steps(self) -> fastpath.Plan | None:
+        """``fastpath``'s plan for this model's layers and buffers, None unless it is a plain
         MLP; planned again when buffers were bound anew (their views changed)."""
         self._plan = fastpath.plan(self.layers)
         self._plan_flat = self.flat
         return self._plan
 
     def _one(self, x: ArrayLike) -> NDArray[np.float32] | None:
-        """Outputs (k,) of a single float32 or uint8 sample through ``fastpath``, or None
-        when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
-        steps = self._plan if self._plan_flat is self.flat else self._plan_steps()
-        if not (steps and isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
-                and x.size == self._size):
+        """Outputs (k,) of a single float32 or uint8 sample through ``fastpath.run``, or
+        None when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
+        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        if plan is None or not (isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
+                                and x.size == self._size):
             return None
         if x.dtype is _FLOAT32:
-            return fastpath.run(steps, x.reshape(-1))
+            return fastpath.run(plan, x if x.ndim == 2 else x.reshape(1, -1))
         if x.dtype is _UINT8:  # as prepare scales it
-            return fastpath.run(steps, np.multiply(x.reshape(-1), np.float32(1 / 255),
-                                                   dtype=np.float32))
+            return fastpath.run(plan, np.multiply(x.reshape(1, -1), np.float32(1 / 255),
+                                                  dtype=np.float32))
         return None
 
     def _rows(self, x: NDArray[np.float32]) -> NDArray[Any]:
         """``forward(x)`` at inference, through ``fastpath.run_rows`` for a plain MLP (the
         same bits, less work); the outputs are reused arrays."""
-        steps = self._plan if self._plan_flat is self.flat else self._plan_steps()
-        return fastpath.run_rows(steps, x, self) if steps else self.forward(x)
+        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        return self.forward(x) if plan is None else fastpath.run_rows(plan, x, self)
 
     def _each_batch(self, x: NDArray[np.float32], batch_size: int | None, threads: int | None,
                     fn: Callable[[int, slice, NDArray[Any]], None]) -> None:
@@ -285,10 +285,10 @@ class Sequential:
                 for i in range(0, len(x), batch_size):
                     fn(i // batch_size, slice(i, i + batch_size), self._rows(x[i : i + batch_size]))
                 return
-            steps = self._plan if self._plan_flat is self.flat else self._plan_steps()
+            plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
             team = self._teams.get(k)
             if team is None or team.flat is not self.flat:  # new buffers: new views
-                team = self._teams[k] = InferenceTeam(self, k, steps)
+                team = self._teams[k] = InferenceTeam(self, k, plan)
             team.map(x, batch_size, fn)
 
     def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool,

@@ -153,16 +153,16 @@ class TrainingTeam:
 
 class InferenceTeam:
     """``k`` workers with one replica each, for ``predict`` and ``evaluate``; a plain MLP's
-    batches go through ``fastpath.run_rows`` with ``steps`` (its plan), each replica the
-    owner of its work arrays."""
+    batches go through ``fastpath.run_rows`` with its ``plan``, each replica the owner of
+    its work arrays."""
 
-    def __init__(self, model: Sequential, k: int, steps: tuple[fastpath.Step, ...] = ()) -> None:
+    def __init__(self, model: Sequential, k: int, plan: fastpath.Plan | None = None) -> None:
         self.k = k
-        self.flat = model.flat  # the buffers the replicas' views (and the steps) point into
+        self.flat = model.flat  # the buffers the replicas' views (and the plan's) point into
         self.workers = shared_workers(k)
         self.replicas = make_replicas(model, k, own_grads=False)
         self.forwards: list[Callable[[NDArray[Any]], NDArray[Any]]] = [
-            partial(fastpath.run_rows, steps, owner=r) if steps else r.forward
+            r.forward if plan is None else partial(fastpath.run_rows, plan, owner=r)
             for r in self.replicas]
 
     def map(self, x: NDArray[Any], batch_size: int,
