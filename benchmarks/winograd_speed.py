@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from numnet.nn.layer import bind_layers
 from numnet.nn.layers.conv import Conv2D
-from numnet.nn.layers.winograd import Winograd3x3
+from numnet.nn.layers.winograd import Winograd3x3, tile_size
 from numnet.presets import build_cnn
 
 DEFAULT_SHAPES = ["32,64,13,0", "64,64,11,0", "32,64,14,1", "16,32,13,0", "32,32,13,0",
@@ -42,12 +42,12 @@ def layer_timer(c: int, f: int, hw: int, pad: int, winograd: bool, n: int = 128)
     rng = np.random.default_rng(0)
     layer = Conv2D(f, 3, padding=pad)
     bind_layers([layer], (c, hw, hw), rng)
+    o = hw + 2 * pad - 2
     if winograd and layer._winograd is None:  # below the rule's thresholds: force it
-        layer._winograd = Winograd3x3()
+        layer._winograd = Winograd3x3(tile_size(c, f, o, o))
     if not winograd:
         on_im2col([layer])
     x = rng.standard_normal((n, hw, hw, c), dtype=np.float32).transpose(0, 3, 1, 2)
-    o = hw + 2 * pad - 2
     g0 = rng.standard_normal((n, o, o, f), dtype=np.float32)
     g = np.empty_like(g0)
 
@@ -101,7 +101,8 @@ def main() -> None:
     with threadpool_limits(1):
         for shape in args.shape or DEFAULT_SHAPES:
             c, f, hw, pad = map(int, shape.split(","))
-            name = f"Conv2D({c}->{f}, 3x3, pad {pad}) on {hw}x{hw}"
+            o = hw + 2 * pad - 2
+            name = f"Conv2D({c}->{f}, 3x3, pad {pad}) on {hw}x{hw}, F({tile_size(c, f, o, o)})"
             compare(name, *(layer_timer(c, f, hw, pad, w) for w in (False, True)), args.runs)
         compare("CNN preset step", model_timer(False), model_timer(True), args.runs)
 

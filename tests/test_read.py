@@ -82,6 +82,16 @@ def test_specks_and_a_decimal_point_are_not_digits(model):
     assert read_number(page, model).number == "14"
 
 
+def test_a_stray_mark_beside_the_digits_is_no_digit_a_small_ring_is_one(model):
+    page = _row([1, 4], [80])  # digits about 78 px high
+    d = ImageDraw.Draw(page)
+    d.line([(170, 90), (170, 130)], fill=0, width=5)  # a thin stroke half as high
+    assert read_number(page, model).number == "14"
+    d.ellipse([200, 95, 230, 135], outline=0, width=5)  # as low, but as wide as a digit
+    boxes = [c.box for c in find_digits(page, number=True).candidates]
+    assert len(boxes) == 3 and boxes[1][0] >= 195  # the ring stands among them, not the mark
+
+
 def test_cli_plain_and_json(model, tmp_path, capsys):
     number, blank = tmp_path / "meter.jpg", tmp_path / "blank.png"
     _row([1, 0, 4], [20, 20]).convert("RGB").save(number)

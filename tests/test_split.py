@@ -1,17 +1,21 @@
 """``numnet.data.imaging.split``: where a group of ink that holds touching digits is cut, and
 ``numnet read`` choosing between the group whole and its pieces.
 
-The model is the template stand-in of ``test_cli_predict`` (it knows 0, 1 and 4)."""
+The model is the shipped one where the choice is a network's (the template stand-in of
+``test_cli_predict`` reads the halves of a ring as 1s), or none (the cuts proposed)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
-from numnet.data.imaging import find_digits, read_number
-from numnet.data.imaging.components import groups, label
-from numnet.data.imaging.split import aspect_fit, row_height, ways
-from test_cli_predict import TemplateModel
+import numnet
+from numnet.data.imaging import Candidate, find_digits, read_number
+from numnet.data.imaging.components import groups, label, row_height
+from numnet.data.imaging.reading import _choose
+from numnet.data.imaging.split import aspect_z, ways
+from numnet.data.imaging.verdict import MAX_FILL
 
 
 def _ways(img: Image.Image) -> list[list[tuple[int, int, int, int]]]:
@@ -19,7 +23,7 @@ def _ways(img: Image.Image) -> list[list[tuple[int, int, int, int]]]:
     mask = np.asarray(img) < 128
     c = label(mask, mask.astype(np.float32), 0.5)
     (g,) = groups(c)
-    return [[p.box for p in way] for way in ways(c, g, row_height([g]))]
+    return [[p.box for p in way] for way in ways(c, g, row_height(c, [g]))]
 
 
 def _rings(bridge: bool, gap: int = 30) -> Image.Image:
@@ -57,17 +61,38 @@ def test_a_wide_zero_and_a_digit_with_a_flag_are_not_cut():
 
 
 def test_read_chooses_the_cut_the_network_reads_as_digits():
-    model = TemplateModel()
+    # a network's, the shipped one: the template stand-in reads a ring's halves as 1s
+    model = numnet.load_model()
     page = _rings(bridge=True)
     (whole,) = find_digits(page, number=True).candidates
     assert whole.splits  # proposed ...
-    r = read_number(page, model)
+    r = read_number(page, model, shipped=True)
     assert r.number == "00" and len(r.digits) == 2  # ... and chosen
     assert r.digits[0].box[2] <= r.digits[1].box[0] + 5
-    apart = read_number(_rings(bridge=False), model)
+    apart = read_number(_rings(bridge=False), model, shipped=True)
     assert apart.number == "00"  # the same without the bridge: two components
 
 
-def test_aspect_fit_prefers_the_shapes_of_mnist():
-    assert aspect_fit(0.35, 1) > aspect_fit(1.2, 1)  # a 1 is narrow
-    assert aspect_fit(0.85, 0) > aspect_fit(0.2, 0) and aspect_fit(0.85, 0) > aspect_fit(2.0, 0)
+def _read_as(aspect: float, label: int, confidence: float) -> tuple[Candidate, np.ndarray]:
+    """A candidate of that shape and its probabilities, read as ``label`` at ``confidence``."""
+    p = np.full(10, (1 - confidence) / 9, np.float32)
+    p[label] = confidence
+    return Candidate(np.zeros((28, 28), np.float32), (0, 0, 1, 1), aspect, 0.2), p
+
+
+@pytest.mark.parametrize(
+    ("halves", "chosen"), [((0.99, 1.0), [1, 2]), ((0.7, 0.6), [0]), ((0.99, 0.3), [0])]
+)
+def test_the_way_read_is_the_one_whose_pieces_the_network_is_surest_of(halves, chosen):
+    """A "12" as one group: read whole as a 2 at 83%, or as a 1 and a 2 at ``halves``."""
+    whole, p = _read_as(1.0, 2, 0.83)
+    one, p1 = _read_as(0.3, 1, halves[0])
+    two, p2 = _read_as(0.9, 2, halves[1])
+    rows = _choose([(whole,), (one, two)], np.stack([p, p1, p2]), MAX_FILL)
+    assert list(rows) == chosen
+
+
+def test_aspect_z_measures_the_shapes_of_mnist():
+    assert abs(aspect_z(0.35, 1)) < abs(aspect_z(1.2, 1))  # a 1 is narrow
+    assert abs(aspect_z(0.85, 0)) < min(abs(aspect_z(0.2, 0)), abs(aspect_z(2.0, 0)))
+    assert aspect_z(2.0, 0) > 0 > aspect_z(0.2, 0)  # wider than a 0 is > 0

@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 3x3): Conv2D's Winograd path against its im2col path, and gradients."""
+"""Winograd F(m x m, 3x3): Conv2D's Winograd path against its im2col path, and gradients."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from gradcheck import check_layer_gradients, rel_error
 from numnet.nn.layer import bind_layers as bind
 from numnet.nn.layers import conv, winograd
 from numnet.nn.layers.conv import Conv2D
-from numnet.nn.layers.winograd import filter_transform, filter_transform_adjoint
+from numnet.nn.layers.winograd import (
+    TILE_SIZES,
+    Winograd3x3,
+    filter_transform,
+    filter_transform_adjoint,
+    tile_size,
+    transform_matrices,
+)
 
 
 @pytest.fixture
@@ -19,8 +26,9 @@ def winograd_everywhere(monkeypatch):
     monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 1)
 
 
-def twin_layers(c, f, hw, padding, activation=None, dtype=np.float32):
-    """The same Conv2D twice (same weights): one on the Winograd path, one on im2col."""
+def twin_layers(c, f, hw, padding, activation=None, dtype=np.float32, m=None):
+    """The same Conv2D twice (same weights): one on the Winograd path (tiles of m, or the
+    layer's own choice), one on im2col."""
     rng = np.random.default_rng(c * 100 + f)
     wino, ref = (
         Conv2D(f, 3, padding=padding, activation=activation),
@@ -30,6 +38,8 @@ def twin_layers(c, f, hw, padding, activation=None, dtype=np.float32):
         bind([layer], (c, *hw), np.random.default_rng(3), dtype=dtype)
     ref._winograd = None
     assert wino._winograd is not None
+    if m is not None:
+        wino._winograd = Winograd3x3(m)
     wino.b[...] = ref.b[...] = rng.standard_normal(f)
     return wino, ref
 
@@ -51,10 +61,11 @@ def run(layer, x, g):
         (3, 16, 2, (3, 3), 0),
     ],
 )
-def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch, winograd_everywhere):
+@pytest.mark.parametrize("m", TILE_SIZES)
+def test_matches_the_im2col_path(n, c, f, hw, padding, m, monkeypatch, winograd_everywhere):
     # small chunks, so that several chunks (and a last, shorter one) are exercised
-    monkeypatch.setattr(winograd, "_TILES_PER_CHUNK", 40)
-    wino, ref = twin_layers(c, f, hw, padding)
+    monkeypatch.setattr(winograd, "_VALUES_PER_CHUNK", 40 * (m + 2) ** 2)
+    wino, ref = twin_layers(c, f, hw, padding, m=m)
     rng = np.random.default_rng(n)
     x = rng.standard_normal((n, c, *hw), dtype=np.float32)
     oh, ow = hw[0] + 2 * padding - 2, hw[1] + 2 * padding - 2
@@ -64,7 +75,7 @@ def test_matches_the_im2col_path(n, c, f, hw, padding, monkeypatch, winograd_eve
         assert got[0].shape == want[0].shape == (n, f, oh, ow)
         for a, b in zip(got, want, strict=True):
             assert a.dtype == np.float32
-            assert rel_error(a, b) < 1e-5
+            assert rel_error(a, b) < 1e-5 * m  # larger tiles round a little more
         x, g = x[:, :, ::-1].copy(), -g  # another input the second time
 
 
@@ -80,23 +91,55 @@ def test_fused_relu_and_no_input_gradient_match_the_im2col_path(winograd_everywh
         assert rel_error(a, b) < 1e-5
 
 
-@pytest.mark.parametrize("hw, padding", [((5, 6), 0), ((4, 5), 1), ((3, 3), 0)])
-def test_gradients_match_finite_differences(hw, padding, winograd_everywhere):
+@pytest.mark.parametrize("m", TILE_SIZES)
+@pytest.mark.parametrize("hw, padding", [((5, 6), 0), ((4, 5), 1), ((3, 3), 0), ((8, 7), 0)])
+def test_gradients_match_finite_differences(hw, padding, m, winograd_everywhere, monkeypatch):
+    monkeypatch.setattr(conv, "tile_size", lambda *shapes: m)
     layer = Conv2D(3, 3, padding=padding)
     errors = check_layer_gradients(layer, (4, *hw), np.random.default_rng(0), batch=3)
-    assert layer._winograd is not None  # the check ran the Winograd path
+    assert layer._winograd is not None and layer._winograd.m == m  # the path under test
     assert set(errors) == {"input", "W", "b"}
 
 
-def test_the_filter_transform_adjoint_is_its_transpose():
+@pytest.mark.parametrize("m", TILE_SIZES)
+def test_the_filter_transform_adjoint_is_its_transpose(m):
+    a = m + 2
     rng = np.random.default_rng(0)
-    W, dU = rng.standard_normal((3, 3, 4, 5)), rng.standard_normal((16, 4, 5))
-    U = filter_transform(W, np.empty((16, 4, 5)))
-    dW = filter_transform_adjoint(dU, np.empty_like(W))
+    W, dU = rng.standard_normal((3, 3, 4, 5)), rng.standard_normal((a * a, 4, 5))
+    U = filter_transform(W, np.empty((a * a, 4, 5)), m)
+    dW = filter_transform_adjoint(dU, np.empty_like(W), m)
     assert np.isclose(np.vdot(U, dU), np.vdot(W, dW))
     # U[p] = (G w G^T)[p] for one (c, f): the definition, written out
-    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
-    np.testing.assert_allclose(U[:, 2, 3].reshape(4, 4), G @ W[:, :, 2, 3] @ G.T, rtol=1e-12)
+    G = transform_matrices(m)[1]
+    np.testing.assert_allclose(U[:, 2, 3].reshape(a, a), G @ W[:, :, 2, 3] @ G.T, rtol=1e-12)
+    if m == 2:  # the matrices of the module docstring
+        np.testing.assert_array_equal(G, [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+
+
+@pytest.mark.parametrize("m", TILE_SIZES)
+def test_each_tile_is_the_3x3_correlation_of_its_patch(m):
+    """Y = A^T [(G g G^T) * (B^T d B)] A is out[y, x] = sum_ij d[y + i, x + j] g[i, j]."""
+    BT, G, AT = transform_matrices(m)
+    assert BT.shape == (m + 2, m + 2) and G.shape == (m + 2, 3) and AT.shape == (m, m + 2)
+    rng = np.random.default_rng(m)
+    for _ in range(5):
+        d, g = rng.standard_normal((m + 2, m + 2)), rng.standard_normal((3, 3))
+        want = [[np.sum(d[y : y + 3, x : x + 3] * g) for x in range(m)] for y in range(m)]
+        got = AT @ ((G @ g @ G.T) * (BT @ d @ BT.T)) @ AT.T
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_the_tile_size_is_the_one_of_least_work():
+    # the CNN preset's maps: 11x11 outputs tile best by 4 (a 12x12 grid), 9x9 by 3 (exact)
+    assert tile_size(32, 64, 11, 11) == 4
+    assert tile_size(64, 64, 9, 9) == 3
+    # an 8x8 output is tiled exactly by 2 and 4, and 4 does fewer multiplications
+    assert tile_size(64, 64, 8, 8) == 4
+    # few filters: the transforms dominate and the small tile wins
+    assert tile_size(64, 2, 12, 12) == 2
+    assert tile_size(64, 64, 7, 7) in TILE_SIZES
+    with pytest.raises(ValueError, match="tiles"):
+        Winograd3x3(5)
 
 
 @pytest.mark.parametrize(
@@ -124,3 +167,4 @@ def test_the_cnn_presets_middle_layers_take_the_winograd_path():
 
     convs = [layer for layer in build_cnn().layers if isinstance(layer, Conv2D)]
     assert [layer._winograd is not None for layer in convs] == [False, True, True]
+    assert [layer._winograd.m for layer in convs[1:]] == [4, 3]

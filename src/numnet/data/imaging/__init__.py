@@ -17,6 +17,8 @@ other (each step a module; ``find`` strings them together):
 - ``verdict``: the rule that says "not a digit" (a dot, a scribble, a dash), and the shape
   of a candidate's ink it weighs (its skeleton: length, junctions, ends, loops);
 - ``prepare``: ``prepare(source)`` -> (28, 28), ``prepare_many`` -> (n, 28, 28);
+- ``variants``: a prepared digit scaled and turned a little, for reading a number's digits
+  as the mean of the network's readings of them;
 - ``reading``: ``read_number(source, model)`` -> the number, its digits, labels, boxes.
 
 Pillow and SciPy are imported inside the functions so that ``import numnet`` stays light.

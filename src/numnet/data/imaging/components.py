@@ -23,7 +23,7 @@ groups of steps 1-2, each weighed by its ink, so that neither specks nor a tall 
 move it), because the pieces of a broken digit are small beside the digits, not beside
 each other:
 
-- before labelling, *hairlines* are taken off the ink (``without_hairlines``): what is left
+- before labelling, *hairlines* are taken off the ink (``label_ink``): what is left
   of a printed line beside a stroke, a form's rule, is thinner (under ``HAIRLINE`` of the
   pen's stroke width), fainter (under ``FAINT`` of its strength) and a long straight run
   (``HAIR_LENGTH`` stroke widths), and joins neighbouring digits or makes a digit as tall as
@@ -37,6 +37,9 @@ each other:
   joins a digit only through step 2 (sharing its columns), so a decimal point between two
   digits stays apart;
 - step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's.
+  A thin short stroke beside the digits (``is_mark``: a touch of the pen, a stray stroke
+  of the writer's) is kept here, for it may be the stem a 4 broke off; alone, it is no
+  digit of the number (``numnet.data.imaging.find`` drops it).
 
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
 of the components inside it.
@@ -67,6 +70,11 @@ GAP = 0.3
 ALIKE = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
+#: in a number: a group lower than this share of the row's height ...
+MARK_HEIGHT = 0.6
+#: ... and narrower than this share of it is a stray mark (a pen's touch beside a digit),
+#: unless it may be a piece of its neighbour
+MARK_WIDTH = 0.2
 #: in a number: a group is at most this many times the row's height high ...
 TALL = 1.5
 #: ... and pieces joined into one digit at most this many times the row's height wide
@@ -126,27 +134,26 @@ def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Compo
     return Components(labels, boxes, area[keep], mass[keep])
 
 
-def without_hairlines(
-    mask: NDArray[np.bool_], s: NDArray[np.float32], high: float
-) -> NDArray[np.bool_]:
-    """The ink ``mask`` (h, w) without its hairlines: straight runs, along a row or a
-    column, at least ``HAIR_LENGTH`` stroke widths long, of the pixels that a morphological
-    opening by a k x k square takes away (k = ``HAIRLINE`` of the stroke width of the
-    components ``label`` keeps; every part at least k px wide stays) and whose strength
-    ``s`` is under ``FAINT`` of the pen's (the median strength of those components).  A
-    thin stroke of the pen is as dark as a thick one, and a stroke broken where the pen
-    skipped is joined by short faint specks, not a long straight line: both stay."""
-    kept = label(mask, s, high).labels > 0
+def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
+    """``label`` of the ink ``mask`` (h, w) without its hairlines: straight runs, along a row
+    or a column, at least ``HAIR_LENGTH`` stroke widths long, of the pixels that a
+    morphological opening by a k x k square takes away (k = ``HAIRLINE`` of the stroke
+    width, rounded, of the components ``label`` keeps; every part at least k px wide stays)
+    and whose strength ``s`` is under ``FAINT`` of the pen's (the median strength of those
+    components).  A thin stroke of the pen is as dark as a thick one, and a stroke broken
+    where the pen skipped is joined by short faint specks, not a long straight line: both
+    stay.  The ink is labelled again only if it had hairlines."""
+    first = label(mask, s, high)
+    kept = first.labels > 0
     width = stroke_width(kept) if kept.any() else 0.0
-    k = int(HAIRLINE * width)
+    k = round(HAIRLINE * width)
     if k < 2:
-        return mask
+        return first
     opened = _opening(mask, (k, k))
     thin = mask & ~opened & (s < FAINT * float(np.median(s[kept])))
     run = max(k + 1, round(HAIR_LENGTH * width))
     hair = _opening(thin, (1, run)) | _opening(thin, (run, 1))
-    out: NDArray[np.bool_] = mask & ~hair
-    return out
+    return label(mask & ~hair, s, high) if hair.any() else first
 
 
 def _opening(mask: NDArray[np.bool_], shape: tuple[int, int]) -> NDArray[np.bool_]:
@@ -173,16 +180,32 @@ def groups(c: Components) -> list[Group]:
     return sorted(found, key=lambda g: g.box[0])
 
 
-def row(c: Components) -> list[Group]:
+@dataclass(frozen=True)
+class Row:
+    """The digit candidates of a number, left to right, and the height of its row (px):
+    the one height every later step (joins, cuts) measures against."""
+
+    groups: list[Group]
+    height: float
+
+
+def row(c: Components) -> Row:
     """The digits of a number, left to right: grouped against the row's height (see the
     module docstring)."""
     found = _merge_overlapping(c)
     if not found:
-        return []
-    height = _row_height(c, found)
+        return Row([], 0.0)
+    height = row_height(c, found)
     found = _join_pieces(c, _merge_overlapping(c, height), height)
     found = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
-    return sorted(found, key=lambda g: g.box[0])
+    return Row(sorted(found, key=lambda g: g.box[0]), height)
+
+
+def is_mark(g: Group, height: float) -> bool:
+    """A stray mark, no digit of a row ``height`` px high if it stands alone (it may be the
+    stem a 4 broke off, see ``split.joins``): lower than ``MARK_HEIGHT`` and narrower than
+    ``MARK_WIDTH`` of the row (a real 1 that short is wider: written smaller, not thinner)."""
+    return g.box[3] - g.box[1] < MARK_HEIGHT * height and g.box[2] - g.box[0] < MARK_WIDTH * height
 
 
 def largest(c: Components, found: list[Group]) -> Group:
@@ -231,8 +254,9 @@ def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
     return found
 
 
-def _row_height(c: Components, found: list[Group]) -> float:
-    """The median height of ``found``, each group weighed by its ink (summed strength)."""
+def row_height(c: Components, found: list[Group]) -> float:
+    """The height of a row of digits: the median height of ``found``, each group weighed by
+    its ink (summed strength), so that neither specks nor a tall hairline move it."""
     heights = np.array([g.box[3] - g.box[1] for g in found], np.float64)
     ink = np.array([c.mass[[i - 1 for i in g.labels]].sum() for g in found])
     order = np.argsort(heights)

@@ -29,12 +29,12 @@ from numnet.data.imaging.components import (
     Components,
     Group,
     groups,
-    label,
+    is_mark,
+    label_ink,
     largest,
     member_mask,
     row,
     union,
-    without_hairlines,
 )
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
@@ -47,7 +47,7 @@ from numnet.data.imaging.ink import (
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.split import joins, row_height, ways
+from numnet.data.imaging.split import joins, ways
 from numnet.data.imaging.verdict.shape import Shape, measure
 
 
@@ -107,17 +107,19 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     mask, had_lines = remove_lines(s > t.low)
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
-    mask = without_hairlines(mask, s, t.high)
-    components = label(mask, s, t.high)
-    found = row(components) if number else groups(components)
+    components = label_ink(mask, s, t.high)
+    numbers = row(components) if number else None
+    found = groups(components) if numbers is None else numbers.groups
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
-    if not number:
+    if numbers is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
-    height = row_height(found)
+    height = numbers.height
     out = []
     for run in joins(found, height):
+        if len(run) == 1 and is_mark(run[0], height):
+            continue
         g = run[0] if len(run) == 1 else union(*run)
         apart = [list(run)] if len(run) > 1 else []
         splits = tuple(

@@ -3,30 +3,43 @@
 ``read_number(source, model)`` finds every digit candidate of an image (left to right),
 classifies them in one batch, and keeps those the digit rule of
 ``numnet.data.imaging.verdict`` accepts; ``read_digit`` does the same for an image of one digit.
-``read_pages`` does it for many images with one call of the model.
+``read_pages`` does it for many images with one call of the model (two for numbers).
 
 Touching digits: a candidate wide enough to hold several digits comes with the ways to cut
 it (``Candidate.splits``, from ``numnet.data.imaging.split``); their pieces are classified in
 the same batch, and the way read is the one whose pieces the network is surest of, the
 candidate whole being one of the ways:
 
-    score(way) = sum over its pieces of [log(confidence) + SHAPE * aspect_fit(aspect, label)]
-                 - SPLIT_COST * (pieces - 1)
+    score(way) = sum over its pieces of [log(confidence) - SHAPE * z(aspect, label)^2 / 2]
 
-with -inf for a way with a piece the ink rule refuses (a piece that is a smear or a blot).
-(``aspect_fit``: ``numnet.data.imaging.split``; the network alone reads a touching "14" as a
-4 at 100%, but a 4 is rarely that wide.)  The halves of a wide 0 or of a 4 read as nothing
-in particular, or as digits of an unlikely shape, and lose to the whole.  A candidate that
-is two neighbouring groups of ink joined (``Candidate.joined``: a digit broken in two, or
-two digits written close) has the two apart as a way that cuts no ink: it costs nothing.
-``SPLIT_COST`` and ``SHAPE`` were chosen on a validation numbers set
-(``benchmarks/checksets.py numbers ... --split validation --seed 1``: 200 numbers of digits
-from MNIST's validation split), over the grid {0.5, 1, 1.5, 2}^2: 176 of the 200 read right
-(85.5% with the cuts of least ink alone).  Re-checked with the number's grouping of
-``numnet.data.imaging.components.row`` on those 200 and 300 more (``--seed 2``), over
-{0.5, 1, 1.5}^2 and with ``aspect_fit`` without its normalising term: every setting read
-444-450 of the 500 right (448 with these), so they stay.  ``ODD_SHAPE`` likewise: 3, 3.5,
-4, 5 and no limit read 447, 449, 450, 450 and 448; the laxer of the best is kept.
+with z = ``split.aspect_z`` (how many standard deviations the piece's width / height is
+from MNIST's digits of the label it is read as), and -inf for a way with a piece the ink
+rule refuses (a piece that is a smear or a blot).  Both terms are at most 0, so every piece
+read costs what the network and the shape doubt in it: two pieces beat the whole only if
+the network is surer of both, and of their shapes, than of the whole.  (The network alone
+reads a touching "14" as a 4 at 100%, but a 4 is rarely that wide; and it reads a "12" as a
+2 at 83%, and its halves as a 1 and a 2 at 99-100%.)  The halves of a wide 0 or of a 4 read
+as nothing in particular, or as digits of an unlikely shape, and lose to the whole.  A
+candidate that is two neighbouring groups of ink joined (``Candidate.joined``: a digit
+broken in two, or two digits written close) has the two apart as a way.
+
+``SHAPE`` was chosen on two validation numbers sets (``benchmarks/checksets.py numbers ...
+--split validation``, digits from MNIST's validation split: ``--seed 1``, 200 numbers, and
+``--seed 3 --count 400``), 600 numbers: over {0.1, 0.2, 0.25, 0.3, 0.4} and a cost per extra
+piece of {-0.25, 0, 0.1, 0.25}, a cost of 0 read 546-552 of them right and SHAPE 0.1-0.3
+549-552 (0.2: 551); the score before (the log-density of the aspect with its normalising
+term, weight 1, and a cost of 1 per extra piece) read 538.
+
+The digits of a number (two or more) are then read again, each as the mean of the network's
+probabilities for it and for its variants (``numnet.data.imaging.variants``: scaled by 0.9
+and 1.1, turned by -8 and 8 degrees), in a second batch: a digit written near the border of
+two classes falls on the side most of them see.  On the 600 validation numbers: 552 read
+right without, 558-561 with scalings, turnings or both (0.85-1.15, 8-12 degrees), 559 with
+these.  A number of one candidate is read as it is (the digit rule of ``verdict`` was chosen
+on the network's probabilities of a digit as it is).
+
+``ODD_SHAPE``: 3, 3.5, 4, 5 and no limit read 447, 449, 450, 450 and 448 of 500 numbers
+(``--seed 1`` and ``--seed 2``); the laxer of the best is kept.
 
 ``model`` is anything with ``predict_proba(x)`` for x (n, 28, 28) float32 in [0, 1]
 returning (n, 10) probabilities: a ``numnet.nn.Sequential``, the classic network, or a
@@ -46,13 +59,12 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
-from numnet.data.imaging.split import aspect_fit, aspect_z
+from numnet.data.imaging.split import aspect_z
+from numnet.data.imaging.variants import variants
 from numnet.data.imaging.verdict import MAX_FILL, MIN_CONFIDENCE, SHIPPED_CONFIDENCE, judge
 
-#: the log-confidence a way must gain per extra piece to be read instead of fewer pieces
-SPLIT_COST = 1.0
-#: the weight of a piece's shape against the network's confidence in it
-SHAPE = 1.0
+#: the weight of a piece's shape (its squared z-score) against the network's log-confidence
+SHAPE = 0.2
 #: in a number, a digit read whose shape is more than this many standard deviations from
 #: its label's (``split.aspect_z``: a sliver read as a 5) is no digit of it
 ODD_SHAPE = 5.0
@@ -119,24 +131,18 @@ def read_pages(
 
     ``number``: pages of numbers; a candidate among several is judged by its ink alone
     (see ``numnet.data.imaging.verdict``) and its shape (``ODD_SHAPE``), and one as high as
-    the row (``IN_ROW``) not by its fill.  ``shipped``: ``model`` is the one numnet ships,
-    whose digit rule weighs its largest logit too."""
+    the row (``IN_ROW``) not by its fill, and is read as the mean of the network's readings
+    of it and of its ``numnet.data.imaging.variants`` (a second batch, of the digits read).
+    ``shipped``: ``model`` is the one numnet ships, whose digit rule weighs its largest
+    logit too."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
     x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
     logits = getattr(model, "logits", None) if shipped else None
-    # the largest logit, NaN if it is not weighed
-    evidence = np.full(len(flat), np.nan)
-    if not flat:
-        probs = np.zeros((0, 10), np.float32)
-    elif logits is None:
-        probs = np.asarray(model.predict_proba(x), np.float32)
-    else:  # one pass: the probabilities are the softmax classifier's softmax(z / T)
-        z = np.asarray(logits(x), np.float32)
-        evidence = z.max(axis=1)
-        probs = softmax(z / np.float32(getattr(model, "temperature", 1.0)), axis=1)
+    probs, evidence = _classify(model, x, shipped)
     confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
-    readings, i, k = [], 0, 0
+    reads: list[tuple[list[int], list[float]]] = []  # per page: indices into flat, blot limits
+    i, k = 0, 0
     for page in pages:
         read: list[int] = []  # indices into flat of the pieces read
         fills: list[float] = []  # the blot limit of each piece read
@@ -148,6 +154,15 @@ def read_pages(
             fills += [fill] * len(chosen)
             k += n
         i += len(page.candidates)
+        reads.append((read, fills))
+    # the digits of numbers, each read as the mean of its variants' readings
+    among = [j for read, _ in reads if number and len(read) > 1 for j in read]
+    if among:
+        seen = variants(x[among])
+        p, _ = _classify(model, seen.reshape(-1, *x.shape[1:]), shipped)
+        probs[among] = p.reshape(seen.shape[0], seen.shape[1], -1).mean(axis=1)
+    readings = []
+    for page, (read, fills) in zip(pages, reads, strict=True):
         floor = 0.0 if number and len(read) > 1 else confidence
         digits = [
             _digit(flat[j], probs[j], floor, float(evidence[j]), fill, floor == 0.0)
@@ -155,6 +170,23 @@ def read_pages(
         ]
         readings.append(_reading(page, digits))
     return readings
+
+
+def _classify(
+    model: Model, x: NDArray[np.float32], shipped: bool
+) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """(n, 28, 28) -> the probabilities (n, 10) and the largest logit (n,; NaN if it is not
+    weighed: not ``shipped``, or a model without logits)."""
+    logits = getattr(model, "logits", None) if shipped else None
+    evidence = np.full(len(x), np.nan)
+    if not len(x):
+        return np.zeros((0, 10), np.float32), evidence
+    if logits is None:
+        return np.asarray(model.predict_proba(x), np.float32), evidence
+    # one pass: the probabilities are the softmax classifier's softmax(z / T)
+    z = np.asarray(logits(x), np.float32)
+    probs = softmax(z / np.float32(getattr(model, "temperature", 1.0)), axis=1)
+    return probs.astype(np.float32), z.max(axis=1).astype(np.float64)
 
 
 def _fill_limits(page: Page, number: bool) -> list[float]:
@@ -182,9 +214,8 @@ def _choose(
             judge(c.aspect, c.fill, q, 0.0, max_fill=max_fill) is None
             for c, q in zip(way, p, strict=True)
         )
-        fit = sum(aspect_fit(c.aspect, int(q.argmax())) for c, q in zip(way, p, strict=True))
-        cost = 0.0 if i == 1 and ways[0][0].joined else SPLIT_COST * (len(way) - 1)
-        score = float(np.log(p.max(axis=1)).sum()) + SHAPE * fit - cost
+        odd = sum(aspect_z(c.aspect, int(q.argmax())) ** 2 for c, q in zip(way, p, strict=True))
+        score = float(np.log(p.max(axis=1)).sum()) - SHAPE * odd / 2
         if good and score > best_score:
             best, best_score = i, score
     start = sum(len(way) for way in ways[:best])

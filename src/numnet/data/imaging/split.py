@@ -2,7 +2,8 @@
 
 Two digits written close together touch, and their ink is one component.  Such a group is
 wider than a digit of its row, so a group wider than ``TRY_WIDTH`` times the row's height
-(the median height of the row's groups: a single touching pair has no row of its own to go
+(``components.row_height``: the median height of its groups, each weighed by its ink; a
+single touching pair has no row of its own to go
 by, then its own height is used) may hold ``k`` digits, for every ``k`` from 2 up to
 ``MOST``.  The cuts go through the valleys of the vertical projection of its ink (its local
 minima, smoothed over ``SMOOTH`` of the height): every choice of ``k - 1`` of them that
@@ -18,8 +19,8 @@ proposed as one candidate, one of whose ways is the two apart.
 
 This module only proposes: which of the ways (the group whole, in 2, in 3 ...) is right is
 decided in ``numnet.data.imaging.reading`` by the network's confidence in the pieces and by
-how well each piece's shape fits the digit it is read as: ``aspect_fit(aspect, label)``, the
-log-density of log(width / height) under a normal fitted per class to the ink boxes of
+how well each piece's shape fits the digit it is read as: ``aspect_z(aspect, label)``, the
+z-score of log(width / height) under a normal fitted per class to the ink boxes of
 MNIST's 54,000 training digits (the validation split left out; ``ASPECT`` below).  The
 network alone cannot decide it: it reads two touching digits as one at 100% as often as not
 (a "14" as a wide 4, a "98" as a wide 8), but a 4 is rarely 1.7 times wider than high.
@@ -67,22 +68,11 @@ ASPECT = np.array(
 )
 
 
-def aspect_fit(aspect: float, label: int) -> float:
-    """log N(log aspect; mean, sd of ``label``): how well a digit of that shape is a ``label``."""
-    z = aspect_z(aspect, label)
-    return float(-0.5 * z * z - np.log(ASPECT[label, 1] * np.sqrt(2 * np.pi)))
-
-
 def aspect_z(aspect: float, label: int) -> float:
     """(log aspect - mean) / sd of ``label``: how many standard deviations wider (> 0) or
     narrower than MNIST's ``label`` digits a digit of that shape is."""
     mean, sd = ASPECT[label]
     return float((np.log(aspect) - mean) / sd)
-
-
-def row_height(found: list[Group]) -> float:
-    """The typical height of the digits of a row: the median height of its groups."""
-    return float(np.median([g.box[3] - g.box[1] for g in found]))
 
 
 def joins(found: list[Group], height: float) -> list[tuple[Group, ...]]:

@@ -16,12 +16,20 @@ by one BLAS product ``ones @ X``, with per-channel vectors tiled h*w times for t
 elementwise passes, so no pass runs over a transposed view.  Other layouts take ``np.sum``
 over the axes.
 
+The training statistics come from one pass of sums, shifted by the running mean K (a
+constant per channel, so that the sums stay small and float32 loses little to cancellation
+when the mean is large against the spread):
+
+    s1 = sum(x - K),  s2 = sum((x - K)^2),  mu = K + s1/m,  var = max(s2/m - (s1/m)^2, 0)
+
 Data-parallel training (``numnet.nn.parallel``): ``sync`` is set on each worker's replica
 and every sum above is taken over the whole batch (SyncBN): each worker's partial sums are
 all-reduced (``numnet.nn.engine.collective``: the same totals in every worker), once for
-sum(x) with the count, once for sum(xhat^2), and once for (sum(g), sum(g xhat)) in the
-backward pass; dgamma and dbeta hold the worker's own rows' sums, which the reduction of
-the gradients adds up; worker 0 alone updates the running statistics.
+(s1, s2) with the count, and once for (sum(g), sum(g xhat)) in the backward pass (each
+exchange is a meeting of the workers, so one pass of sums makes one meeting fewer);
+dgamma and dbeta hold the worker's own rows' sums, which the reduction of the gradients
+adds up; worker 0 alone updates the running statistics, after the exchange (every worker
+has read K by then).
 
 At inference the running statistics replace the batch ones, so one sample's prediction
 does not depend on the others in its batch.  The running statistics are buffers (saved with
@@ -91,8 +99,13 @@ class BatchNorm(Layer):
         return list(arrays), False
 
     def _per_channel(self, v: NDArray[Any], flat: bool) -> NDArray[Any]:
-        """A (c,) vector shaped to broadcast against the arrays ``_flat`` returned."""
-        return np.tile(v, self.reps) if flat else v.reshape(self.bshape)
+        """A (c,) vector shaped to broadcast against the arrays ``_flat`` returned: tiled
+        h*w times into a reused row (valid until the next call) for flat ones."""
+        if not flat:
+            return v.reshape(self.bshape)
+        row = scratch(self, "row", (self.reps, self.channels), v.dtype)
+        np.copyto(row, v)
+        return row.reshape(-1)
 
     def _colsum(self, a: NDArray[Any], flat: bool) -> NDArray[Any]:
         """Per-channel sums (c,) of a batch ``_flat`` returned: one BLAS product
@@ -125,37 +138,51 @@ class BatchNorm(Layer):
             np.multiply(x2, self._per_channel(scale, flat), out=y)
             y += self._per_channel(self.beta - self.running_mean * scale, flat)
             return y4
-        self.xhat = scratch_like(self, "xhat", x)
-        (x2, xhat, y), flat = self._flat(x, self.xhat, y4)
+        # shifted sums (module docstring): xk = x - K is kept for the backward pass, y holds
+        # its square until the end
+        self.xk = scratch_like(self, "xk", x)
+        (x2, xk, y), flat = self._flat(x, self.xk, y4)
+        K = self.running_mean.copy()  # worker 0 updates it after the exchange
+        np.subtract(x2, self._per_channel(K, flat), out=xk)
         count = np.full(self.channels, x.size // self.channels, x.dtype)
-        s1, m = self._total(self._colsum(x2, flat), count)
+        s1, s2, m = self._total(self._colsum(xk, flat),
+                                self._colsum(np.square(xk, out=y), flat), count)
         self.count = m  # values per channel in the whole batch, (c,)
-        mu = s1 / m
-        np.subtract(x2, self._per_channel(mu, flat), out=xhat)
-        (s2,) = self._total(self._colsum(np.square(xhat, out=y), flat))  # y is free till the end
-        var = s2 / m
+        self.shift = d = s1 / m  # mu - K: xhat = (xk - d) * inv_std
+        mu = K + d
+        var = np.maximum(s2 / m - d * d, 0)
         self.inv_std = 1 / np.sqrt(var + self.eps)
-        xhat *= self._per_channel(self.inv_std, flat)
         if self.sync is None or self.sync.rank == 0:  # the running statistics: once
             mo = self.momentum
             self.running_mean *= mo
             self.running_mean += (1 - mo) * mu
             self.running_var *= mo
             self.running_var += (1 - mo) * var
-        np.multiply(xhat, self._per_channel(self.gamma, flat), out=y)
-        y += self._per_channel(self.beta, flat)
+        # y = gamma xhat + beta = xk * (gamma inv_std) + (beta - d gamma inv_std)
+        scale = self.gamma * self.inv_std
+        np.multiply(xk, self._per_channel(scale, flat), out=y)
+        y += self._per_channel(self.beta - d * scale, flat)
         return y4
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
-        """g -> dx (computed in place over g); dgamma and dbeta get this worker's sums."""
+        """g -> dx (computed in place over g); dgamma and dbeta get this worker's sums.
+
+        With xhat = (xk - d) s (s = inv_std) the sums over xhat are sums over xk, so xhat is
+        never formed: sum(g xhat) = s (sum(g xk) - d sum(g)), and
+        dx = gamma s (g - mean(g) - xhat mean(g xhat)) = a g - b xk - (gamma s mean(g) - b d)
+        with a = gamma s, b = a s mean(g xhat).
+        """
         tmp4 = scratch_like(self, "tmp", grad)
-        (g, xhat, tmp), flat = self._flat(grad, self.xhat, tmp4)
+        (g, xk, tmp), flat = self._flat(grad, self.xk, tmp4)
+        d, s = self.shift, self.inv_std
         self.dbeta[...] = self._colsum(g, flat)
-        self.dgamma[...] = self._colsum(np.multiply(g, xhat, out=tmp), flat)
+        self.dgamma[...] = s * (self._colsum(np.multiply(g, xk, out=tmp), flat) - d * self.dbeta)
         dbeta, dgamma = self._total(self.dbeta, self.dgamma)
-        g -= self._per_channel(dbeta / self.count, flat)
-        g -= np.multiply(xhat, self._per_channel(dgamma / self.count, flat), out=tmp)
-        g *= self._per_channel(self.gamma * self.inv_std, flat)
+        a = self.gamma * s
+        b = a * s * (dgamma / self.count)
+        g *= self._per_channel(a, flat)
+        g -= np.multiply(xk, self._per_channel(b, flat), out=tmp)
+        g -= self._per_channel(a * (dbeta / self.count) - b * d, flat)
         return grad
 
     def get_config(self) -> dict[str, Any]:

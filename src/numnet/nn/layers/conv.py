@@ -33,11 +33,11 @@ from numnet.nn.layers.im2col import (
     to_channels_last,
 )
 from numnet.nn.layers.initializers import init_weights
-from numnet.nn.layers.winograd import Winograd3x3
+from numnet.nn.layers.winograd import Winograd3x3, tile_size
 
 ACTIVATIONS = (None, "relu")
 WINOGRAD_MIN_CHANNELS = 32  # 3x3 stride-1 layers with this many input channels and outputs
-WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(2x2, 3x3)
+WINOGRAD_MIN_SIZE = 7  # of at least this height and width go through Winograd F(m x m, 3x3)
 
 
 def _pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -94,7 +94,8 @@ class Conv2D(Layer):
         self.output_shape = (self.filters, oh, ow)
         fits = self.kh == self.kw == 3 and self.stride == 1 and c >= WINOGRAD_MIN_CHANNELS
         fits = fits and min(oh, ow) >= WINOGRAD_MIN_SIZE
-        self._winograd = Winograd3x3() if fits else None  # numnet.nn.layers.winograd
+        # numnet.nn.layers.winograd, with the tile size of the least work for these shapes
+        self._winograd = Winograd3x3(tile_size(c, self.filters, oh, ow)) if fits else None
         return self.output_shape
 
     def param_shapes(self) -> dict[str, Shape]:
