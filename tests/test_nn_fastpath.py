@@ -95,6 +95,12 @@ def test_rows_give_the_bits_of_the_forward_pass(n: int) -> None:
         np.testing.assert_array_equal(model.logits(x), want)  # predict's path is this one
 
 
+def test_no_rows_give_no_outputs() -> None:
+    model = mlp()
+    assert model.predict(np.zeros((0, 28, 28), np.uint8)).shape == (0, 10)
+    assert model.predict_classes(np.zeros((0, 784), np.float32)).shape == (0,)
+
+
 def test_plan_follows_newly_bound_buffers(images: np.ndarray) -> None:
     """Buffers bound anew (a gradient check binds float64 ones) leave the old plan's views
     stale: the one-image path plans again and reads the new weights."""

@@ -127,7 +127,7 @@ def run(plan: Plan, x: NDArray[np.float32]) -> NDArray[np.float32]:
 def run_rows(plan: Plan, x: NDArray[np.float32], owner: object) -> NDArray[np.float32]:
     """x : (n, ...) float32, n rows of d values -> the last layer's outputs (n, k), an array
     reused by ``owner``'s next call with n rows; the bits of ``Sequential.forward``."""
-    x = x.reshape(len(x), -1)  # what Flatten does
+    x = x.reshape(len(x), plan.steps[0].W.shape[0])  # what Flatten does, also for n = 0
     for i, (W, b, relu) in enumerate(plan.steps):
         y = scratch(owner, f"fastpath{i}", (len(x), W.shape[1]), np.float32)
         np.matmul(x, W, out=y)
