@@ -22,7 +22,8 @@ Works (``--works``):
   kept); the first ``--warmup`` steps are not counted, the rest are averaged.
 - ``infer``: MLP-128 inference, images/s over 10,000 images in batches of 1,000 (labels:
   numnet ``predict_classes``, PyTorch ``model(x).argmax(1)`` under ``inference_mode``), the
-  median of 5 passes after one, at 2 threads.
+  median of ``INFER_PASSES`` passes after one, at 2 threads (a pass takes some 20 ms: enough
+  of them that a neighbour's burst does not decide the median).
 - ``latency``: one image through MLP-128 (``predict_classes(x[i:i+1])``; PyTorch the same
   under ``inference_mode``), the median of ``--calls`` calls, at 1 thread.
 
@@ -69,7 +70,7 @@ WORKS: dict[str, tuple[str, str, bool]] = {
 }
 #: timed training steps per work (``--quick``: a fifth), about a second or two each
 STEPS = {"mlp128": 300, "mlp512": 100, "ref": 20, "cnn": 12}
-INFER_THREADS, LATENCY_THREADS, INFER_IMAGES = 2, 1, 10_000
+INFER_THREADS, LATENCY_THREADS, INFER_IMAGES, INFER_PASSES = 2, 1, 10_000, 15
 
 
 # -- PyTorch's networks, the same layers as numnet's ---------------------------------------
@@ -134,7 +135,7 @@ def numnet_child(kind: str, threads: int | None, steps: int, warmup: int,
     elif kind == "infer":
         x, _ = random_data(model.input_shape, INFER_IMAGES)
         bench.images_per_s(model, x, 1, threads)  # warm-up
-        value = bench.images_per_s(model, x, 5, threads)
+        value = bench.images_per_s(model, x, INFER_PASSES, threads)
     else:
         x, _ = random_data(model.input_shape, INFER_IMAGES)
         value = float(np.median(bench.latencies_us(model, x, calls, threads)))
@@ -176,7 +177,7 @@ def torch_child(kind: str, threads: int | None, steps: int, warmup: int,
     with torch.inference_mode():
         if kind == "infer":
             passes = []
-            for _ in range(6):  # the first is a warm-up
+            for _ in range(INFER_PASSES + 1):  # the first is a warm-up
                 start = time.perf_counter()
                 for i in range(0, len(x), 1000):
                     model(x[i : i + 1000]).argmax(1)

@@ -20,9 +20,14 @@ def images() -> np.ndarray:
 
 
 def test_plan_fuses_relu_and_skips_identities() -> None:
-    steps = fastpath.plan(mlp().layers)
-    assert [(s.W.shape, s.relu) for s in steps] == [((784, 32), True), ((32, 16), True),
+    plan = fastpath.plan(mlp().layers)
+    assert plan is not None
+    assert [(s.W.shape, s.relu) for s in plan.steps] == [((784, 32), True), ((32, 16), True),
                                                    ((16, 10), False)]
+    # for one row, the later biases are folded into their products ([x, 1] [W; b])
+    assert [(s.W.shape, s.b is None) for s in plan.row] == [((784, 32), False),
+                                                            ((33, 16), True), ((17, 10), True)]
+    assert [s.passed.shape for s in plan.row] == [(33,), (17,), (10,)]
 
 
 @pytest.mark.parametrize(
@@ -32,7 +37,7 @@ def test_plan_fuses_relu_and_skips_identities() -> None:
 )
 def test_no_plan_for_other_layers(layers) -> None:
     model = Sequential(layers, input_shape=(784,))
-    assert model._plan == ()
+    assert model._plan is None
     x = np.random.default_rng(0).random((1, 784), dtype=np.float32)
     assert model._one(x) is None
     assert model.predict_classes(x).shape == (1,)
@@ -72,3 +77,50 @@ def test_other_inputs_take_the_checked_path() -> None:
     assert model.predict_classes(np.zeros((1, 784))).shape == (1,)
     with pytest.raises(Exception, match="do not fit"):
         model.predict(np.zeros((1, 783), np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 7, 50])
+def test_rows_give_the_bits_of_the_forward_pass(n: int) -> None:
+    """The batched path of a plain MLP computes what the layers' forward passes compute,
+    bit for bit (the same products, additions and ReLU), for ReLU layers or activations."""
+    rng = np.random.default_rng(3)
+    for model in (mlp(), Sequential([Dense(24, activation="relu"), Dropout(0.5), Dense(10)],
+                                    input_shape=(784,), seed=1)):
+        model.flat.params[:] = rng.normal(0, 0.3, model.flat.params.size)
+        x = rng.normal(0, 1, (n, *model.input_shape)).astype(np.float32)
+        want = model.forward(x).copy()
+        got = fastpath.run_rows(model._plan, x, owner=model)
+        assert got.shape == (n, 10) and got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(model.logits(x), want)  # predict's path is this one
+
+
+def test_no_rows_give_no_outputs() -> None:
+    model = mlp()
+    assert model.predict(np.zeros((0, 28, 28), np.uint8)).shape == (0, 10)
+    assert model.predict_classes(np.zeros((0, 784), np.float32)).shape == (0,)
+
+
+def test_plan_follows_newly_bound_buffers(images: np.ndarray) -> None:
+    """Buffers bound anew (a gradient check binds float64 ones) leave the old plan's views
+    stale: the one-image path plans again and reads the new weights."""
+    from numnet.nn.layer import bind_layers
+
+    model = mlp()
+    model.predict_classes(images[:1])  # the plan in use
+    model.flat, _ = bind_layers(model.layers, model.input_shape, np.random.default_rng(5))
+    assert model.flat.params.dtype == np.float32
+    np.testing.assert_allclose(model.predict(images[:1])[0], model.predict(images)[0],
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_flat_buffers_start_on_a_cache_line() -> None:
+    from numnet.nn.engine.buffers import ALIGN, aligned_zeros
+
+    for n, dtype in ((1, np.float32), (1001, np.float32), (7, np.float64)):
+        a = aligned_zeros(n, dtype)
+        assert a.shape == (n,) and a.dtype == dtype and a.ctypes.data % ALIGN == 0
+        assert a.flags.c_contiguous and a.flags.writeable and not a.any()
+    model = mlp()
+    for array in (model.flat.params, model.flat.grads, model.layers[1].W):
+        assert array.ctypes.data % ALIGN == 0

@@ -222,6 +222,44 @@ def test_inference_does_not_depend_on_the_thread_count(threads: int) -> None:
     np.testing.assert_array_equal(model.logits(x, batch_size=50, threads=threads), z)
 
 
+def mlp(seed: int = 0) -> Sequential:
+    return Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(1, 8, 8),
+                      seed=seed)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_mlp_inference_does_not_depend_on_the_thread_count(threads: int) -> None:
+    """A plain MLP's batches take fastpath.run_rows in every worker: the bits of forward."""
+    model = train(mlp(), 1, epochs=1)
+    x, y = data(333, seed=1)
+    z = np.concatenate([model.forward(x[i : i + 50]).copy() for i in range(0, 333, 50)])
+    np.testing.assert_array_equal(model.logits(x, batch_size=50, threads=threads), z)
+    np.testing.assert_array_equal(model.predict_classes(x, batch_size=50, threads=threads),
+                                  z.argmax(axis=1))
+    assert (model.evaluate(x, y, batch_size=50, threads=threads)
+            == model.evaluate(x, y, batch_size=50, threads=1))
+
+
+def test_a_worker_held_up_takes_fewer_batches() -> None:
+    """Batches go to whichever worker is free: while worker 1 is stuck in its first batch
+    (its core taken by another program, say), worker 0 computes all the others."""
+    model = mlp()
+    x, _ = data(500, seed=3)
+    main, rest_done = threading.get_ident(), threading.Event()
+    by_main: list[int] = []
+
+    def fn(i: int, rows: slice, z: np.ndarray) -> None:
+        if threading.get_ident() != main:
+            assert rest_done.wait(timeout=30), "worker 0 did not take the other batches"
+        else:
+            by_main.append(i)
+            if len(by_main) == 9:
+                rest_done.set()
+
+    model._each_batch(x, 50, 2, fn)
+    assert len(by_main) >= 9
+
+
 def test_inference_follows_a_loss_set_later() -> None:
     model = Sequential([Dense(10, activation="softmax")], input_shape=(64,), seed=0)
     x = np.random.default_rng(0).random((300, 64), dtype=np.float32)

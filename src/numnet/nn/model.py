@@ -64,6 +64,7 @@ from numnet.nn.replicas import fresh_copy
 from numnet.nn.training import fit
 
 DATA_FORMATS = ("channels_first", "channels_last")
+_FLOAT32, _UINT8 = np.dtype(np.float32), np.dtype(np.uint8)  # one object each: `is` compares
 #: names ``compile(metrics=...)`` accepts; all mean the accuracy numnet always records
 ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
 
@@ -173,7 +174,7 @@ class Sequential:
         last = self.layers[-1] if self.layers else None
         if isinstance(last, Dense) and last.activation == "softmax":
             last.logits = self.softmax_output
-        self._plan = fastpath.plan(self.layers)  # () unless the model is a plain MLP
+        self._plan_steps()  # the settings above decide the plan
         self._teams: dict[int, InferenceTeam] = {}  # replicas copy the layers' settings
 
     def compile(self, optimizer: str | Optimizer = "adam",
@@ -239,18 +240,32 @@ class Sequential:
             return (shape[1], shape[2], shape[0])
         return shape
 
+    def _plan_steps(self) -> fastpath.Plan | None:
+        """``fastpath``'s plan for this model's layers and buffers, None unless it is a plain
+        MLP; planned again when buffers were bound anew (their views changed)."""
+        self._plan = fastpath.plan(self.layers)
+        self._plan_flat = self.flat
+        return self._plan
+
     def _one(self, x: ArrayLike) -> NDArray[np.float32] | None:
-        """Outputs (k,) of a single float32 or uint8 sample through ``fastpath``, or None
-        when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
-        if not (self._plan and isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
-                and x.size == self._size):
+        """Outputs (k,) of a single float32 or uint8 sample through ``fastpath.run``, or
+        None when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
+        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        if plan is None or not (isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
+                                and x.size == self._size):
             return None
-        if x.dtype == np.float32:
-            return fastpath.run(self._plan, x.reshape(-1))
-        if x.dtype == np.uint8:  # as prepare scales it
-            return fastpath.run(self._plan, np.multiply(x.reshape(-1), np.float32(1 / 255),
-                                                        dtype=np.float32))
+        if x.dtype is _FLOAT32:
+            return fastpath.run(plan, x if x.ndim == 2 else x.reshape(1, -1))
+        if x.dtype is _UINT8:  # as prepare scales it
+            return fastpath.run(plan, np.multiply(x.reshape(1, -1), np.float32(1 / 255),
+                                                  dtype=np.float32))
         return None
+
+    def _rows(self, x: NDArray[np.float32]) -> NDArray[Any]:
+        """``forward(x)`` at inference, through ``fastpath.run_rows`` for a plain MLP (the
+        same bits, less work); the outputs are reused arrays."""
+        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        return self.forward(x) if plan is None else fastpath.run_rows(plan, x, self)
 
     def _each_batch(self, x: NDArray[np.float32], batch_size: int | None, threads: int | None,
                     fn: Callable[[int, slice, NDArray[Any]], None]) -> None:
@@ -262,18 +277,18 @@ class Sequential:
         worker's thread, on disjoint rows."""
         batch_size = batch_size or self.predict_batch_size
         if len(x) <= batch_size:  # one image from the web page: no slicing
-            fn(0, slice(None), self.forward(x))
+            fn(0, slice(None), self._rows(x))
             return
         k = min(resolve_threads(threads), math.ceil(len(x) / batch_size))
         with blas_threads(1):  # one core per worker, and the same products for any k
             if k == 1:
                 for i in range(0, len(x), batch_size):
-                    fn(i // batch_size, slice(i, i + batch_size),
-                       self.forward(x[i : i + batch_size]))
+                    fn(i // batch_size, slice(i, i + batch_size), self._rows(x[i : i + batch_size]))
                 return
+            plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
             team = self._teams.get(k)
             if team is None or team.flat is not self.flat:  # new buffers: new views
-                team = self._teams[k] = InferenceTeam(self, k)
+                team = self._teams[k] = InferenceTeam(self, k, plan)
             team.map(x, batch_size, fn)
 
     def _outputs(self, x: ArrayLike, batch_size: int | None, softmax: bool,
@@ -341,7 +356,7 @@ class Sequential:
         ``np.argmax(predict(x), axis=1)`` without computing the softmax."""
         z = self._one(x)
         if z is not None:
-            label: NDArray[np.int64] = np.array((z.argmax(),), np.int64)  # (1,)
+            label: NDArray[np.int64] = z.argmax(0, keepdims=True)  # (1,), a new array
             return label
         xs = self.prepare(x)
         out = np.empty(len(xs), np.int64)

@@ -33,20 +33,24 @@ Dropout: each step draws one number from ``model.rng`` and seeds worker r's gene
 (that number, r), so the run is fixed by the seed and a checkpoint (which saves
 ``model.rng``) resumes exactly.
 
-Inference (``predict``, ``evaluate``): worker r takes batches r, r + k, r + 2k ... of the
-inputs, each through its own replica; every batch is computed as the single thread would
-compute it, so outputs do not depend on k.
+Inference (``predict``, ``evaluate``): each worker takes the next batch of the inputs not yet
+taken (so a worker that lost its core to another program takes fewer), through its own
+replica, or for a plain MLP through ``fastpath.run_rows``; every batch is computed as the
+single thread would compute it, so outputs do not depend on k nor on who took which.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from numnet.nn.engine import fastpath
 from numnet.nn.engine.collective import Collective
 from numnet.nn.engine.workers import Workers, shared_workers, spans
 from numnet.nn.functional import count_correct
@@ -148,24 +152,31 @@ class TrainingTeam:
 
 
 class InferenceTeam:
-    """``k`` workers with one replica each, for ``predict`` and ``evaluate``."""
+    """``k`` workers with one replica each, for ``predict`` and ``evaluate``; a plain MLP's
+    batches go through ``fastpath.run_rows`` with its ``plan``, each replica the owner of
+    its work arrays."""
 
-    def __init__(self, model: Sequential, k: int) -> None:
+    def __init__(self, model: Sequential, k: int, plan: fastpath.Plan | None = None) -> None:
         self.k = k
-        self.flat = model.flat  # the buffers the replicas' views point into
+        self.flat = model.flat  # the buffers the replicas' views (and the plan's) point into
         self.workers = shared_workers(k)
         self.replicas = make_replicas(model, k, own_grads=False)
+        self.forwards: list[Callable[[NDArray[Any]], NDArray[Any]]] = [
+            r.forward if plan is None else partial(fastpath.run_rows, plan, owner=r)
+            for r in self.replicas]
 
     def map(self, x: NDArray[Any], batch_size: int,
             fn: Callable[[int, slice, NDArray[Any]], None]) -> None:
         """For every batch i of ``x`` (rows [i*B, (i+1)*B)): ``fn(i, rows, outputs)`` in the
-        worker that computed it; worker r takes batches r, r + k, ..."""
+        worker that computed it.  Each worker takes the next batch nobody has taken yet, so a
+        worker whose core is busy with another program takes fewer, not the same share."""
         batches = math.ceil(len(x) / batch_size)
+        taken = itertools.count()  # next() is one call into C: atomic, under the GIL
 
         def task(rank: int) -> None:
-            r = self.replicas[rank]
-            for i in range(rank, batches, self.k):
+            forward = self.forwards[rank]
+            while (i := next(taken)) < batches:
                 sl = slice(i * batch_size, (i + 1) * batch_size)
-                fn(i, sl, r.forward(x[sl]))
+                fn(i, sl, forward(x[sl]))
 
         self.workers.run(task)

@@ -9,7 +9,8 @@ One epoch:
                                                    ahead in a thread: numnet.nn.engine.batches)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
-                  (with threads > 1, split over worker threads: numnet.nn.parallel)
+                  (with threads > 1, split over worker threads: numnet.nn.parallel,
+                  or, for a batch too small to split, its products over BLAS threads)
         stop with DivergenceError if L or the parameters are not finite
         callbacks.on_step_end(model, state)
 
@@ -146,6 +147,13 @@ class _Stepper:
             )
 
 
+def step_blas_threads(workers: int, single: bool, augment: bool) -> int:
+    """BLAS threads for the steps of a fit with ``workers`` threads: one per worker when the
+    batches are split (``single`` False); with one worker for the whole batch, every thread
+    but the one that augments ahead (``numnet.nn.engine.threads``)."""
+    return max(1, workers - int(augment)) if single else 1
+
+
 def _check_targets(y: NDArray[Any], n_outputs: int) -> None:
     """Integer labels (n,) in [0, k) or target rows (n, k); one-line DataError otherwise."""
     if y.ndim == 2 and y.shape[1] == n_outputs:
@@ -199,10 +207,12 @@ def fit(
                           One is the single-thread step (BLAS held to one thread);
                           k > 1 splits each batch over up to k workers, as many as the
                           batch and the network's size make worth it
-                          (``numnet.nn.parallel``), with one BLAS thread each.  A run
-                          is bit-for-bit reproducible for a given seed and thread
-                          count; different thread counts
-                          agree up to float32 rounding (the sums are split differently)
+                          (``numnet.nn.parallel``), with one BLAS thread each; a batch
+                          too small to split trains on one worker whose matrix products
+                          use the k threads (``step_blas_threads``).  A run is
+                          bit-for-bit reproducible for a given seed and thread count;
+                          different thread counts agree up to float32 rounding (the sums
+                          are split differently)
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
@@ -229,9 +239,10 @@ def fit(
     progress = Progress(verbose, epochs, steps)
     workers = resolve_threads(threads)
     step = _Stepper(model, loss_fn, opt, workers)
-    with blas_threads(1):
-        # one worker for a whole batch leaves the other cores free: see numnet.nn.engine.batches
-        background = team_size(min(batch_size, len(x)), workers, step.work) == 1
+    # one worker for a whole batch leaves the other cores to its matrix products and to the
+    # augmentation, which then runs ahead in a thread of its own (numnet.nn.engine.batches)
+    background = team_size(min(batch_size, len(x)), workers, step.work) == 1
+    with blas_threads(step_blas_threads(workers, background, augment is not None)):
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False

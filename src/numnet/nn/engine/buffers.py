@@ -4,6 +4,10 @@ Why: an optimizer step becomes a handful of vectorised operations over one array
 over layers), and saving a model is one array plus a description.  Each layer still sees
 ordinary named arrays (``layer.W``, ``layer.dW``): views into these buffers, handed to it
 by ``Layer.attach``.  This module knows shapes and names only, not layers.
+
+The buffers start on a 64-byte boundary (a cache line), so the first layer's weights do
+too: a matrix-vector product over them (the one-image path, ``fastpath``) loads whole
+aligned lines, which NumPy's allocator (16-byte alignment) does not promise.
 """
 
 from __future__ import annotations
@@ -17,6 +21,16 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 Shape = tuple[int, ...]
+#: where every flat buffer starts: a multiple of this many bytes
+ALIGN = 64
+
+
+def aligned_zeros(n: int, dtype: DTypeLike) -> NDArray[Any]:
+    """Zeros (n,) of ``dtype`` whose first element sits at a multiple of ``ALIGN`` bytes."""
+    dtype = np.dtype(dtype)
+    raw = np.zeros(n * dtype.itemsize + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    return raw[start : start + n * dtype.itemsize].view(dtype)
 
 
 @dataclass(frozen=True)
@@ -70,10 +84,10 @@ class FlatBuffers:
         n_params = param_spans[-1].stop if param_spans else 0
         n_buffers = buffer_spans[-1].stop if buffer_spans else 0
         flat = cls(
-            params=np.zeros(n_params, dtype),
-            grads=np.zeros(n_params, dtype),
+            params=aligned_zeros(n_params, dtype),
+            grads=aligned_zeros(n_params, dtype),
             decay=np.zeros(n_params, bool),
-            buffers=np.zeros(n_buffers, dtype),
+            buffers=aligned_zeros(n_buffers, dtype),
             param_spans=param_spans,
             buffer_spans=buffer_spans,
         )

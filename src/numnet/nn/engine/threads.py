@@ -1,20 +1,31 @@
 """How many threads the BLAS (the library behind ``np.matmul``) may use.
 
-numnet uses every core by splitting the work itself: ``fit`` splits each batch over worker
-threads (``numnet.nn.parallel``, ``numnet.nn.engine.workers``) and ``predict`` hands whole
-batches to them, and each worker's products run on one BLAS thread.  So ``fit`` and the
-batched ``predict`` hold the BLAS to one thread while they run, whatever their ``threads``.
+numnet uses every core in one of two ways, and ``fit`` sets the BLAS for the one it takes
+(``numnet.nn.training.step_blas_threads``):
 
-Why not let the BLAS spread each product instead: a training step is a handful of small
-products, and a multi-threaded BLAS splits each one and makes its threads meet at the end
-of every product; OpenBLAS's idle threads spin while they wait, so as soon as another
-program keeps a core busy, every meeting waits for a time slice, and two BLAS threads
-become many times slower than one.  It also leaves the elementwise work (im2col copies,
-pooling, Adam) on one core.  Data-parallel workers meet two or three times a step, and a
-worker that waits sleeps on a condition variable: a busy core delays a step by the time
-its worker lost, not more.  Full-batch products (the classic tutorial's gradient descent
-over 60,000 images) do gain from BLAS threads: ``numnet train --arch twolayer`` uses
-``blas_threads(N)``.
+- A batch big enough to split over k workers (``numnet.nn.parallel.team_size``): each
+  worker runs forward and backward on its rows with one BLAS thread, so ``fit`` (and the
+  batched ``predict``, which hands whole batches to the workers) holds the BLAS to one
+  thread while it runs.
+- A batch too small to split (784-128-10 and 784-256-10 MLPs at batch 128): one worker
+  runs the step, and its two big products (the first layer's x W and x^T g) are most of
+  the step's time, so the BLAS gets the k threads (k - 1 with augmentation, whose thread
+  runs ahead on the remaining core).  Splitting those products over our own worker
+  threads instead costs more than it saves: each product would be two hand-overs between
+  Python threads (a wake-up, then the GIL), which are slow where waking a sleeping thread
+  is slow (virtual machines), while OpenBLAS's threads wait for the next product
+  spinning, ready at once.  The elementwise work (bias, ReLU, loss, Adam) stays on one
+  core.
+
+The cost of the second way: a multi-threaded product waits for its slowest thread, and
+OpenBLAS's waiting threads spin, so while another program keeps a core busy, a step can
+take several times as long as with one thread (PyTorch's OpenMP threads behave the same).
+``threads=1`` keeps the BLAS to one thread.  A data-parallel step does not suffer so:
+its workers meet two or three times a step, and a waiting worker sleeps.  Products with
+different BLAS thread counts may differ in the last bits (the library's kernels block the
+sums differently), so a run is reproducible for a given thread count, as ``fit`` says.
+Full-batch products (the classic tutorial's gradient descent over 60,000 images) gain
+from BLAS threads too: ``numnet train --arch twolayer`` uses ``blas_threads(N)``.
 
 The limit is set with ``threadpoolctl`` (a small pure-Python package) when it is installed
 and restored afterwards; without it nothing changes.

@@ -100,7 +100,7 @@ class Dense(Layer):
         act = None if self.logits else self.activation
         if self.W.dtype != np.float32 or act not in (None, "relu"):
             return False
-        steps.append(Step(self.W, self.b, act == "relu", np.empty(self.units, np.float32)))
+        steps.append(Step(self.W, self.b, act == "relu"))
         return True
 
     def get_config(self) -> dict[str, Any]:
