@@ -174,7 +174,8 @@ class Sequential:
         last = self.layers[-1] if self.layers else None
         if isinstance(last, Dense) and last.activation == "softmax":
             last.logits = self.softmax_output
-        self._plan_steps()  # the settings above decide the plan
+        self._plan_flat: object = None  # the settings above decide the plan: plan anew
+        self._plan_steps()
         self._teams: dict[int, InferenceTeam] = {}  # replicas copy the layers' settings
 
     def compile(self, optimizer: str | Optimizer = "adam",
@@ -243,14 +244,15 @@ class Sequential:
     def _plan_steps(self) -> fastpath.Plan | None:
         """``fastpath``'s plan for this model's layers and buffers, None unless it is a plain
         MLP; planned again when buffers were bound anew (their views changed)."""
-        self._plan = fastpath.plan(self.layers)
-        self._plan_flat = self.flat
+        if self._plan_flat is not self.flat:
+            self._plan = fastpath.plan(self.layers)
+            self._plan_flat = self.flat
         return self._plan
 
     def _one(self, x: ArrayLike) -> NDArray[np.float32] | None:
         """Outputs (k,) of a single float32 or uint8 sample through ``fastpath.run``, or
         None when that path does not apply (not one sample, other dtypes, not a plain MLP)."""
-        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        plan = self._plan_steps()
         if plan is None or not (isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == 1
                                 and x.size == self._size):
             return None
@@ -264,7 +266,7 @@ class Sequential:
     def _rows(self, x: NDArray[np.float32]) -> NDArray[Any]:
         """``forward(x)`` at inference, through ``fastpath.run_rows`` for a plain MLP (the
         same bits, less work); the outputs are reused arrays."""
-        plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+        plan = self._plan_steps()
         return self.forward(x) if plan is None else fastpath.run_rows(plan, x, self)
 
     def _each_batch(self, x: NDArray[np.float32], batch_size: int | None, threads: int | None,
@@ -285,7 +287,7 @@ class Sequential:
                 for i in range(0, len(x), batch_size):
                     fn(i // batch_size, slice(i, i + batch_size), self._rows(x[i : i + batch_size]))
                 return
-            plan = self._plan if self._plan_flat is self.flat else self._plan_steps()
+            plan = self._plan_steps()
             team = self._teams.get(k)
             if team is None or team.flat is not self.flat:  # new buffers: new views
                 team = self._teams[k] = InferenceTeam(self, k, plan)
