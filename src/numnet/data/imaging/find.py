@@ -44,6 +44,7 @@ from numnet.data.imaging.ink import (
     soft_ink,
     threshold,
     with_fringe,
+    without_haze,
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
@@ -105,6 +106,8 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
+    if number:
+        mask = without_haze(mask, s, t.high)
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
     components = label_ink(mask, s, t.high)
@@ -122,9 +125,15 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
             continue
         g = run[0] if len(run) == 1 else union(*run)
         apart = [list(run)] if len(run) > 1 else []
+        made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
+
+        def prepared(piece: Group) -> Candidate:
+            if piece not in made:
+                made[piece] = _candidate(components, piece, s, t, scale, size)
+            return made[piece]
+
         splits = tuple(
-            tuple(_candidate(components, piece, s, t, scale, size) for piece in way)
-            for way in apart + ways(components, g, height)
+            tuple(prepared(piece) for piece in way) for way in apart + ways(components, g, height)
         )
         whole = _candidate(components, g, s, t, scale, size)
         out.append(replace(whole, splits=splits, joined=len(run) > 1))

@@ -65,6 +65,11 @@ from numnet.data.imaging.verdict import MAX_FILL, MIN_CONFIDENCE, SHIPPED_CONFID
 
 #: the weight of a piece's shape (its squared z-score) against the network's log-confidence
 SHAPE = 0.2
+#: the weight of a piece's height below ``LOW_FREE`` of its row's (``_height_z`` squared) ...
+LOW = 0.2
+LOW_FREE = 0.8
+#: ... measured in this standard deviation of log(height / row height)
+LOW_SD = 0.1
 #: in a number, a digit read whose shape is more than this many standard deviations from
 #: its label's (``split.aspect_z``: a sliver read as a 5) is no digit of it
 ODD_SHAPE = 5.0
@@ -137,9 +142,14 @@ def read_pages(
     logit too."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
-    x = np.stack([c.pixels for c in flat]) if flat else np.zeros((0, 28, 28), np.float32)
+    # a piece in several ways of its candidate is one object: classified once
+    first: dict[int, int] = {}
+    where = np.array([first.setdefault(id(c), len(first)) for c in flat], np.intp)
+    unique = list({id(c): c for c in flat}.values())
+    x = np.stack([c.pixels for c in unique]) if flat else np.zeros((0, 28, 28), np.float32)
     logits = getattr(model, "logits", None) if shipped else None
     probs, evidence = _classify(model, x, shipped)
+    x, probs, evidence = x[where], probs[where], evidence[where]
     confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
     reads: list[tuple[list[int], list[float]]] = []  # per page: indices into flat, blot limits
     i, k = 0, 0
@@ -147,9 +157,10 @@ def read_pages(
         read: list[int] = []  # indices into flat of the pieces read
         fills: list[float] = []  # the blot limit of each piece read
         limits = _fill_limits(page, number)
+        row = _row_height(page)
         for w, fill in zip(ways[i : i + len(page.candidates)], limits, strict=True):
             n = sum(len(way) for way in w)
-            chosen = [k + j for j in _choose(w, probs[k : k + n], fill)]
+            chosen = [k + j for j in _choose(w, probs[k : k + n], fill, row)]
             read += chosen
             fills += [fill] * len(chosen)
             k += n
@@ -193,19 +204,31 @@ def _fill_limits(page: Page, number: bool) -> list[float]:
     """The blot limit (``max_fill`` of ``judge``) of each candidate of ``page``: none (2) for
     one of a number's candidates at least ``IN_ROW`` of the row's height (their median) high,
     if there are other candidates."""
-    heights = np.array([c.box[3] - c.box[1] for c in page.candidates], np.float64)
-    if not number or heights.size < 2:
-        return [MAX_FILL] * heights.size
-    row = float(np.median(heights))
+    heights = [c.box[3] - c.box[1] for c in page.candidates]
+    if not number or len(heights) < 2:
+        return [MAX_FILL] * len(heights)
+    row = _row_height(page)
     return [2.0 if h >= IN_ROW * row else MAX_FILL for h in heights]
 
 
+def _row_height(page: Page) -> float:
+    """The height of the row of ``page``'s candidates (px): their median height."""
+    return float(np.median([c.box[3] - c.box[1] for c in page.candidates] or [1]))
+
+
+def _height_z(c: Candidate, row: float) -> float:
+    """How many ``LOW_SD`` a piece is lower than ``LOW_FREE`` of its ``row`` (on a log
+    scale; 0 if it is at least that high)."""
+    return min(0.0, float(np.log(max(c.box[3] - c.box[1], 1) / (LOW_FREE * row)))) / LOW_SD
+
+
 def _choose(
-    ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32], max_fill: float
+    ways: list[tuple[Candidate, ...]], probs: NDArray[np.float32], max_fill: float, row: float
 ) -> range:
     """The way (``ways[0]`` the candidate whole) whose pieces read best, as the rows of its
     pieces in ``probs`` (pieces, 10): the probabilities of the ways' pieces one after the
-    other.  ``max_fill``: the blot limit of the candidate's pieces."""
+    other.  ``max_fill``: the blot limit of the candidate's pieces; ``row``: the height of
+    their row (px)."""
     best, best_score, k = 0, -np.inf, 0
     for i, way in enumerate(ways):
         p = probs[k : k + len(way)]
@@ -215,7 +238,8 @@ def _choose(
             for c, q in zip(way, p, strict=True)
         )
         odd = sum(aspect_z(c.aspect, int(q.argmax())) ** 2 for c, q in zip(way, p, strict=True))
-        score = float(np.log(p.max(axis=1)).sum()) - SHAPE * odd / 2
+        low = sum(_height_z(c, row) ** 2 for c in way)
+        score = float(np.log(p.max(axis=1)).sum()) - SHAPE * odd / 2 - LOW * low / 2
         if good and score > best_score:
             best, best_score = i, score
     start = sum(len(way) for way in ways[:best])

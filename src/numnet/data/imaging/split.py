@@ -44,7 +44,7 @@ MIN_HEIGHT = 0.6
 #: at most this many digits are looked for in one group
 MOST = 4
 #: at most this many ways are proposed for one group
-MOST_WAYS = 12
+MOST_WAYS = 64
 #: a cut is made only where the column holds at most this share of the median column's ink
 NECK = 0.8
 #: the projection is smoothed over this share of the height before looking for its valleys
