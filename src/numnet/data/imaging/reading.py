@@ -70,6 +70,9 @@ LOW = 0.2
 LOW_FREE = 0.8
 #: ... measured in this standard deviation of log(height / row height)
 LOW_SD = 0.1
+#: what two neighbouring groups of ink read apart gain when each is as high as a digit of
+#: their row (at least ``LOW_FREE`` of it): one digit is rarely written in two such strokes
+APART = 0.6
 #: in a number, a digit read whose shape is more than this many standard deviations from
 #: its label's (``split.aspect_z``: a sliver read as a 5) is no digit of it
 ODD_SHAPE = 5.0
@@ -240,6 +243,8 @@ def _choose(
         odd = sum(aspect_z(c.aspect, int(q.argmax())) ** 2 for c, q in zip(way, p, strict=True))
         low = sum(_height_z(c, row) ** 2 for c in way)
         score = float(np.log(p.max(axis=1)).sum()) - SHAPE * odd / 2 - LOW * low / 2
+        if i == 1 and ways[0][0].joined and low == 0:  # two groups, each as high as a digit
+            score += APART
         if good and score > best_score:
             best, best_score = i, score
     start = sum(len(way) for way in ways[:best])
