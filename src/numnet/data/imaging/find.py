@@ -4,7 +4,8 @@ The steps, each in its own module:
 
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
     (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
-    squared lines removed (lines.py)  ->  connected components grouped into digits
+    squared lines removed (lines.py)  ->  for a number, the haze around its row taken off
+    (ink.py, ``without_haze``)  ->  connected components grouped into digits
     (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
     (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
@@ -119,19 +120,19 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     if numbers is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
     height = numbers.height
+    made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
+
+    def prepared(piece: Group) -> Candidate:
+        if piece not in made:
+            made[piece] = _candidate(components, piece, s, t, scale, size)
+        return made[piece]
+
     out = []
     for run in joins(found, height):
         if len(run) == 1 and is_mark(run[0], height):
             continue
         g = run[0] if len(run) == 1 else union(*run)
         apart = [list(run)] if len(run) > 1 else []
-        made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
-
-        def prepared(piece: Group) -> Candidate:
-            if piece not in made:
-                made[piece] = _candidate(components, piece, s, t, scale, size)
-            return made[piece]
-
         splits = tuple(
             tuple(prepared(piece) for piece in way) for way in apart + ways(components, g, height)
         )
