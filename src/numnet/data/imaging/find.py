@@ -87,11 +87,15 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Page:
-    """The digit candidates of one image, left to right; none, and why, if it has no ink."""
+    """The digit candidates of one image, left to right; none, and why, if it has no ink.
+    ``height``: a number's row height in px of the upright image, as the boxes
+    (``components.row_height``: the median height of its groups, each weighed by its ink), 0
+    if not known."""
 
     name: str
     candidates: list[Candidate]
     reason: str | None = None
+    height: float = 0.0
 
 
 def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
@@ -138,7 +142,7 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         )
         whole = _candidate(components, g, s, t, scale, size)
         out.append(replace(whole, splits=splits, joined=len(run) > 1))
-    return Page(name, out)
+    return Page(name, out, height=height * scale)
 
 
 def _candidate(

@@ -75,7 +75,13 @@ from scipy.special import softmax
 from numnet.data.imaging.find import Candidate, Page, find_digits
 from numnet.data.imaging.split import aspect_z
 from numnet.data.imaging.variants import variants
-from numnet.data.imaging.verdict import MAX_FILL, MIN_CONFIDENCE, SHIPPED_CONFIDENCE, judge
+from numnet.data.imaging.verdict import (
+    MAX_ASPECT,
+    MAX_FILL,
+    MIN_CONFIDENCE,
+    SHIPPED_CONFIDENCE,
+    judge,
+)
 
 #: the weight of a piece's shape (its squared z-score) against the network's log-confidence
 SHAPE = 0.2
@@ -229,7 +235,11 @@ def _fill_limits(page: Page, number: bool) -> list[float]:
 
 
 def _row_height(page: Page) -> float:
-    """The height of the row of ``page``'s candidates (px): their median height."""
+    """The height of the row of ``page``'s candidates (px): the one its groups were found
+    against (their median height, each weighed by its ink: a number of two digits and a
+    piece of one has the digits' height), else their median height."""
+    if page.height > 0:
+        return page.height
     return float(np.median([c.box[3] - c.box[1] for c in page.candidates] or [1]))
 
 
@@ -278,7 +288,10 @@ def _digit(
     weighed = None if np.isnan(evidence) else evidence
     # the shape is weighed for a lone candidate only (min_confidence > 0): measure it then
     ink_shape = c.shape if min_confidence > 0 else None
-    reason = judge(c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape)
+    # one standing in a row as high as itself (``max_fill`` above 1) is no line for its
+    # width either (a 2 with a long tail): its shape is weighed by ``ODD_SHAPE`` instead
+    aspect = min(c.aspect, MAX_ASPECT) if max_fill > 1 else c.aspect
+    reason = judge(aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape)
     best = int(np.argmax(probs))
     if reason is None and shape and abs(aspect_z(c.aspect, best)) > ODD_SHAPE:
         reason = f"its shape is like no {best}'s ({c.aspect:.2f} times as wide as high)"
