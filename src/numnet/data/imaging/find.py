@@ -35,6 +35,7 @@ from numnet.data.imaging.components import (
     largest,
     member_mask,
     row,
+    row_height,
     union,
 )
 from numnet.data.imaging.decode import decode, describe
@@ -89,8 +90,8 @@ class Candidate:
 class Page:
     """The digit candidates of one image, left to right; none, and why, if it has no ink.
     ``height``: a number's row height in px of the upright image, as the boxes
-    (``components.row_height``: the median height of its groups, each weighed by its ink), 0
-    if not known."""
+    (``components.row_height`` of its candidates whole: their median height, each weighed by
+    its ink), 0 if not known."""
 
     name: str
     candidates: list[Candidate]
@@ -131,18 +132,21 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
             made[piece] = _candidate(components, piece, s, t, scale, size)
         return made[piece]
 
-    out = []
+    out, wholes = [], []
     for run in joins(found, height):
         if len(run) == 1 and is_mark(run[0], height):
             continue
         g = run[0] if len(run) == 1 else union(*run)
+        wholes.append(g)
         apart = [list(run)] if len(run) > 1 else []
         splits = tuple(
             tuple(prepared(piece) for piece in way) for way in apart + ways(components, g, height)
         )
         whole = _candidate(components, g, s, t, scale, size)
         out.append(replace(whole, splits=splits, joined=len(run) > 1))
-    return Page(name, out, height=height * scale)
+    # the height of the candidates' row: of the groups as read whole (a digit broken in two
+    # is as high as both its pieces)
+    return Page(name, out, height=row_height(components, wholes) * scale if wholes else 0.0)
 
 
 def _candidate(
