@@ -414,7 +414,7 @@ def test_a_model_with_logits_is_judged_by_them(reference):
             self.top = top
 
         def logits(self, x: np.ndarray) -> np.ndarray:
-            z = np.zeros((len(x), 10), np.float32)
+            z = np.full((len(x), 10), -30.0, np.float32)  # a 4, sure, however weak its logit
             z[:, 4] = self.top
             return z
 

@@ -122,10 +122,14 @@ def test_the_rule_refuses_a_scribble_and_a_dot_and_keeps_digits():
     sure = np.eye(10)[8] * 0.99 + 0.001
     for digit in (ring(), eight(), bar()):
         assert verdict.judge(0.8, 0.2, sure, shape=measure(digit)) is None
-    # a dense scribble the network is sure of: its largest logit says it is like no digit
+    # a dense scribble the network is sure of: its shape (if its measures are limited so
+    # far) or its largest logit (thin strokes: held to MIN_EVIDENCE) says it is no digit
     dense = measure(scribble(3, steps=80))  # 18 crossings, 4.7 times as long as it is
     weak = rule.MIN_EVIDENCE - 0.5
-    assert "like no digit" in verdict.judge(0.8, 0.2, sure, evidence=weak, shape=dense)
+    reason = verdict.judge(0.8, 0.2, sure, evidence=weak, shape=dense)
+    assert reason is not None and ("scribble" in reason or "like no digit" in reason)
+    thick = measure(ring(stroke=0.25))  # plain strokes: held to PLAIN_EVIDENCE instead
+    assert verdict.judge(0.8, 0.2, sure, evidence=weak, shape=thick) is None
     assert "blot or a dot" in verdict.judge(1.0, 0.3, sure, shape=measure(disc()))
     # a digit among the digits of a number is judged by its ink statistics alone; no shape
     # measured (28x28 pixels given as they are): not judged by it
