@@ -107,36 +107,44 @@ class Components:
 
 def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
     """Label the ink ``mask`` (h, w); keep components that reach ``high`` and are no specks."""
-    return _kept(*_raw_label(mask), s, high)
+    return _kept(_Raw.of(mask), s, high)
 
 
-def _raw_label(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-    """(h, w) ink -> its 8-connected components: labels (h, w) int32 (0 off the ink, 1..n
-    on it) and their boxes (n, 4) x0, y0, x1, y1."""
-    from scipy import ndimage
+@dataclass(frozen=True)
+class _Raw:
+    """A mask's 8-connected components before any is dropped: ``labels`` (h, w) int32 (0 off
+    the ink, 1..n on it), the ink's flat pixel indices ``at`` (m,), their labels ``which``
+    (m,) and the components' boxes (n, 4) x0, y0, x1, y1.  Ink is a few percent of a page:
+    everything after the labelling looks at its pixels only, not at the whole page."""
 
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    boxes = np.array(
-        [(b[1].start, b[0].start, b[1].stop, b[0].stop) for b in ndimage.find_objects(labels)],
-        np.int64,
-    ).reshape(-1, 4)
-    return labels, boxes
+    labels: NDArray[np.int32]
+    at: NDArray[np.intp]
+    which: NDArray[np.int32]
+    boxes: NDArray[np.int64]
+
+    @staticmethod
+    def of(mask: NDArray[np.bool_]) -> _Raw:
+        from scipy import ndimage
+
+        labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        at = np.flatnonzero(mask)
+        which = labels.reshape(-1)[at]
+        y, x = np.divmod(at, mask.shape[1])
+        lo = np.full((2, n + 1), max(mask.shape), np.int64)
+        hi = np.zeros((2, n + 1), np.int64)
+        for axis, position in enumerate((x, y)):
+            np.minimum.at(lo[axis], which, position)
+            np.maximum.at(hi[axis], which, position + 1)
+        return _Raw(labels, at, which, np.concatenate([lo, hi]).T[1:].copy())
 
 
-def _kept(
-    labels: NDArray[np.int32], boxes: NDArray[np.int64], s: NDArray[np.float32], high: float
-) -> Components:
-    """The components of ``labels`` (boxes ``boxes``) that ``label`` keeps, relabelled 1..k.
-
-    Ink is a few percent of a page: the statistics are taken over its pixels only, and
-    ``labels`` (which is changed) is relabelled there."""
-    n = len(boxes)
+def _kept(raw: _Raw, s: NDArray[np.float32], high: float) -> Components:
+    """The components of ``raw`` that ``label`` keeps, relabelled 1..k (in ``raw.labels``,
+    which is changed)."""
+    labels, which, n = raw.labels, raw.which, len(raw.boxes)
     if n == 0:
-        return Components(labels, boxes, np.zeros(0, np.int64), np.zeros(0))
-    flat = labels.reshape(-1)
-    at = np.flatnonzero(flat)
-    which = flat[at]
-    strength = s.reshape(-1)[at]
+        return Components(labels, raw.boxes, np.zeros(0, np.int64), np.zeros(0))
+    strength = s.reshape(-1)[raw.at]
     area = np.bincount(which, minlength=n + 1)[1:]
     mass = np.bincount(which, weights=strength, minlength=n + 1)[1:]
     strong = np.bincount(which[strength >= high], minlength=n + 1)[1:] > 0
@@ -151,8 +159,8 @@ def _kept(
     # relabel the kept ones 1..k, the rest 0
     new = np.zeros(n + 1, np.int32)
     new[1:][keep] = np.arange(1, int(keep.sum()) + 1)
-    flat[at] = new[which]
-    return Components(labels, boxes[keep], area[keep], mass[keep])
+    labels.reshape(-1)[raw.at] = new[which]
+    return Components(labels, raw.boxes[keep], area[keep], mass[keep])
 
 
 def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
@@ -164,8 +172,9 @@ def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> C
     components).  A thin stroke of the pen is as dark as a thick one, and a stroke broken
     where the pen skipped is joined by short faint specks, not a long straight line: both
     stay.  The ink is labelled again only if it had hairlines."""
-    labels, boxes = _raw_label(mask)
-    first = _kept(labels, boxes, s, high)
+    raw = _Raw.of(mask)
+    boxes = raw.boxes
+    first = _kept(raw, s, high)
     kept = first.labels > 0
     width = stroke_width(kept) if len(first.boxes) else 0.0
     k = round(HAIRLINE * width)
