@@ -181,9 +181,9 @@ def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> C
     if k < 2:
         return first
     run = max(k + 1, round(HAIR_LENGTH * width))
-    # a run lies inside one component, and the k x k squares that keep a pixel in its own:
-    # only the components at least ``run`` long can hold a hairline, and the box around
-    # them is all the opening needs to see
+    # a hairline's run, and every k x k square of ink that keeps a pixel from being thin,
+    # lies inside one component: only components at least ``run`` long can hold a
+    # hairline, and the opening needs to see only the box around them
     long = (boxes[:, 2] - boxes[:, 0] >= run) | (boxes[:, 3] - boxes[:, 1] >= run)
     if not long.any():
         return first
