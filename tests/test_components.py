@@ -123,3 +123,70 @@ def test_a_mark_far_above_the_row_is_none_of_its_digits():
     assert [g.box[0] for g in row(label_ink(mask, s, HIGH)).groups] == [100, 200, 300]
     s[300:400, 350:360] = PEN  # a stroke as high as the row and near it is one of it
     assert [g.box[0] for g in row(label_ink(s > 0.1, s, HIGH)).groups] == [100, 200, 300, 350]
+
+
+def _ink_page(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A page of random strokes with faint 1-px lines on them, and specks: (mask, strengths)
+    (120, 170)."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    s = np.where(rng.random((120, 170)) < 0.004, PEN, 0).astype(np.float32)  # specks
+    s = ndimage.grey_dilation(s, size=(2, 2))
+    for _ in range(4):  # strokes 8-13 px wide, some touching the edge
+        y, x = rng.integers(0, 100), rng.integers(0, 160)
+        s[y : y + rng.integers(20, 60), x : x + rng.integers(8, 14)] = PEN
+        # a printed line's leftover on the stroke, along a row or a column
+        if rng.random() < 0.5:
+            s[y + rng.integers(0, 20), max(0, x - 40) : x + 50] = LINE
+        else:
+            s[max(0, y - 40) : y + 70, x + rng.integers(0, 8)] = LINE
+    return s > 0.1, s
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_keeps_boxes_areas_and_ink_of_its_components(seed):
+    from scipy import ndimage
+
+    mask, s = _ink_page(seed)
+    for c in (label(mask, s, HIGH), label_ink(mask, s, HIGH)):
+        n = len(c.boxes)
+        assert c.labels.dtype == np.int32 and set(np.unique(c.labels)) <= set(range(n + 1))
+        found = ndimage.find_objects(c.labels)
+        boxes = [(b[1].start, b[0].start, b[1].stop, b[0].stop) for b in found]
+        np.testing.assert_array_equal(c.boxes, np.array(boxes).reshape(-1, 4))
+        index = np.arange(1, n + 1)
+        np.testing.assert_array_equal(c.area, ndimage.sum_labels(mask, c.labels, index))
+        np.testing.assert_allclose(c.mass, ndimage.sum_labels(s, c.labels, index), rtol=1e-6)
+        assert ((c.labels > 0) <= mask).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hairlines_are_those_an_opening_of_the_whole_page_finds(seed):
+    """label_ink looks for hairlines in the box of the components long enough to hold one:
+    the ink it labels is the mask without the hairlines of the whole page."""
+    from numnet.data.imaging.components import FAINT, HAIR_LENGTH, HAIRLINE, _opening
+    from numnet.data.imaging.mnist_box import stroke_width
+
+    mask, s = _ink_page(seed)
+    kept = label(mask, s, HIGH).labels > 0
+    width = stroke_width(kept)
+    k = round(HAIRLINE * width)
+    thin = mask & ~_opening(mask, (k, k)) & (s < FAINT * np.median(s[kept]))
+    run = max(k + 1, round(HAIR_LENGTH * width))
+    hair = _opening(thin, (1, run)) | _opening(thin, (run, 1))
+    assert k >= 2 and hair.any()
+    expected = label(mask & ~hair, s, HIGH).labels
+    np.testing.assert_array_equal(label_ink(mask, s, HIGH).labels, expected)
+
+
+def test_stroke_width_of_ink_at_the_edge_counts_the_edge_as_paper():
+    from scipy import ndimage
+
+    from numnet.data.imaging.mnist_box import stroke_width
+
+    mask, _ = _ink_page(0)
+    mask[:, :8] = True  # a stroke along the left edge
+    inner = ndimage.binary_erosion(mask, structure=np.ones((3, 3), bool))
+    assert stroke_width(mask) == 2 * mask.sum() / (mask.sum() - inner.sum())
+    assert stroke_width(np.zeros((5, 5), bool)) == 0.0

@@ -330,6 +330,16 @@ def test_a_big_jpeg_is_decoded_reduced_and_boxes_map_back(reference):
     assert np.abs(np.subtract(c.box, expected)).max() <= 52
 
 
+def test_a_big_jpeg_and_a_small_one_of_the_same_page_give_the_same_digit(reference):
+    """A 12 MP photo is decoded at a quarter of its size, a 2 MP one whole and box-averaged:
+    the digit comes out the same."""
+    page = Image.fromarray(_photo(reference, "ruled")).convert("RGB")
+    big = prepare(_encode(page.resize((3024, 4032), Image.BICUBIC), "JPEG", quality=85))
+    small = prepare(_encode(page.resize((1200, 1600), Image.BICUBIC), "JPEG", quality=85))
+    assert _corr(big, small) > 0.99 and np.abs(big - small).mean() < 0.01
+    assert _corr(big, reference) > 0.85
+
+
 @pytest.mark.parametrize(
     "page, words",
     [

@@ -111,31 +111,60 @@ class Components:
 
 def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
     """Label the ink ``mask`` (h, w); keep components that reach ``high`` and are no specks."""
-    from scipy import ndimage
+    return _kept(_Raw.of(mask), s, high)
 
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+
+@dataclass(frozen=True)
+class _Raw:
+    """A mask's 8-connected components before any is dropped: ``labels`` (h, w) int32 (0 off
+    the ink, 1..n on it), the ink's flat pixel indices ``at`` (m,), their labels ``which``
+    (m,) and the components' boxes (n, 4) x0, y0, x1, y1.  Ink is a few percent of a page:
+    everything after the labelling looks at its pixels only, not at the whole page."""
+
+    labels: NDArray[np.int32]
+    at: NDArray[np.intp]
+    which: NDArray[np.int32]
+    boxes: NDArray[np.int64]
+
+    @staticmethod
+    def of(mask: NDArray[np.bool_]) -> _Raw:
+        from scipy import ndimage
+
+        labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        at = np.flatnonzero(mask)
+        which = labels.reshape(-1)[at]
+        y, x = np.divmod(at, mask.shape[1])
+        lo = np.full((2, n + 1), max(mask.shape), np.int64)
+        hi = np.zeros((2, n + 1), np.int64)
+        for axis, position in enumerate((x, y)):
+            np.minimum.at(lo[axis], which, position)
+            np.maximum.at(hi[axis], which, position + 1)
+        return _Raw(labels, at, which, np.concatenate([lo, hi]).T[1:].copy())
+
+
+def _kept(raw: _Raw, s: NDArray[np.float32], high: float) -> Components:
+    """The components of ``raw`` that ``label`` keeps, relabelled 1..k (in ``raw.labels``,
+    which is changed)."""
+    labels, which, n = raw.labels, raw.which, len(raw.boxes)
     if n == 0:
-        return Components(labels, np.zeros((0, 4), np.int64), np.zeros(0, np.int64), np.zeros(0))
-    area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-    mass = np.bincount(labels.ravel(), weights=s.ravel(), minlength=n + 1)[1:]
-    strong = np.bincount(labels[s >= high], minlength=n + 1)[1:] > 0
+        return Components(labels, raw.boxes, np.zeros(0, np.int64), np.zeros(0))
+    strength = s.reshape(-1)[raw.at]
+    area = np.bincount(which, minlength=n + 1)[1:]
+    mass = np.bincount(which, weights=strength, minlength=n + 1)[1:]
+    strong = np.bincount(which[strength >= high], minlength=n + 1)[1:] > 0
     keep = strong & (area >= max(4, SPECK * area.max()))
     # printed lines' leftovers and shadows' edges are faint beside pen strokes
     mean = mass / np.maximum(area, 1)
     keep &= (mean >= MEAN_INK) & (mean >= FAINTER * mean[keep].max(initial=0))
     # faint ink touching the edge of the picture is the paper's edge or a dark margin
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    faint = np.bincount(labels[s >= EDGE_INK], minlength=n + 1)[1:] == 0
+    faint = np.bincount(which[strength >= EDGE_INK], minlength=n + 1)[1:] == 0
     keep[edge[edge > 0] - 1] &= ~faint[edge[edge > 0] - 1]
     # relabel the kept ones 1..k, the rest 0
     new = np.zeros(n + 1, np.int32)
     new[1:][keep] = np.arange(1, int(keep.sum()) + 1)
-    labels = new[labels]
-    boxes = np.array(
-        [(b[1].start, b[0].start, b[1].stop, b[0].stop) for b in ndimage.find_objects(labels)],
-        np.int64,
-    ).reshape(-1, 4)
-    return Components(labels, boxes, area[keep], mass[keep])
+    labels.reshape(-1)[raw.at] = new[which]
+    return Components(labels, raw.boxes[keep], area[keep], mass[keep])
 
 
 def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
@@ -147,17 +176,31 @@ def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> C
     components).  A thin stroke of the pen is as dark as a thick one, and a stroke broken
     where the pen skipped is joined by short faint specks, not a long straight line: both
     stay.  The ink is labelled again only if it had hairlines."""
-    first = label(mask, s, high)
+    raw = _Raw.of(mask)
+    boxes = raw.boxes
+    first = _kept(raw, s, high)
     kept = first.labels > 0
-    width = stroke_width(kept) if kept.any() else 0.0
+    width = stroke_width(kept) if len(first.boxes) else 0.0
     k = round(HAIRLINE * width)
     if k < 2:
         return first
-    opened = _opening(mask, (k, k))
-    thin = mask & ~opened & (s < FAINT * float(np.median(s[kept])))
     run = max(k + 1, round(HAIR_LENGTH * width))
+    # a hairline's run, and every k x k square of ink that keeps a pixel from being thin,
+    # lies inside one component: only components at least ``run`` long can hold a
+    # hairline, and the opening needs to see only the box around them
+    long = (boxes[:, 2] - boxes[:, 0] >= run) | (boxes[:, 3] - boxes[:, 1] >= run)
+    if not long.any():
+        return first
+    x0, y0 = boxes[long, :2].min(axis=0)
+    x1, y1 = boxes[long, 2:].max(axis=0)
+    crop, strength = mask[y0:y1, x0:x1], s[y0:y1, x0:x1]
+    thin = crop & ~_opening(crop, (k, k)) & (strength < FAINT * float(np.median(s[kept])))
     hair = _opening(thin, (1, run)) | _opening(thin, (run, 1))
-    return label(mask & ~hair, s, high) if hair.any() else first
+    if not hair.any():
+        return first
+    ink = mask.copy()
+    ink[y0:y1, x0:x1] &= ~hair
+    return label(ink, s, high)
 
 
 def _opening(mask: NDArray[np.bool_], shape: tuple[int, int]) -> NDArray[np.bool_]:

@@ -77,7 +77,12 @@ def paper_lines(mask: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.
     for axis in (1, 0):
         lines = np.zeros_like(small)
         _mark_lines(small, axis, lines)
-        found.append(lines.repeat(2, axis=0).repeat(2, axis=1)[:h, :w] & mask)
+        if lines.any():  # each pixel of the copy back to its 2x2 block
+            hh, ww = lines.shape
+            block = np.broadcast_to(lines[:, None, :, None], (hh, 2, ww, 2))
+            found.append(block.reshape(2 * hh, 2 * ww)[:h, :w] & mask)
+        else:
+            found.append(np.zeros_like(mask))
     return found[0], found[1]
 
 

@@ -35,6 +35,10 @@ def stroke_width(member: NDArray[np.bool_]) -> float:
     """Mean stroke width in pixels of the ink ``member`` (h, w) bool: 2 * area / boundary."""
     from scipy import ndimage
 
+    rows, cols = np.flatnonzero(member.any(axis=1)), np.flatnonzero(member.any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    member = member[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # the erosion's border is 0
     area = int(member.sum())
     inner = ndimage.binary_erosion(member, structure=np.ones((3, 3), bool))
     boundary = area - int(inner.sum())
