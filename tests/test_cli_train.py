@@ -124,14 +124,19 @@ def test_threads_reach_fit(tmp_path, data_dir, monkeypatch, flag, given) -> None
     assert seen == [given]
 
 
-def test_test_score_is_evaluate_from_the_outputs() -> None:
-    """The closing score of ``numnet train`` reuses the calibration's test outputs: it must be
-    exactly ``evaluate``'s (loss summed over the same uneven batches)."""
-    from numnet.app.cli.train import test_score
+def test_score_outputs_is_evaluate_from_the_outputs() -> None:
+    """The closing score of ``numnet train`` reuses the calibration's test outputs
+    (``score_outputs``): it must be exactly ``evaluate``'s (loss summed over the same uneven
+    batches), for labels and one-hot rows."""
     from numnet.presets import build_reference_cnn
 
     model = build_reference_cnn(seed=3)
     rng = np.random.default_rng(4)
     x = rng.random((300, 1, 28, 28), dtype=np.float32)  # 3 batches of predict_batch_size 128
     y = rng.integers(0, 10, 300)
-    assert test_score(model, model.logits(x), y) == model.evaluate(x, y)
+    z = model.logits(x)
+    assert model.score_outputs(z, y) == model.evaluate(x, y)
+    one_hot = np.eye(10, dtype=np.float32)[y]
+    assert model.score_outputs(z, one_hot, return_dict=True) == model.evaluate(
+        x, one_hot, return_dict=True)
+    assert model.evaluate(x, y, threads=1) == model.evaluate(x, y, threads=2)

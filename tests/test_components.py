@@ -96,3 +96,30 @@ def test_the_opening_is_scipys_binary_opening(shape):
         mask = ndimage.binary_dilation(rng.random((50, 61)) < 0.05, np.ones((3, 3), bool))
         expected = ndimage.binary_opening(mask, structure=np.ones(shape, bool))
         np.testing.assert_array_equal(_opening(mask, shape), expected)
+
+
+def test_a_haze_joining_a_row_is_taken_off_a_strokes_faint_edge_stays():
+    from numnet.data.imaging.ink import without_haze
+
+    s = _bars([100, 200])
+    s[10:130, 80:230] = np.maximum(s[10:130, 80:230], 0.25)  # a haze around both, > high
+    s[20:120, 98:100] = 0.2  # the first stroke's faint edge, 2 px
+    mask = s > 0.1
+    assert len(row(label_ink(mask, s, 0.2)).groups) == 1  # the haze joins them
+    clear = without_haze(mask, s, 0.2)
+    assert clear[20:120, 98:110].all() and clear[20:120, 200:210].all()  # strokes, edge kept
+    assert not clear[60, 140:170].any() and not clear[10, 80:230].any()  # the haze is gone
+    boxes = [g.box for g in row(label_ink(clear, s, 0.2)).groups]
+    assert len(boxes) == 2  # two digits, each with what is left of the haze beside it
+    for (x0, y0, x1, y1), x in zip(boxes, [98, 200], strict=True):
+        assert x - 12 <= x0 <= x and x + 10 <= x1 <= x + 22 and 8 <= y0 <= 20 and y1 >= 120
+
+
+def test_a_mark_far_above_the_row_is_none_of_its_digits():
+    s = np.zeros((600, 400), np.float32)
+    s[400:500, 100:110] = s[400:500, 200:210] = s[405:500, 300:310] = PEN  # the number
+    s[10:60, 350:390] = PEN  # a blot in the page's corner
+    mask = s > 0.1
+    assert [g.box[0] for g in row(label_ink(mask, s, HIGH)).groups] == [100, 200, 300]
+    s[300:400, 350:360] = PEN  # a stroke as high as the row and near it is one of it
+    assert [g.box[0] for g in row(label_ink(s > 0.1, s, HIGH)).groups] == [100, 200, 300, 350]

@@ -406,15 +406,15 @@ def test_the_digit_rule_weighs_the_largest_logit():
 def test_a_model_with_logits_is_judged_by_them(reference):
     """``read_digit`` asks the shipped model for its logits: the same probabilities with a
     weak largest logit come back as no digit; another model is judged without them."""
-    from numnet.data.imaging import read_digit
-    from numnet.data.imaging.verdict import MIN_EVIDENCE
+    from numnet.data.imaging import find_digits, read_digit
+    from numnet.data.imaging.verdict import PLAIN_EVIDENCE, plain
 
     class Stub:
         def __init__(self, top: float) -> None:
             self.top = top
 
         def logits(self, x: np.ndarray) -> np.ndarray:
-            z = np.zeros((len(x), 10), np.float32)
+            z = np.full((len(x), 10), -30.0, np.float32)  # a 4, sure, however weak its logit
             z[:, 4] = self.top
             return z
 
@@ -422,10 +422,13 @@ def test_a_model_with_logits_is_judged_by_them(reference):
             return np.tile(np.eye(10, dtype=np.float32)[4], (len(x), 1))
 
     img = _render(reference, 200)
-    assert read_digit(img, Stub(MIN_EVIDENCE + 1), shipped=True).number == "4"
-    weak = read_digit(img, Stub(MIN_EVIDENCE - 1), shipped=True)
+    # its smooth, enlarged strokes are plain: held to the plain strokes' floor of the logit
+    (candidate,) = find_digits(img).candidates
+    assert candidate.shape is not None and plain(candidate.shape)
+    assert read_digit(img, Stub(PLAIN_EVIDENCE + 1), shipped=True).number == "4"
+    weak = read_digit(img, Stub(PLAIN_EVIDENCE - 1), shipped=True)
     assert weak.number is None and "like no digit" in weak.reason
-    assert read_digit(img, Stub(MIN_EVIDENCE - 1)).number == "4"  # not the shipped model
+    assert read_digit(img, Stub(PLAIN_EVIDENCE - 1)).number == "4"  # not the shipped model
 
 
 def test_the_shipped_rule_reads_probabilities_and_logits_in_one_pass(reference):

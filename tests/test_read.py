@@ -157,3 +157,22 @@ def test_in_a_number_a_sliver_read_as_a_wide_digit_is_refused():
     assert refused.label is None and "shape" in str(refused.reason)
     assert _digit(sliver, one, 0.0, float("nan"), MAX_FILL, shape=True).label == 1  # a 1 is
     assert _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=False).label == 5  # alone
+
+
+def test_a_wide_digit_as_high_as_the_row_is_kept_a_dash_is_not(model):
+    page = _row([1, 4], [260])  # digits 83 px high, 260 px apart
+    ImageDraw.Draw(page).ellipse([160, 45, 350, 133], outline=0, width=9)  # 2.2 x wider
+    r = read_number(page, model)
+    assert len(r.digits) == 3 and r.ignored == []  # a digit with a long tail is that wide
+    dash = _row([1, 4], [260])
+    ImageDraw.Draw(dash).line([(170, 125), (340, 80)], fill=0, width=8)  # as wide, lower
+    r = read_number(dash, model)
+    assert r.number == "14" and "line" in str(r.ignored[0].reason)
+
+
+def test_a_page_knows_its_rows_height_in_pixels_of_the_image(model):
+    big = _row([1, 4, 0], [60, 60], size=1000)  # worked on reduced, the height is the image's
+    page = find_digits(big, number=True)
+    heights = [c.box[3] - c.box[1] for c in page.candidates]
+    assert min(heights) - 3 <= page.height <= max(heights) + 3
+    assert find_digits(big).height == 0.0  # a page of one digit has no row

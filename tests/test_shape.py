@@ -118,17 +118,55 @@ def test_ragged_edges_grow_no_spurs():
     assert (s.ends, s.junctions) == (2, 0)
 
 
-def test_the_rule_refuses_a_scribble_and_a_dot_by_their_shape_and_keeps_digits():
+def test_the_rule_refuses_a_scribble_and_a_dot_and_keeps_digits():
     sure = np.eye(10)[8] * 0.99 + 0.001
     for digit in (ring(), eight(), bar()):
         assert verdict.judge(0.8, 0.2, sure, shape=measure(digit)) is None
+    # a dense scribble the network is sure of: its shape (if its measures are limited so
+    # far) or its largest logit (thin strokes: held to MIN_EVIDENCE) says it is no digit
     dense = measure(scribble(3, steps=80))  # 18 crossings, 4.7 times as long as it is
-    assert "scribble" in verdict.judge(0.8, 0.2, sure, shape=dense)
+    weak = rule.MIN_EVIDENCE - 0.5
+    reason = verdict.judge(0.8, 0.2, sure, evidence=weak, shape=dense)
+    assert reason is not None and ("scribble" in reason or "like no digit" in reason)
+    thick = measure(ring(stroke=0.25))  # plain strokes: held to PLAIN_EVIDENCE instead
+    assert verdict.judge(0.8, 0.2, sure, evidence=weak, shape=thick) is None
     assert "blot or a dot" in verdict.judge(1.0, 0.3, sure, shape=measure(disc()))
     # a digit among the digits of a number is judged by its ink statistics alone; no shape
     # measured (28x28 pixels given as they are): not judged by it
-    assert verdict.judge(0.8, 0.2, sure, 0.0, shape=dense) is None
-    assert verdict.judge(0.8, 0.2, sure) is None
+    assert verdict.judge(0.8, 0.2, sure, 0.0, evidence=weak, shape=dense) is None
+    assert verdict.judge(0.8, 0.2, sure, evidence=weak) is not None
+
+
+def test_plain_strokes_are_thick_and_simple():
+    """Plain: a thick ring (a 0 of a broad pen or enlarged from a few pixels) or bar (a 1);
+    not plain: the ring drawn thin, a scribble (many crossings)."""
+    assert verdict.plain(measure(ring(stroke=0.25)))
+    assert not verdict.plain(measure(ring(stroke=0.04)))
+    thick_bar = np.zeros((120, 120), bool)
+    thick_bar[4:-4, 45:75] = True
+    assert verdict.plain(measure(thick_bar))
+    for seed in range(3):
+        assert not verdict.plain(measure(scribble(seed)))
+
+
+def test_plain_strokes_are_held_to_their_own_floors():
+    """With a logit and a shape, plain strokes are read from PLAIN_CONFIDENCE and
+    PLAIN_EVIDENCE; other ink, the same probabilities and logit, is refused; without a
+    logit (another model) or in a number the plain floors are not used."""
+    thick, thin = measure(ring(stroke=0.25)), measure(ring(stroke=0.04))
+    unsure = np.full(10, 0.0, np.float32)
+    unsure[0] = (rule.PLAIN_CONFIDENCE + rule.SHIPPED_CONFIDENCE) / 2
+    unsure[6] = 1 - unsure[0]
+    between = (rule.PLAIN_EVIDENCE + rule.MIN_EVIDENCE) / 2
+    floor = rule.SHIPPED_CONFIDENCE
+    assert verdict.judge(0.9, 0.3, unsure, floor, between, shape=thick) is None
+    assert "best guess 0" in verdict.judge(0.9, 0.3, unsure, floor, between, shape=thin)
+    low = rule.PLAIN_EVIDENCE - 0.5
+    assert "like no digit" in verdict.judge(0.9, 0.3, unsure, floor, low, shape=thick)
+    below = np.full(10, (1.01 - rule.PLAIN_CONFIDENCE) / 9, np.float32)
+    below[0] = rule.PLAIN_CONFIDENCE - 0.01  # still the best guess, under the plain floor
+    assert "best guess 0" in verdict.judge(0.9, 0.3, below, floor, between, shape=thick)
+    assert "best guess 0" in verdict.judge(0.9, 0.3, unsure, floor, shape=thick)  # no logit
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ The model is the shipped one where the choice is a network's (the template stand
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -88,8 +90,50 @@ def test_the_way_read_is_the_one_whose_pieces_the_network_is_surest_of(halves, c
     whole, p = _read_as(1.0, 2, 0.83)
     one, p1 = _read_as(0.3, 1, halves[0])
     two, p2 = _read_as(0.9, 2, halves[1])
-    rows = _choose([(whole,), (one, two)], np.stack([p, p1, p2]), MAX_FILL)
+    rows = _choose([(whole,), (one, two)], np.stack([p, p1, p2]), MAX_FILL, 1.0)
     assert list(rows) == chosen
+
+
+def _piece(height: int, label: int, confidence: float, joined: bool = False):
+    """A candidate ``height`` px high (aspect 0.6) read as ``label`` at ``confidence``."""
+    c, p = _read_as(0.6, label, confidence)
+    return replace(c, box=(0, 0, 60, height), joined=joined), p
+
+
+def test_a_piece_lower_than_its_row_pays_for_it():
+    """A 7 whose flag came apart: the flag (65% of the row) read as a 1 as surely as the
+    whole is read as a 7 does not make the 7 two digits; a 1 as high as the row does."""
+    whole, p = _piece(100, 7, 0.8)
+    seven, p7 = _piece(95, 7, 0.99)
+    for flag_height, chosen in [(65, [0]), (95, [1, 2])]:
+        flag, p1 = _piece(flag_height, 1, 0.99)
+        rows = _choose([(whole,), (flag, seven)], np.stack([p, p1, p7]), MAX_FILL, 100.0)
+        assert list(rows) == chosen
+
+
+@pytest.mark.parametrize(("heights", "chosen"), [((95, 90), [1, 2]), ((95, 60), [0])])
+def test_two_groups_each_as_high_as_a_digit_are_read_apart(heights, chosen):
+    """Two neighbouring groups joined (a "11" whose 1s share columns) read whole as a 0 a
+    little surer than apart: apart wins when both are as high as the row's digits."""
+    whole, p = _piece(100, 0, 0.95, joined=True)
+    a, pa = _piece(heights[0], 1, 0.7)
+    b, pb = _piece(heights[1], 1, 0.99)
+    rows = _choose([(whole,), (a, b)], np.stack([p, pa, pb]), MAX_FILL, 100.0)
+    assert list(rows) == chosen
+
+
+def test_four_touching_digits_have_a_way_in_four_and_pieces_are_shared():
+    img = Image.new("L", (90 * 4 + 30, 160), 255)
+    d = ImageDraw.Draw(img)
+    for k in range(4):  # four 0s, each joined to the next by a short stroke
+        d.ellipse([30 + 90 * k, 30, 90 + 90 * k, 130], outline=0, width=9)
+        if k:
+            d.line([(88 + 90 * (k - 1), 80), (32 + 90 * k, 80)], fill=0, width=5)
+    (whole,) = find_digits(img, number=True).candidates
+    assert max(len(way) for way in whole.splits) == 4
+    pieces = [piece for way in whole.splits for piece in way]
+    assert len({id(p) for p in pieces}) < len(pieces)  # a segment in several ways: one object
+    assert read_number(img, numnet.load_model(), shipped=True).number == "0000"
 
 
 def test_aspect_z_measures_the_shapes_of_mnist():

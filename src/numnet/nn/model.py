@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import html
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -60,7 +59,6 @@ from numnet.nn.layers.dense import Dense
 from numnet.nn.losses import Loss, SoftmaxCrossEntropy, get_loss
 from numnet.nn.optim import Optimizer, get_optimizer
 from numnet.nn.parallel import InferenceTeam
-from numnet.nn.replicas import fresh_copy
 from numnet.nn.training import fit
 
 DATA_FORMATS = ("channels_first", "channels_last")
@@ -377,23 +375,26 @@ class Sequential:
         """(mean loss, accuracy) on ``x``, ``y`` (labels or one-hot rows), or
         {"loss": ..., "accuracy": ...} with ``return_dict``; the loss is the model's
         (``compile``'s, else cross-entropy) unless ``loss`` names another."""
-        x, y = self.prepare(x), np.asarray(y)
+        z = self.logits(x, batch_size, threads=threads)
+        return self.score_outputs(z, y, batch_size, return_dict=return_dict, loss=loss)
+
+    def score_outputs(
+        self, z: ArrayLike, y: ArrayLike, batch_size: int | None = None,
+        return_dict: bool = False, loss: str | Loss | None = None,
+    ) -> Any:
+        """``evaluate`` from outputs z = ``logits(x)`` (n, k) already computed: (mean loss,
+        accuracy) for labels ``y``, the loss of each batch of ``batch_size`` rows (as
+        ``evaluate`` batches) added in batch order."""
+        z, y = np.asarray(z, np.float32), np.asarray(y)
         loss_fn = self.loss if loss is None else get_loss(loss)
-        batches = max(math.ceil(len(x) / (batch_size or self.predict_batch_size)), 1)
-        losses, counts = [0.0] * batches, [0] * batches
-        own: dict[int, Loss] = {}  # a Loss per worker thread (a loss keeps work arrays)
-
-        def score(i: int, sl: slice, z: NDArray[Any]) -> None:
-            fn = own.setdefault(threading.get_ident(), fresh_copy(loss_fn))
-            yb = y[sl]
-            losses[i] = fn.forward(z, yb) * len(yb)
-            counts[i] = count_correct(z, yb)
-
-        self._each_batch(x, batch_size, threads, score)
-        total, correct = 0.0, sum(counts)
-        for part in losses:  # in batch order: the same result for any number of threads
-            total += part
-        result = (total / max(len(x), 1), correct / max(len(x), 1))
+        step = batch_size or self.predict_batch_size
+        total, correct = 0.0, 0
+        for lo in range(0, len(z), step):
+            zb, yb = z[lo : lo + step], y[lo : lo + step]
+            total += loss_fn.forward(zb, yb) * len(yb)
+            correct += count_correct(zb, yb)
+        n = max(len(z), 1)
+        result = (total / n, correct / n)
         return dict(zip(("loss", "accuracy"), result, strict=True)) if return_dict else result
 
     def score(self, x: ArrayLike, y: ArrayLike) -> float:

@@ -317,22 +317,6 @@ def calibrate(
     return report
 
 
-def test_score(model: Any, z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(mean loss, accuracy) of the outputs z = ``model.logits(x)`` for labels y: what
-    ``model.evaluate(x, y)`` returns (its loss summed over the same batches in the same
-    order), without computing the outputs again."""
-    from numnet.nn.functional import count_correct
-
-    step = model.predict_batch_size
-    total, correct = 0.0, 0
-    for lo in range(0, len(z), step):
-        zb, yb = z[lo : lo + step], y[lo : lo + step]
-        total += model.loss.forward(zb, yb) * len(yb)
-        correct += count_correct(zb, yb)
-    n = max(len(z), 1)
-    return total / n, correct / n
-
-
 def output_paths(out: Path) -> tuple[Path, Path]:
     """The history (``.history.json``) and curves (``.curves.png``) written beside ``out``."""
     stem = out.with_suffix("")
@@ -441,7 +425,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
 
     z_test = model.logits(x_test)  # once, for the calibration report and the test score
     calibration = calibrate(model, x_train[n_fit:], y_train[n_fit:], z_test, y_test)
-    test_loss, test_acc = test_score(model, z_test, y_test)
+    test_loss, test_acc = model.score_outputs(z_test, y_test)
     record = {
         "command": chosen.command(),
         **settings,

@@ -36,7 +36,8 @@ each other:
   (``TALL`` high, ``WIDE`` wide); a piece
   joins a digit only through step 2 (sharing its columns), so a decimal point between two
   digits stays apart;
-- step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's.
+- step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's, and
+  those far above or below the row (``BAND``: a mark in a corner of the page);
   A thin short stroke beside the digits (``is_mark``: a touch of the pen, a stray stroke
   of the writer's) is kept here, for it may be the stem a 4 broke off; alone, it is no
   digit of the number (``numnet.data.imaging.find`` drops it).
@@ -79,6 +80,9 @@ MARK_WIDTH = 0.2
 TALL = 1.5
 #: ... and pieces joined into one digit at most this many times the row's height wide
 WIDE = 1.0
+#: in a number: a group whose middle is more than this many row heights from the row's
+#: middle line is not of the row
+BAND = 1.5
 #: hairlines are thinner than this share of the pen's stroke width ...
 HAIRLINE = 0.34
 #: ... and fainter than this share of its ink (a thin stroke of the pen is as dark as a thick)
@@ -198,7 +202,18 @@ def row(c: Components) -> Row:
     height = row_height(c, found)
     found = _join_pieces(c, _merge_overlapping(c, height), height)
     found = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
-    return Row(sorted(found, key=lambda g: g.box[0]), height)
+    return Row(sorted(_in_band(c, found, height), key=lambda g: g.box[0]), height)
+
+
+def _in_band(c: Components, found: list[Group], height: float) -> list[Group]:
+    """The groups of ``found`` whose middle is at most ``BAND`` row heights above or below
+    the row's middle line (the median of their middles, each weighed by its ink): a mark in
+    a corner of the page, far from the number, is none of its digits."""
+    if not found:
+        return found
+    middle = np.array([(g.box[1] + g.box[3]) / 2 for g in found], np.float64)
+    line = _ink_median(c, found, middle)
+    return [g for g, m in zip(found, middle, strict=True) if abs(m - line) <= BAND * height]
 
 
 def is_mark(g: Group, height: float) -> bool:
@@ -257,11 +272,16 @@ def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
 def row_height(c: Components, found: list[Group]) -> float:
     """The height of a row of digits: the median height of ``found``, each group weighed by
     its ink (summed strength), so that neither specks nor a tall hairline move it."""
-    heights = np.array([g.box[3] - g.box[1] for g in found], np.float64)
+    return _ink_median(c, found, np.array([g.box[3] - g.box[1] for g in found], np.float64))
+
+
+def _ink_median(c: Components, found: list[Group], values: np.ndarray) -> float:
+    """The median of ``values`` (one per group of ``found``), each weighed by its group's ink
+    (summed strength)."""
     ink = np.array([c.mass[[i - 1 for i in g.labels]].sum() for g in found])
-    order = np.argsort(heights)
+    order = np.argsort(values)
     cum = np.cumsum(ink[order])
-    return float(heights[order][np.searchsorted(cum, cum[-1] / 2)])
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
 def _join_pieces(c: Components, found: list[Group], height: float) -> list[Group]:

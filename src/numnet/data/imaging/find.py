@@ -4,7 +4,8 @@ The steps, each in its own module:
 
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
     (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
-    squared lines removed (lines.py)  ->  connected components grouped into digits
+    squared lines removed (lines.py)  ->  for a number, the haze around its row taken off
+    (ink.py, ``without_haze``)  ->  connected components grouped into digits
     (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
     (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
@@ -34,6 +35,7 @@ from numnet.data.imaging.components import (
     largest,
     member_mask,
     row,
+    row_height,
     union,
 )
 from numnet.data.imaging.decode import decode, describe
@@ -44,6 +46,7 @@ from numnet.data.imaging.ink import (
     soft_ink,
     threshold,
     with_fringe,
+    without_haze,
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
@@ -85,11 +88,15 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Page:
-    """The digit candidates of one image, left to right; none, and why, if it has no ink."""
+    """The digit candidates of one image, left to right; none, and why, if it has no ink.
+    ``height``: a number's row height in px of the upright image, as the boxes
+    (``components.row_height`` of its candidates whole: their median height, each weighed by
+    its ink), 0 if not known."""
 
     name: str
     candidates: list[Candidate]
     reason: str | None = None
+    height: float = 0.0
 
 
 def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
@@ -105,6 +112,8 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     s = ink_strength(gray)
     t = threshold(s)
     mask, had_lines = remove_lines(s > t.low)
+    if number:
+        mask = without_haze(mask, s, t.high)
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
     components = label_ink(mask, s, t.high)
@@ -116,19 +125,28 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     if numbers is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
     height = numbers.height
-    out = []
+    made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
+
+    def prepared(piece: Group) -> Candidate:
+        if piece not in made:
+            made[piece] = _candidate(components, piece, s, t, scale, size)
+        return made[piece]
+
+    out, wholes = [], []
     for run in joins(found, height):
         if len(run) == 1 and is_mark(run[0], height):
             continue
         g = run[0] if len(run) == 1 else union(*run)
+        wholes.append(g)
         apart = [list(run)] if len(run) > 1 else []
         splits = tuple(
-            tuple(_candidate(components, piece, s, t, scale, size) for piece in way)
-            for way in apart + ways(components, g, height)
+            tuple(prepared(piece) for piece in way) for way in apart + ways(components, g, height)
         )
         whole = _candidate(components, g, s, t, scale, size)
         out.append(replace(whole, splits=splits, joined=len(run) > 1))
-    return Page(name, out)
+    # the height of the candidates' row: of the groups as read whole (a digit broken in two
+    # is as high as both its pieces)
+    return Page(name, out, height=row_height(components, wholes) * scale if wholes else 0.0)
 
 
 def _candidate(

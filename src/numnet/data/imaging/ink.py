@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from numnet.data.imaging.mnist_box import stroke_width
+
 #: least strength a pixel needs to count as ink (a share of the paper's brightness)
 LOW = 0.08
 #: least strength a stroke must reach somewhere; below it the ink is "too faint"
@@ -44,6 +46,12 @@ FULL_INK_PERCENTILE = 90
 FRINGE = 0.025
 #: ... and from this share of ``low`` up (weaker is the paper's noise, a JPEG's ringing)
 FRINGE_FLOOR = 0.25
+#: in a number, ink counts only this many stroke widths from the pen's core ...
+HAZE_REACH = 1.0
+#: ... the pixels at least this share of the pen's strength (``without_haze``) ...
+CORE = 0.4
+#: ... this percentile of the strengths that reach ``high``
+PEN_PERCENTILE = 90
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,29 @@ def with_fringe(
         return member
     near = ndimage.binary_dilation(member, iterations=reach)
     out: NDArray[np.bool_] = member | (near & (s > FRINGE_FLOOR * low) & (s <= low))
+    return out
+
+
+def without_haze(
+    mask: NDArray[np.bool_], s: NDArray[np.float32], high: float
+) -> NDArray[np.bool_]:
+    """The ink ``mask`` (h, w) without its haze: the pixels further than ``HAZE_REACH``
+    stroke widths (a square window) from the pen's core, the pixels at least ``CORE`` of the
+    pen's strength (the ``PEN_PERCENTILE``-th percentile of those reaching ``high``) and
+    ``high`` strong.
+    A stroke's faint edge lies beside its strong middle; a haze around a row of digits (a
+    shadow's edge or a blot of light the background left, a third of the pen's strength)
+    spreads far from it, joins neighbouring digits into one component and drags its mean
+    strength down to a shadow's."""
+    from scipy import ndimage
+
+    strong = mask & (s >= high)
+    if not strong.any():
+        return mask
+    core = strong & (s >= CORE * float(np.percentile(s[strong], PEN_PERCENTILE)))
+    reach = max(1, round(HAZE_REACH * stroke_width(core)))
+    near = ndimage.maximum_filter(core.view(np.uint8), size=2 * reach + 1).view(np.bool_)
+    out: NDArray[np.bool_] = mask & near
     return out
 
 

@@ -8,8 +8,10 @@ by, then its own height is used) may hold ``k`` digits, for every ``k`` from 2 u
 ``MOST``.  The cuts go through the valleys of the vertical projection of its ink (its local
 minima, smoothed over ``SMOOTH`` of the height): every choice of ``k - 1`` of them that
 leaves no piece narrower than ``MIN_WIDTH`` of the row's height is a way (at most
-``MOST_WAYS`` of them).  A column holding more than ``NECK`` of the group's median column
-ink is no place for a cut (digits touch at a point, a stroke; cutting through the middle of
+``MOST_WAYS`` of them: with 6 valleys, all 41 ways in 2, 3 or 4; a piece between the same
+two cuts is an equal ``Group`` in every way it is in: it is prepared and read once).  A
+column holding more than ``NECK`` of the group's median column ink is no place for a cut
+(digits touch at a point, a stroke; cutting through the middle of
 a wide 0 or a 4's bar crosses much ink), and a way with a piece lower than ``MIN_HEIGHT`` of
 the row is none (a sliver is no digit).
 
@@ -44,7 +46,7 @@ MIN_HEIGHT = 0.6
 #: at most this many digits are looked for in one group
 MOST = 4
 #: at most this many ways are proposed for one group
-MOST_WAYS = 12
+MOST_WAYS = 64
 #: a cut is made only where the column holds at most this share of the median column's ink
 NECK = 0.8
 #: the projection is smoothed over this share of the height before looking for its valleys

@@ -1,7 +1,8 @@
 """Is it a digit?  The rule that turns a blank page, a dot or a scribble into "no digit".
 
 - ``rule.py``   ``judge``: ink statistics, the ink's shape, the network's confidence and
-                evidence -> None (a digit) or the reason it is not; the rule's constants
+                evidence -> None (a digit) or the reason it is not (``plain``: ink of
+                thick, simple strokes, held to floors of its own); the rule's constants
 - ``shape.py``  ``measure``: a candidate's member mask -> its ``Shape`` (centre-line length,
                 junctions, ends, loops, stroke width)
 """
@@ -19,8 +20,14 @@ from numnet.data.imaging.verdict.rule import (
     MIN_CONFIDENCE,
     MIN_EVIDENCE,
     MIN_LENGTH,
+    PLAIN_CONFIDENCE,
+    PLAIN_ENDS,
+    PLAIN_EVIDENCE,
+    PLAIN_JUNCTIONS,
+    PLAIN_WIDTH,
     SHIPPED_CONFIDENCE,
     judge,
+    plain,
 )
 from numnet.data.imaging.verdict.shape import Shape, measure
 
@@ -35,8 +42,14 @@ __all__ = [
     "MIN_CONFIDENCE",
     "MIN_EVIDENCE",
     "MIN_LENGTH",
+    "PLAIN_CONFIDENCE",
+    "PLAIN_ENDS",
+    "PLAIN_EVIDENCE",
+    "PLAIN_JUNCTIONS",
+    "PLAIN_WIDTH",
     "SHIPPED_CONFIDENCE",
     "Shape",
     "judge",
     "measure",
+    "plain",
 ]
