@@ -1,5 +1,6 @@
-"""Smoke tests of benchmarks/run.py and benchmarks/torch_compare.py: tiny runs write JSON with
-every figure the tables show.
+"""Smoke tests of benchmarks/run.py, benchmarks/torch_compare.py and
+benchmarks/inference_floor.py: tiny runs write JSON with every figure the tables show (the
+floor script prints its figures).
 
 Only the keys and the kinds of values are checked, never the timings (tests are not timed).
 """
@@ -19,6 +20,7 @@ from realdata import mnist_dir
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 RUN, COMPARE = BENCHMARKS / "run.py", BENCHMARKS / "torch_compare.py"
+FLOOR = BENCHMARKS / "inference_floor.py"
 ROW_KEYS = {
     "network", "threads", "threads_default", "cores_used", "params", "epoch_s",
     "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s", "floor_epoch_cpu_s",
@@ -127,3 +129,14 @@ def test_compare_quick_run_writes_every_figure(tmp_path: Path) -> None:
     for r in rows:
         assert r["numnet"] > 0 and r["torch"] > 0 and r["numnet_ahead_by"] > 0
     assert len(table_rows(proc.stdout)) == len(rows)
+
+
+def test_inference_floor_prints_the_pass_its_floor_and_the_pieces() -> None:
+    proc = bench(FLOOR, "--threads", "2", "--images", "2500", "--passes", "2", "--calls", "20")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("MLP-128, 2,500 random images in batches of 1,000, 2 worker")
+    assert [line.split()[0] for line in lines[1:4]] == ["pass", "first", "the"]
+    assert "img/s" in lines[1] and "img/s" in lines[2] and "floor fraction" in lines[3]
+    assert all(name in lines[4] for name in ("x W1", "+ b1", "ReLU", "h W2", "+ b2", "argmax"))
+    assert lines[5].startswith("one image: predict_classes")
