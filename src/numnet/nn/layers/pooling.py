@@ -103,23 +103,36 @@ class MaxPool2D(_Pool2D):
         self._remember_layout(x)
         views = [x[:, :, rows, cols] for _, (rows, cols) in self._offsets()]  # (n, c, oh, ow)
         out = self._work("out", self.output_shape, x.dtype)
-        np.copyto(out, views[0])
-        for v in views[1:]:
+        if len(views) == 1:
+            np.copyto(out, views[0])
+        else:  # the first maximum writes out: no copy of views[0]
+            np.maximum(views[0], views[1], out=out)
+        for v in views[2:]:
             np.maximum(out, v, out=out)
         if training:
-            # winner[t]: offset t holds the window's maximum and no earlier offset does.
-            taken = np.equal(views[0], out, out=self._work("taken", self.output_shape, np.bool_))
-            w0 = self._work("w0", self.output_shape, np.bool_)
-            np.copyto(w0, taken)
-            self._winner = [w0]
-            for t, v in enumerate(views[1:-1], 1):
-                first = np.equal(v, out, out=self._work(f"w{t}", self.output_shape, np.bool_))
-                first &= ~taken
-                taken |= first
-                self._winner.append(first)
-            if len(views) > 1:
-                self._winner.append(np.logical_not(taken, out=taken))
+            self._winner = self._first_maxima(views, out)
         return out
+
+    def _first_maxima(self, views: list[NDArray[Any]], out: NDArray[Any]) -> list[NDArray[Any]]:
+        """winner[t] (n, c, oh, ow) bool: offset t holds the window's maximum and no earlier
+        offset does.  With e_t = [x_t == out] and taken_t = e_0 | ... | e_(t-1):
+
+            winner[0] = e_0,   winner[t] = e_t > taken_t  (e_t and not taken_t),
+            winner[last] = not taken_last              (some offset holds the maximum)
+
+        three passes over the (small) output per middle offset, none copied or negated."""
+        def work(name: str) -> NDArray[Any]:
+            return self._work(name, self.output_shape, np.bool_)
+
+        winner = [np.equal(views[0], out, out=work("w0"))]
+        taken = winner[0]
+        for t, v in enumerate(views[1:-1], 1):
+            first = np.greater(np.equal(v, out, out=work(f"w{t}")), taken, out=work(f"w{t}"))
+            taken = np.logical_or(taken, first, out=work("taken"))
+            winner.append(first)
+        if len(views) > 1:
+            winner.append(np.logical_not(taken, out=work("taken")))
+        return winner
 
     def backward(self, grad: NDArray[Any]) -> NDArray[Any]:
         grad = self._like_input(grad)
