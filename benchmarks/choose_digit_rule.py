@@ -6,6 +6,8 @@
     python benchmarks/checksets.py numbers   val/numbers   --split validation --seed 1
     python benchmarks/choose_digit_rule.py val/photos val/nondigits val/foreign val/numbers \
         [--model MODEL] [--budget 0.005] [--foreign-budget 0.01] [--features F.npz]
+    python benchmarks/choose_digit_rule.py val/photos,val5/photos val/nondigits,val5/nondigits \
+        val/foreign val/numbers    # several sets of a kind, joined by commas: one set
 
 It prints the constants of ``verdict`` to paste there.  Every file goes through
 ``numnet.data.imaging.find_digits`` (which measures each candidate's shape,
@@ -328,10 +330,10 @@ def floors_text(fl: Floors) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("digits", type=Path, help="a photos set of validation digits")
-    parser.add_argument("nondigits", type=Path, help="a nondigits set")
-    parser.add_argument("foreign", type=Path, help="the validation half of the foreign set")
-    parser.add_argument("numbers", type=Path, help="a numbers set of validation digits")
+    parser.add_argument("digits", type=folders, help="photos sets of validation digits")
+    parser.add_argument("nondigits", type=folders, help="nondigits sets")
+    parser.add_argument("foreign", type=folders, help="the validation half of the foreign set")
+    parser.add_argument("numbers", type=folders, help="numbers sets of validation digits")
     parser.add_argument("--model", help="model file (default: the model numnet ships)")
     parser.add_argument(
         "--budget",
@@ -483,16 +485,26 @@ def nearer(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def folders(text: str) -> list[Path]:
+    """The sets of one kind, given as folders joined by commas (measured as one set)."""
+    return [Path(part) for part in text.split(",") if part]
+
+
 def measure_sets(args: argparse.Namespace) -> tuple[dict[str, np.ndarray], int, list[str]]:
-    """The measures of every file of the four sets (``features``, ``number_rows``), the count
-    of numbers and the non-digits' file names."""
+    """The measures of every file of the four kinds of sets (``features``, ``number_rows``;
+    the sets of a kind one after the other), the count of numbers and the non-digits' file
+    names (as ``folder/file`` if there are several sets of non-digits)."""
     model = load_model(args.model)
-    sets = {name: features(model, folder)[0] for name, folder in (
+    sets = {name: np.concatenate([features(model, f)[0] for f in fs]) for name, fs in (
         ("photos", args.digits), ("foreign", args.foreign)
     )}  # fmt: skip
-    sets["numbers"], n_numbers = number_rows(model, args.numbers)
-    sets["nondigits"], names = features(model, args.nondigits)
-    return sets, n_numbers, names
+    numbers = [number_rows(model, f) for f in args.numbers]
+    sets["numbers"] = np.concatenate([rows for rows, _ in numbers])
+    nondigits = [(f, features(model, f)) for f in args.nondigits]
+    sets["nondigits"] = np.concatenate([x for _, (x, _) in nondigits])
+    several = len(nondigits) > 1
+    names = [f"{f.name}/{n}" if several else n for f, (_, ns) in nondigits for n in ns]
+    return sets, sum(n for _, n in numbers), names
 
 
 def report(

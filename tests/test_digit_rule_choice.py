@@ -183,3 +183,33 @@ def test_the_non_digits_are_stopped_with_a_margin():
     assert (near[:, 4] > x[:, 4]).all() and (near[:, choose.WIDTH] > x[:, choose.WIDTH]).all()
     assert (near[:, choose.JUNCTIONS] <= x[:, choose.JUNCTIONS]).all()
     assert (near[:, [0, 1, 3]] == x[:, [0, 1, 3]]).all()  # ink and truth as they were
+
+
+def test_several_sets_of_a_kind_are_measured_as_one(monkeypatch):
+    def features(model, folder):
+        k = int(folder.name[-1])
+        return np.full((k, 2), float(k)), [f"{i}.jpg" for i in range(k)]
+
+    monkeypatch.setattr(choose, "load_model", lambda path: None)
+    monkeypatch.setattr(choose, "features", features)
+    monkeypatch.setattr(
+        choose, "number_rows", lambda m, f: (features(m, f)[0], 10 * int(f.name[-1]))
+    )
+
+    def args(*sets):
+        kinds = dict(zip(("digits", "nondigits", "foreign", "numbers"), sets, strict=True))
+        return choose.argparse.Namespace(
+            model=None, **{k: choose.folders(v) for k, v in kinds.items()}
+        )
+
+    sets, n_numbers, names = choose.measure_sets(
+        args("a/p1,b/p2", "a/n2,b/n3", "a/f3", "a/m1,b/m3")
+    )
+    assert sets["photos"][:, 0].tolist() == [1, 2, 2]
+    assert sets["foreign"].shape == (3, 2)
+    assert sets["numbers"][:, 0].tolist() == [1, 3, 3, 3]
+    assert n_numbers == 40
+    assert sets["nondigits"].shape == (5, 2)
+    assert names == ["n2/0.jpg", "n2/1.jpg", "n3/0.jpg", "n3/1.jpg", "n3/2.jpg"]
+    one = choose.measure_sets(args("p1", "n2", "f3", "m1"))
+    assert one[2] == ["0.jpg", "1.jpg"]  # a single set keeps its file names

@@ -399,6 +399,10 @@ def test_the_digit_rule():
     edge[5] = MIN_CONFIDENCE - 0.005
     assert "best guess 5" in judge(0.7, 0.25, edge)
     assert judge(MAX_ASPECT, MAX_FILL, sure) is None  # the limits themselves pass
+    # a wide or filled candidate standing in a row of digits as high as itself passes
+    assert judge(MAX_ASPECT + 0.5, 0.2, sure, max_aspect=np.inf) is None
+    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, sure, max_aspect=MAX_ASPECT + 0.4)
+    assert judge(MAX_ASPECT + 0.5, MAX_FILL + 0.1, sure, max_fill=2.0, max_aspect=np.inf) is None
 
 
 def test_the_digit_rule_weighs_the_largest_logit():

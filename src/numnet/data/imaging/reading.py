@@ -64,6 +64,7 @@ import ``numnet.nn``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -290,8 +291,10 @@ def _digit(
     ink_shape = c.shape if min_confidence > 0 else None
     # one standing in a row as high as itself (``max_fill`` above 1) is no line for its
     # width either (a 2 with a long tail): its shape is weighed by ``ODD_SHAPE`` instead
-    aspect = min(c.aspect, MAX_ASPECT) if max_fill > 1 else c.aspect
-    reason = judge(aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape)
+    max_aspect = math.inf if max_fill > 1 else MAX_ASPECT
+    reason = judge(
+        c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape, max_aspect
+    )
     best = int(np.argmax(probs))
     if reason is None and shape and abs(aspect_z(c.aspect, best)) > ODD_SHAPE:
         reason = f"its shape is like no {best}'s ({c.aspect:.2f} times as wide as high)"

@@ -121,6 +121,7 @@ def judge(
     evidence: float | None = None,
     max_fill: float = MAX_FILL,
     shape: Shape | None = None,
+    max_aspect: float = MAX_ASPECT,
 ) -> str | None:
     """None if a candidate with ``aspect``, ``fill``, probabilities ``probs`` (10,), largest
     logit ``evidence`` (None: the model has no logits) and ink ``shape`` (None: not measured)
@@ -131,11 +132,12 @@ def judge(
 
     ``min_confidence`` 0 judges by the ink statistics alone (a digit among the digits of a
     number: neither its shape nor the network's confidence is weighed); ``max_fill`` above 1
-    lets a filled candidate through (a bold digit standing in a row of digits as high as
-    itself, see ``numnet.data.imaging.reading``)."""
+    lets a filled candidate through, and ``max_aspect`` inf a wide one (a bold digit, or a 2
+    with a long tail, standing in a row of digits as high as itself, see
+    ``numnet.data.imaging.reading``)."""
     if fill > max_fill:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
-    if aspect > MAX_ASPECT:
+    if aspect > max_aspect:
         return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
     whole = min_confidence > 0  # the whole rule, not the ink statistics alone
     floor = MIN_EVIDENCE
