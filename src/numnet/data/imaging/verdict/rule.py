@@ -86,17 +86,17 @@ MAX_FILL = 0.49
 MAX_ASPECT = 1.9
 #: the shape of its ink (``numnet.data.imaging.verdict.shape``): a stroke wider than this share of
 #: the ink's longer side is a dot or a blot ...
-MAX_WIDTH = 0.55
+MAX_WIDTH = 0.45
 #: ... and so is ink whose centre line is shorter than this share of its longer side
-MIN_LENGTH = 0.45
+MIN_LENGTH = 0.0
 #: a centre line longer than this many times the longer side is a scribble, and so is one
 #: with more junctions, ends or loops than these
-MAX_LENGTH = 4.2
-MAX_JUNCTIONS = 7
+MAX_LENGTH = 4.4
+MAX_JUNCTIONS = 11
 MAX_ENDS = 11
 MAX_LOOPS = 3
 #: below this confidence the network is guessing (any model: the rule without the logit)
-MIN_CONFIDENCE = 0.59
+MIN_CONFIDENCE = 0.47
 #: the shipped model, judged by its logits too: its confidence floor ...
 SHIPPED_CONFIDENCE = 0.84
 #: ... and below this largest logit the input looks like none of the digits
@@ -105,12 +105,12 @@ MIN_EVIDENCE = 5.75
 #: share of its longer side wide, that meets or crosses itself in at most ``PLAIN_JUNCTIONS``
 #: places and ends in at most ``PLAIN_ENDS`` (a thick pen's digit, or a low-resolution digit
 #: enlarged, whose blurred strokes the network knows less well) ...
-PLAIN_WIDTH = 0.14
+PLAIN_WIDTH = 0.12
 PLAIN_JUNCTIONS = 3
 PLAIN_ENDS = 3
 #: ... is read from these floors of confidence and largest logit instead
 PLAIN_CONFIDENCE = 0.3
-PLAIN_EVIDENCE = 2.0
+PLAIN_EVIDENCE = 3.0
 
 
 def judge(
