@@ -49,6 +49,10 @@ they are, for they also cut and judge every digit of a number); then the two tie
 and the plain strokes (the tightest among ties: the most margin against non-digits); then
 the shape limits, each in the middle of the limits tied with it; then the floors and the
 limits once more.  ``MIN_LENGTH`` came out 0 (no limit): the stroke width stops the dots.
+``MIN_CONFIDENCE`` (any other model) is kept at 0.59, the floor of the seed-1 sets: the tool
+printed 0.47 for the shipped model's measures, but a quickly trained MLP then answers the
+unsure digits too (95.7% of its answers right on ``examples/make_checkset.py``'s set, 97%
+or more with 0.59).
 
 With the shipped model of 2026-12-01 and the validation sets (``benchmarks/read_accuracy.py``):
 the rule refuses 8 of the 1,600 photos (0.5%; 7 of the 1,200 of seed 5, 0.58%, five of them
@@ -100,7 +104,7 @@ MAX_JUNCTIONS = 11
 MAX_ENDS = 11
 MAX_LOOPS = 3
 #: below this confidence the network is guessing (any model: the rule without the logit)
-MIN_CONFIDENCE = 0.47
+MIN_CONFIDENCE = 0.59
 #: the shipped model, judged by its logits too: its confidence floor ...
 SHIPPED_CONFIDENCE = 0.84
 #: ... and below this largest logit the input looks like none of the digits
