@@ -166,14 +166,15 @@ def read_pages(
     logit too."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
-    # a piece in several ways of its candidate is one object: classified once
-    first: dict[int, int] = {}
-    where = np.array([first.setdefault(id(c), len(first)) for c in flat], np.intp)
-    unique = list({id(c): c for c in flat}.values())
-    x = np.stack([c.pixels for c in unique]) if flat else np.zeros((0, 28, 28), np.float32)
+    # a piece in several ways of its candidate is one object: classified once; where[j] is
+    # the row of flat[j] in x
+    unique = {id(c): c for c in flat}
+    row_of = {key: r for r, key in enumerate(unique)}
+    where = np.array([row_of[id(c)] for c in flat], np.intp)
+    x = np.stack([c.pixels for c in unique.values()]) if flat else np.zeros((0, 28, 28), np.float32)
     logits = getattr(model, "logits", None) if shipped else None
     probs, evidence = _classify(model, x, shipped)
-    x, probs, evidence = x[where], probs[where], evidence[where]
+    probs, evidence = probs[where], evidence[where]
     confidence = MIN_CONFIDENCE if logits is None else SHIPPED_CONFIDENCE
     reads: list[tuple[list[int], list[float]]] = []  # per page: indices into flat, blot limits
     i, k = 0, 0
@@ -193,7 +194,7 @@ def read_pages(
     # the digits of numbers, each read as the mean of its variants' readings
     among = [j for read, _ in reads if number and len(read) > 1 for j in read]
     if among:
-        seen = variants(x[among])
+        seen = variants(x[where[among]])
         p, _ = _classify(model, seen.reshape(-1, *x.shape[1:]), shipped)
         probs[among] = p.reshape(seen.shape[0], seen.shape[1], -1).mean(axis=1)
     readings = []
