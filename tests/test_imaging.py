@@ -340,6 +340,20 @@ def test_a_big_jpeg_and_a_small_one_of_the_same_page_give_the_same_digit(referen
     assert _corr(big, reference) > 0.85
 
 
+def test_a_48_megapixel_jpeg_is_read_and_a_png_that_size_refused(reference):
+    """Phones' 48 MP mode: a JPEG decodes at 1/8 scale, so it is read (and gives the digit
+    of the 12 MP photo); a PNG has no such reduction and stays under MAX_PIXELS."""
+    from numnet.data.imaging.decode import MAX_JPEG_PIXELS, MAX_PIXELS
+
+    page = Image.fromarray(_photo(reference, "plain")).convert("RGB")
+    huge = page.resize((6000, 8000), Image.BILINEAR)
+    assert MAX_PIXELS < 6000 * 8000 <= MAX_JPEG_PIXELS
+    photo = prepare(_encode(page.resize((3024, 4032), Image.BICUBIC), "JPEG", quality=85))
+    assert _corr(prepare(_encode(huge, "JPEG", quality=85)), photo) > 0.99
+    with pytest.raises(ImageError, match="too large"):
+        prepare(_png_header_only(6000, 8000))
+
+
 @pytest.mark.parametrize(
     "page, words",
     [

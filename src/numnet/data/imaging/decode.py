@@ -8,7 +8,7 @@ upright original one pixel of ``pixels`` stands for (boxes found on ``pixels`` t
 - A path must be a regular file: a FIFO, socket or device would block ``open`` or never end,
   so it is opened non-blocking and refused by ``fstat`` in one line.
 - Only PNG, JPEG, GIF, BMP and WebP are decoded; the size in the header is checked against
-  ``MAX_PIXELS`` before a byte of pixel data is decompressed.
+  ``MAX_PIXELS`` (``MAX_JPEG_PIXELS`` for a JPEG) before a byte of pixel data is decompressed.
 - A JPEG is decoded at 1/2, 1/4 or 1/8 scale straight from its DCT coefficients
   (``Image.draft``) when that still leaves ``WORK_SIDE`` pixels on the longer side: a 12 MP
   photo costs a 0.75 MP decode.  Anything still larger is box-averaged down to ``WORK_SIDE``.
@@ -36,6 +36,10 @@ from numnet.core.errors import ImageError
 #: are refused before decoding, so a small file that claims to be 100,000 x 100,000 cannot
 #: exhaust memory
 MAX_PIXELS = 25_000_000
+#: largest JPEG: phones' 48 and 50 MP modes (8000 x 6000, 8160 x 6120) decode at 1/8 scale
+#: (``Image.draft``), so they cost less memory than a 2 MP PNG; the limit is Pillow's own
+#: (``Image.MAX_IMAGE_PIXELS``, above which ``Image.open`` warns of a decompression bomb)
+MAX_JPEG_PIXELS = 89_478_485
 #: longer side an image is brought down to before the float work: a digit ends up 20 px
 #: tall, and a pen stroke of a 12 MP photo is still 2-6 px wide at this size
 WORK_SIDE = 1000
@@ -113,11 +117,12 @@ def _decode_file(fp: Any, name: str) -> tuple[NDArray[Any], float]:
                 img: Any = Image.open(fp, formats=FORMATS)
             except UnidentifiedImageError:
                 raise ImageError(
-                    f"{name} is not an image numnet can read (use PNG or JPEG)"
+                    f"{name} is not an image numnet can read (use PNG, JPEG, GIF, BMP or WebP)"
                 ) from None
-        check_size(img.size, name)
+        jpeg = img.format == "JPEG"
+        check_size(img.size, name, MAX_JPEG_PIXELS if jpeg else MAX_PIXELS)
         full = max(img.size)
-        if img.format == "JPEG" and full > 2 * WORK_SIDE:
+        if jpeg and full > 2 * WORK_SIDE:
             # decode at the smallest DCT scale that keeps WORK_SIDE on the longer side
             f = WORK_SIDE / full
             img.draft("L", (max(1, round(img.size[0] * f)), max(1, round(img.size[1] * f))))
@@ -128,19 +133,19 @@ def _decode_file(fp: Any, name: str) -> tuple[NDArray[Any], float]:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(
-            f"image {name} is too large to decode safely (over {MAX_PIXELS:,} pixels); "
+            f"image {name} is too large to decode safely (over {MAX_JPEG_PIXELS:,} pixels); "
             "scale it down"
         ) from None
     except Exception as e:  # any decoder failure on untrusted bytes is the file's fault
         raise ImageError(f"cannot read image {name}: truncated or corrupt ({e})") from None
 
 
-def check_size(size: tuple[int, int], name: str) -> None:
-    """Refuse (width, height) over ``MAX_PIXELS`` or with no pixels."""
+def check_size(size: tuple[int, int], name: str, limit: int = MAX_PIXELS) -> None:
+    """Refuse (width, height) over ``limit`` pixels or with no pixels."""
     w, h = size
-    if w * h > MAX_PIXELS:
+    if w * h > limit:
         raise ImageError(
-            f"image {name} is too large: {w}x{h} pixels, over the limit of {MAX_PIXELS:,}; "
+            f"image {name} is too large: {w}x{h} pixels, over the limit of {limit:,}; "
             "scale it down"
         )
     if w == 0 or h == 0:
