@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("numnet.app.serve")
 
-# The page loads only its own files: no inline script, no CDN, no other origin.
+# The page loads only its own files: no inline script, no CDN, no other origin. Images may
+# also be blob: URLs, which only the page's own script makes (a photo the user picked).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -1,9 +1,13 @@
 // The draw-a-digit page: pointer strokes on a canvas -> PNG -> POST /api/predict -> answer.
 // Requests are throttled (at most one in flight, one every THROTTLE_MS while drawing, one
 // more when the stroke ends), so the answer follows the pen without flooding the server.
+// "Read a photo": the chosen picture, turned upright and brought down to PHOTO_SIDE pixels
+// on its longer side (the server works at that size anyway, and a phone's 12 MP JPEG would
+// pass the request limit), is sent as a JPEG and shown on the pad.
 "use strict";
 
 const THROTTLE_MS = 100;
+const PHOTO_SIDE = 1000;
 const INK = "#111";
 const PAPER = "#fff";
 
@@ -93,19 +97,22 @@ function pump() {
     return;
   }
   dirty = false;
-  inFlight = true;
   lastSent = performance.now();
-  const gen = generation;
+  send(pad.toDataURL("image/png"), generation);
+}
+
+function send(dataUrl, gen) {
+  inFlight = true;
   fetch("api/predict", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ image: pad.toDataURL("image/png") }),
+    body: JSON.stringify({ image: dataUrl }),
   })
     .then((r) => r.json().then((data) => ({ ok: r.ok, data })))
     .then(({ ok, data }) => {
       if (gen !== generation) return;
       if (ok) showAnswer(data);
-      else setState("error", data.error || "the server could not read the drawing");
+      else setState("error", data.error || "the server could not read the picture");
     })
     .catch(() => { if (gen === generation) setState("error", "the server cannot be reached"); })
     .finally(() => {
@@ -115,6 +122,43 @@ function pump() {
     });
   setState("waiting", "");  // no "reading…" text: it would flicker (and be announced) 10x a second
 }
+
+// -- a photo ----------------------------------------------------------------------------
+
+function readPhoto(file) {
+  generation++;
+  dirty = false;
+  const gen = generation;
+  const url = URL.createObjectURL(file);
+  const img = new Image();  // an <img> is drawn turned as its EXIF Orientation says
+  img.onload = () => {
+    URL.revokeObjectURL(url);
+    const f = Math.min(1, PHOTO_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+    const work = document.createElement("canvas");
+    work.width = Math.max(1, Math.round(img.naturalWidth * f));
+    work.height = Math.max(1, Math.round(img.naturalHeight * f));
+    work.getContext("2d").drawImage(img, 0, 0, work.width, work.height);
+    // the pad shows the photo, fitted and centred on paper
+    const g = Math.min(pad.width / work.width, pad.height / work.height);
+    ctx.fillStyle = PAPER;
+    ctx.fillRect(0, 0, pad.width, pad.height);
+    ctx.drawImage(work, (pad.width - g * work.width) / 2, (pad.height - g * work.height) / 2,
+                  g * work.width, g * work.height);
+    hasInk = true;
+    send(work.toDataURL("image/jpeg", 0.92), gen);
+  };
+  img.onerror = () => {
+    URL.revokeObjectURL(url);
+    setState("error", `the browser cannot open ${file.name} as a picture`);
+  };
+  img.src = url;
+}
+
+const photoInput = document.getElementById("photo");
+photoInput.addEventListener("change", () => {
+  if (photoInput.files.length) readPhoto(photoInput.files[0]);
+  photoInput.value = "";  // the same file chosen again is read again
+});
 
 function showAnswer(data) {
   // several digits side by side: the number; one digit: it and its bars; none: say so
