@@ -31,7 +31,8 @@ def check_length(request: Request, limit: int) -> None:
         raise ApiError(400, "the Content-Length header is not a single whole number")
     n = int(text)
     if n > limit:
-        raise ApiError(413, f"the body is {n} bytes; the limit is {limit}")
+        raise ApiError(413, f"the body is {n} bytes; the limit is {limit} (a photo: send it "
+                       "at 1,000 px on its longer side, the size numnet reads it at)")
 
 
 async def read_body(request: Request, limit: int, deadline: float, *, keep: bool = True
