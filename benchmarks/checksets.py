@@ -4,6 +4,7 @@
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
+    python benchmarks/checksets.py signed    sets/signed    [--count 240]
     ... --split validation      # digits from MNIST's validation split instead of its test set
 
 Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
@@ -16,6 +17,11 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   the number of digits.
 - ``nondigits``: what must come back as "no digit": a blank page, ruled or squared paper,
   a dot, a scribble, a dash, a blot, a shadow only.  Label ``-``.
+- ``signed``: numbers as ``numbers`` writes them, of 2-5 digits, with what ``numnet read``
+  must also read: a decimal point (a pen's dot on the line between two digits), a decimal
+  comma (read "."), a leading minus, a minus and a point, two numbers one above the other
+  (1.3-1.9 row heights apart), two such rows with signs.  Style = which; the label as
+  ``numnet read`` prints it ("-3.14", "2026 1984").
 - ``foreign``: scikit-learn's UCI optical digits (``load_digits``: 1,797 digits of 43
   writers, 8x8 levels 0-16) upscaled to 64-256 px, dark ink on light paper, PNG or JPEG.
   Split by position in ``load_digits``' order: ``--split validation`` the first 899 (for
@@ -47,6 +53,7 @@ from numnet.datasets.mnist import load_data
 #: the validation split ``numnet train`` holds out: the last 10% of the training images
 VALIDATION_START = 54_000
 PAPERS = ("plain", "ruled", "squared")
+SIGNED = ("point", "comma", "minus", "minus point", "two rows", "two rows signed")
 NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
 
 Row = tuple[str, bytes, str, str]  # file name, bytes, label, style
@@ -111,6 +118,112 @@ def numbers(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         label = "".join(str(y[i]) for i in chosen)
         yield f"{k:04d}_{n}digits_{label}.jpg", data, label, f"{n} digits"
+
+
+def signed(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    """Numbers with a decimal point, a decimal comma, a leading minus, or two rows (see the
+    module docstring); the label as ``numnet read`` prints it (a comma as ".")."""
+    x, y = digits(split)
+    for k in range(count):
+        style = SIGNED[k % len(SIGNED)]
+        w, h = pr.page_size(rng)
+        page, light, lines = _page(rng, PAPERS[k % len(PAPERS)], w, h)
+        written = [_signed_row(style, rng) for _ in range(2 if "rows" in style else 1)]
+        longest = max(len(r) for r in written)
+        height = w * rng.uniform(0.05, min(0.3, 0.8 / (1.1 * longest + 0.5)))
+        ink = np.zeros((h, w), np.float32)
+        base = rng.uniform(0.1 * h + height, 0.9 * h - (len(written) - 1) * 2 * height)
+        texts = []
+        for items in written:
+            texts.append(_draw_signed(ink, items, x, y, height, base, rng))
+            base += height * rng.uniform(1.3, 1.9)
+        data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        label = " ".join(texts)
+        yield f"{k:04d}_{style.replace(' ', '-')}_{label.replace(' ', '_')}.jpg", data, label, style
+
+
+def _signed_row(style: str, rng: np.random.Generator) -> list[str]:
+    """What one row of a ``signed`` number holds: "d" digits, and "-", "." or "," signs
+    (1-5 digits, 2-5 with a point)."""
+    mixed = style == "two rows signed"
+    point = style in ("point", "comma", "minus point") or (mixed and rng.random() < 0.5)
+    minus = style in ("minus", "minus point") or (mixed and rng.random() < 0.5)
+    n = int(rng.integers(2 if point else 1, 6))
+    row = ["d"] * n
+    if point:
+        row.insert(int(rng.integers(1, n)), "," if style == "comma" else ".")
+    if minus:
+        row.insert(0, "-")
+    return row
+
+
+def _draw_signed(
+    ink: np.ndarray,
+    items: list[str],
+    x: np.ndarray,
+    y: np.ndarray,
+    height: float,
+    base: float,
+    rng: np.random.Generator,
+) -> str:
+    """Write ``items`` (``_signed_row``) into ``ink`` as a row ``height`` px high on the line
+    ``base``, from a random left edge; the text as read.  A point is a dot of 1.2-2 pen
+    widths on the line (a comma a dot with a tail down to 0.3 of the height below it), a
+    minus a stroke 0.3-0.6 of the height long at mid-height, the pen's width that of the
+    row's digits (``stroke_width``)."""
+    from numnet.data.imaging.mnist_box import stroke_width
+
+    chosen = rng.choice(len(x), size=items.count("d"), replace=False)
+    crops = [pr.ink_box(x[i]) for i in chosen]
+    widths, sizes = [], []
+    for c in crops:
+        sizes.append(height * rng.uniform(0.85, 1.15))
+        widths.append(max(2, round(c.shape[1] / c.shape[0] * sizes[-1])))
+    sign_width = {"-": height * rng.uniform(0.3, 0.6), ".": 0.3 * height, ",": 0.3 * height}
+    gaps = [height * rng.uniform(0.08, 0.35) for _ in items[1:]]
+    total = sum(widths) + sum(sign_width[s] for s in items if s != "d") + sum(gaps)
+    room = ink.shape[1]
+    left = rng.uniform(0.05 * room, max(0.05 * room + 1, 0.95 * room - total))
+    pen, marks, text, d = [], [], "", 0
+    for item, gap in zip(items, [0.0, *gaps], strict=True):
+        left += gap
+        if item == "d":
+            top = round(base - sizes[d] + rng.uniform(-0.1, 0.1) * height)
+            a = pr.pen_alpha(crops[d], widths[d], round(sizes[d]), rng)
+            region = ink[top : top + a.shape[0], round(left) : round(left) + widths[d]]
+            np.maximum(region, a[: region.shape[0], : region.shape[1]], out=region)
+            pen.append(stroke_width(a > 0.5))
+            left += widths[d]
+            text += str(y[chosen[d]])
+            d += 1
+        else:
+            marks.append((item, left))
+            left += sign_width[item]
+            text += "-" if item == "-" else "."
+    sw = float(np.median(pen))
+    for item, at in marks:
+        # drawn in a patch around the sign (a page is up to 12 MP)
+        x0, y0 = max(0, int(at - height)), max(0, int(base - 1.5 * height))
+        patch = np.zeros((round(2.5 * height), round(2.5 * height)), np.float32)
+        if item == "-":
+            length = sign_width["-"]
+            mid = base - height / 2 + rng.uniform(-0.1, 0.1) * height - y0
+            slope = rng.uniform(-0.08, 0.08) * length
+            ends = np.array([[at - x0, mid - slope], [at - x0 + length, mid + slope]])
+            _stroke(patch, ends, sw / 2)
+        else:
+            r = sw * rng.uniform(0.6, 1.0)
+            cx, cy = at - x0 + 0.15 * height, base - y0 - r + rng.uniform(-0.05, 0.05) * height
+            _stroke(patch, np.array([[cx, cy], [cx + 0.5, cy]]), r)
+            if item == ",":  # a tail down to 0.3 of the height below the line
+                _stroke(
+                    patch, np.array([[cx, cy], [cx - 0.3 * r, base - y0 + 0.3 * height]]), 0.45 * sw
+                )
+        region = ink[y0 : y0 + patch.shape[0], x0 : x0 + patch.shape[1]]
+        np.maximum(
+            region, patch[: region.shape[0], : region.shape[1]] * rng.uniform(0.85, 1.0), out=region
+        )
+    return text
 
 
 def _stroke(ink: np.ndarray, points: np.ndarray, radius: float) -> None:
@@ -191,6 +304,7 @@ KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "numbers": numbers,
     "nondigits": nondigits,
     "foreign": foreign,
+    "signed": signed,
 }
 
 
@@ -224,7 +338,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and args.kind != "foreign":
         parser.error("--split all is for the foreign set only")
-    default = {"photos": 400, "numbers": 200, "nondigits": 200}.get(args.kind, 1797)
+    default = {"photos": 400, "numbers": 200, "nondigits": 200, "signed": 240}.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")
 

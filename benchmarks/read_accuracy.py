@@ -8,6 +8,9 @@ ships unless ``--model`` names another.  Per style it
 prints how many were read right, how many real digits were refused ("no digit"), and for
 non-digits how many came back as a digit (which should be none).  ``--wrong`` lists the
 files read wrongly with what was read, for opening with ``numnet predict --show``.
+Labels of numbers are compared as ``numnet read`` prints them: signs and rows too
+("-3.14", "2026 1984"); it also counts the numbers read with a "." or "-" more than written
+and those read in another number of rows.
 """
 
 from __future__ import annotations
@@ -47,12 +50,16 @@ def main() -> None:
     right: dict[str, list[bool]] = defaultdict(list)
     refused: dict[str, list[bool]] = defaultdict(list)
     wrong = []
+    extra_signs = other_rows = 0
     for row, a in zip(rows, answers, strict=True):
         got = a["number"] if numbers else a["label"]
         got = None if got is None else str(got)
         truth = None if row["label"] == "-" else row["label"]
         right[row["style"]].append(got == truth)
         refused[row["style"]].append(got is None)
+        if numbers and got is not None and truth is not None:
+            extra_signs += any(got.count(s) > truth.count(s) for s in ".-")
+            other_rows += len(got.split()) != len(truth.split())
         if got != truth:
             wrong.append(f"{row['file']}: read {got}, written {truth} {a.get('reason', '')}")
     kind = "non-digits" if all(r["label"] == "-" for r in rows) else "digits"
@@ -60,11 +67,18 @@ def main() -> None:
     print(f"  {'style':<14} {'right':>12} {'refused':>8}")
     for style in sorted(right):
         hits = right[style]
-        print(f"  {style:<14} {sum(hits):5d}/{len(hits):<5d}{sum(hits) / len(hits):7.1%} "
-              f"{sum(refused[style]):7d}")
+        print(
+            f"  {style:<14} {sum(hits):5d}/{len(hits):<5d}{sum(hits) / len(hits):7.1%} "
+            f"{sum(refused[style]):7d}"
+        )
     total = [h for v in right.values() for h in v]
     no = sum(sum(v) for v in refused.values())
     print(f"  {'all':<14} {sum(total):5d}/{len(total):<5d}{sum(total) / len(total):7.1%} {no:7d}")
+    if numbers:
+        print(
+            f"  numbers read with a sign not written: {extra_signs}; "
+            f"with another number of rows than written: {other_rows}"
+        )
     if args.wrong:
         print("\n".join(wrong))
 

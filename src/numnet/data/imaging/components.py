@@ -42,13 +42,19 @@ each other:
   of the writer's) is kept here, for it may be the stem a 4 broke off; alone, it is no
   digit of the number (``numnet.data.imaging.find`` drops it).
 
+A page may hold several numbers, one above the other (a form's two fields, a meter's two
+counters): ``rows`` finds them from the vertical positions of the digit-sized groups against
+the page's row height (``ROW_GAP``; neighbours in a slanted or uneven row are near each
+other, two rows are a row height apart), and groups each row as above, on its own.
+
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
 of the components inside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,6 +89,11 @@ WIDE = 1.0
 #: in a number: a group whose middle is more than this many row heights from the row's
 #: middle line is not of the row
 BAND = 1.5
+#: in a page of numbers: digit-sized groups whose middles are more than this many row
+#: heights apart (with no group between them nearer) are in different rows
+ROW_GAP = 0.7
+#: ... and a row lower than this share of the page's row height is marks, no number
+ROW_LOW = 0.6
 #: hairlines are thinner than this share of the pen's stroke width ...
 HAIRLINE = 0.34
 #: ... and fainter than this share of its ink (a thin stroke of the pen is as dark as a thick)
@@ -107,6 +118,10 @@ class Components:
     boxes: NDArray[np.int64]  # (n, 4) x0, y0, x1, y1 of component i + 1
     area: NDArray[np.int64]  # (n,) pixels of component i + 1
     mass: NDArray[np.float64]  # (n,) ink strength summed over component i + 1
+    #: (k, 6) x0, y0, x1, y1, area, mass of the components dropped only for being small
+    #: (under ``SPECK`` of the largest, at least 4 px): not labelled, for ``numnet.data.
+    #: imaging.signs`` alone (a pen's decimal point is as small beside a wide digit)
+    specks: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 6)))
 
 
 def label(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
@@ -152,10 +167,14 @@ def _kept(raw: _Raw, s: NDArray[np.float32], high: float) -> Components:
     area = np.bincount(which, minlength=n + 1)[1:]
     mass = np.bincount(which, weights=strength, minlength=n + 1)[1:]
     strong = np.bincount(which[strength >= high], minlength=n + 1)[1:] > 0
-    keep = strong & (area >= max(4, SPECK * area.max()))
+    big = area >= max(4, SPECK * area.max())
+    keep = strong & big
     # printed lines' leftovers and shadows' edges are faint beside pen strokes
     mean = mass / np.maximum(area, 1)
-    keep &= (mean >= MEAN_INK) & (mean >= FAINTER * mean[keep].max(initial=0))
+    inked = (mean >= MEAN_INK) & (mean >= FAINTER * mean[keep].max(initial=0))
+    keep &= inked
+    small = strong & ~big & inked & (area >= 4)
+    specks = np.column_stack([raw.boxes[small], area[small], mass[small]]).astype(np.float64)
     # faint ink touching the edge of the picture is the paper's edge or a dark margin
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     faint = np.bincount(which[strength >= EDGE_INK], minlength=n + 1)[1:] == 0
@@ -164,7 +183,7 @@ def _kept(raw: _Raw, s: NDArray[np.float32], high: float) -> Components:
     new = np.zeros(n + 1, np.int32)
     new[1:][keep] = np.arange(1, int(keep.sum()) + 1)
     labels.reshape(-1)[raw.at] = new[which]
-    return Components(labels, raw.boxes[keep], area[keep], mass[keep])
+    return Components(labels, raw.boxes[keep], area[keep], mass[keep], specks)
 
 
 def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> Components:
@@ -230,22 +249,81 @@ def groups(c: Components) -> list[Group]:
 @dataclass(frozen=True)
 class Row:
     """The digit candidates of a number, left to right, and the height of its row (px):
-    the one height every later step (joins, cuts) measures against."""
+    the one height every later step (joins, cuts) measures against.  ``small``: the groups
+    lower than ``SMALL`` of it, left to right (where ``numnet.data.imaging.signs`` looks for
+    a decimal point or a minus)."""
 
     groups: list[Group]
     height: float
+    small: list[Group] = field(default_factory=list)
 
 
-def row(c: Components) -> Row:
+def row(c: Components, among: Sequence[int] | None = None) -> Row:
     """The digits of a number, left to right: grouped against the row's height (see the
-    module docstring)."""
-    found = _merge_overlapping(c)
+    module docstring); of the components ``among`` (labels) only, if given."""
+    found = _merge_overlapping(c, among=among)
     if not found:
         return Row([], 0.0)
     height = row_height(c, found)
-    found = _join_pieces(c, _merge_overlapping(c, height), height)
-    found = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
-    return Row(sorted(_in_band(c, found, height), key=lambda g: g.box[0]), height)
+    joined = _join_pieces(c, _merge_overlapping(c, height, among), height)
+    found = [g for g in joined if g.box[3] - g.box[1] >= SMALL * height]
+    small = [g for g in joined if g.box[3] - g.box[1] < SMALL * height]
+    by_x = sorted(_in_band(c, found, height), key=lambda g: g.box[0])
+    return Row(by_x, height, sorted(small, key=lambda g: g.box[0]))
+
+
+def rows(c: Components) -> list[Row]:
+    """The numbers of a page, top to bottom, each a ``row`` (see the module docstring): the
+    page's digit-sized components (at least ``SMALL`` of the page's row height,
+    ``row_height`` of all its components: the pieces of a digit in one row and a digit above
+    another in the next are not yet joined) sorted by their middles and cut where two
+    neighbouring middles are more than ``ROW_GAP`` row heights apart; every other component
+    goes to the row of the digit-sized one nearest it.  A row lower than ``ROW_LOW`` of the
+    page's (its own ``row_height``) is marks, and one whose digit-sized components all
+    touch the picture's edge is the edge of the paper or of a shadow: no number.  A page of
+    one row is ``row(c)``."""
+    found = _singles(c)
+    if not found:
+        return []
+    height = row_height(c, found)
+    digits = sorted(
+        (g for g in found if g.box[3] - g.box[1] >= SMALL * height),
+        key=lambda g: g.box[1] + g.box[3],
+    )
+    middles = np.array([(g.box[1] + g.box[3]) / 2 for g in digits])
+    cuts = np.flatnonzero(np.diff(middles) > ROW_GAP * height) + 1
+    lines = np.split(np.arange(len(digits)), cuts)
+    if len(lines) < 2:
+        return [row(c)]
+    line_of = {digits[i]: k for k, part in enumerate(lines) for i in part}
+    members: list[list[Group]] = [[] for _ in lines]
+    for g in found:
+        k = line_of.get(g)
+        if k is None:
+            k = line_of[min(digits, key=lambda d: _distance(g.box, d.box))]
+        members[k].append(g)
+    h, w = c.labels.shape
+    kept = [
+        m
+        for m in members
+        if row_height(c, [g for g in m if g in line_of]) >= ROW_LOW * height
+        and not all(_at_edge(g.box, w, h) for g in m if g in line_of)
+    ]
+    if len(kept) < 2:
+        return [row(c)]
+    return [row(c, [i for g in m for i in g.labels]) for m in kept]
+
+
+def _at_edge(box: tuple[int, int, int, int], w: int, h: int) -> bool:
+    """The box touches the edge of a picture ``w`` x ``h``."""
+    return box[0] == 0 or box[1] == 0 or box[2] == w or box[3] == h
+
+
+def _distance(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """The gap between two boxes (0 if they overlap)."""
+    dx = max(0, max(a[0], b[0]) - min(a[2], b[2]))
+    dy = max(0, max(a[1], b[1]) - min(a[3], b[3]))
+    return float(np.hypot(dx, dy))
 
 
 def _in_band(c: Components, found: list[Group], height: float) -> list[Group]:
@@ -279,12 +357,13 @@ def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:
     return np.isin(crop, np.array(g.labels, np.int32))
 
 
-def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
-    """Join components whose columns overlap (pieces of one digit), until none do; with a
-    row ``height``, as far apart as ``GAP`` of it, into groups at most ``TALL`` of it high."""
-    found = [
-        Group((int(b[0]), int(b[1]), int(b[2]), int(b[3])), (i + 1,)) for i, b in enumerate(c.boxes)
-    ]
+def _merge_overlapping(
+    c: Components, height: float = 0.0, among: Sequence[int] | None = None
+) -> list[Group]:
+    """Join components (those labelled ``among``, if given) whose columns overlap (pieces of
+    one digit), until none do; with a row ``height``, as far apart as ``GAP`` of it, into
+    groups at most ``TALL`` of it high."""
+    found = _singles(c, among)
     merged = True
     while merged:
         merged = False
@@ -310,6 +389,16 @@ def _merge_overlapping(c: Components, height: float = 0.0) -> list[Group]:
                 out.append(g)
         found = out
     return found
+
+
+def _singles(c: Components, among: Sequence[int] | None = None) -> list[Group]:
+    """Each component (of those labelled ``among``, if given) a group of its own."""
+    chosen = range(1, len(c.boxes) + 1) if among is None else sorted(among)
+    boxes = [c.boxes[i - 1] for i in chosen]
+    return [
+        Group((int(b[0]), int(b[1]), int(b[2]), int(b[3])), (i,))
+        for i, b in zip(chosen, boxes, strict=True)
+    ]
 
 
 def row_height(c: Components, found: list[Group]) -> float:

@@ -12,7 +12,9 @@ The steps, each in its own module:
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
 touching digits (the reader chooses among them; two neighbours that may be pieces of one
-digit are one candidate, one of whose ways is the two apart).  An image with no
+digit are one candidate, one of whose ways is the two apart), and the number's signs (a
+decimal point, a minus); a page of several numbers one above the other has each row as a
+``Page`` of its own (``Page.rows``, top to bottom; ``components.rows``).  An image with no
 ink left is not an error here: the ``Page`` says why (``reason``).
 """
 
@@ -29,13 +31,14 @@ from numnet.data.imaging.background import ink_strength
 from numnet.data.imaging.components import (
     Components,
     Group,
+    Row,
     groups,
     is_mark,
     label_ink,
     largest,
     member_mask,
-    row,
     row_height,
+    rows,
     union,
 )
 from numnet.data.imaging.decode import decode, describe
@@ -50,6 +53,7 @@ from numnet.data.imaging.ink import (
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
+from numnet.data.imaging.signs import Sign, signs
 from numnet.data.imaging.split import joins, ways
 from numnet.data.imaging.verdict.shape import Shape, measure
 
@@ -91,12 +95,17 @@ class Page:
     """The digit candidates of one image, left to right; none, and why, if it has no ink.
     ``height``: a number's row height in px of the upright image, as the boxes
     (``components.row_height`` of its candidates whole: their median height, each weighed by
-    its ink), 0 if not known."""
+    its ink), 0 if not known.  ``signs``: a number's decimal points and minus
+    (``numnet.data.imaging.signs``), left to right.  A page of several numbers, one above
+    the other, has each as a page of its own in ``rows`` (top to bottom; ``candidates`` are
+    theirs one after the other, ``height`` 0 and ``signs`` empty); a page of one has none."""
 
     name: str
     candidates: list[Candidate]
     reason: str | None = None
     height: float = 0.0
+    signs: tuple[Sign, ...] = ()
+    rows: tuple[Page, ...] = ()
 
 
 def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
@@ -117,13 +126,30 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
     components = label_ink(mask, s, t.high)
-    numbers = row(components) if number else None
-    found = groups(components) if numbers is None else numbers.groups
+    lines = rows(components) if number else None
+    found = groups(components) if lines is None else [g for r in lines for g in r.groups]
     if not found:
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
-    if numbers is None:
+    if lines is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
+    parts = [_row(name, components, r, s, t, scale, size) for r in lines]
+    parts = [p for p in parts if p.candidates]
+    if len(parts) < 2:
+        return parts[0] if parts else Page(name, [])
+    return Page(name, [c for p in parts for c in p.candidates], rows=tuple(parts))
+
+
+def _row(
+    name: str,
+    components: Components,
+    numbers: Row,
+    s: NDArray[np.float32],
+    t: Threshold,
+    scale: float,
+    size: tuple[int, int],
+) -> Page:
+    """The candidates of one row of a number, and its signs, as a ``Page``."""
     height = numbers.height
     made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
 
@@ -132,8 +158,10 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
             made[piece] = _candidate(components, piece, s, t, scale, size)
         return made[piece]
 
+    marks = signs(components, numbers)
+    taken = {x.box for x in marks}  # a comma is a group of the row, no digit of it
     out, wholes = [], []
-    for run in joins(found, height):
+    for run in joins([g for g in numbers.groups if g.box not in taken], height):
         if len(run) == 1 and is_mark(run[0], height):
             continue
         g = run[0] if len(run) == 1 else union(*run)
@@ -144,9 +172,11 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         )
         whole = _candidate(components, g, s, t, scale, size)
         out.append(replace(whole, splits=splits, joined=len(run) > 1))
+    found = tuple(Sign(x.text, _scaled(x.box, scale, size)) for x in marks)
     # the height of the candidates' row: of the groups as read whole (a digit broken in two
     # is as high as both its pieces)
-    return Page(name, out, height=row_height(components, wholes) * scale if wholes else 0.0)
+    high = row_height(components, wholes) * scale if wholes else 0.0
+    return Page(name, out, height=high, signs=found if out else ())
 
 
 def _candidate(
@@ -168,16 +198,24 @@ def _candidate(
     crop = s[b0:b1, a0:a1]
     member = with_fringe(crop, member, t.low, reach)
     pixels = to_mnist(soft_ink(crop, member), member)
+    aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
+    # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
+    return Candidate(pixels, _scaled(g.box, scale, size), aspect, fill, ink=own)
+
+
+def _scaled(
+    box: tuple[int, int, int, int], scale: float, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """A box of the reduced image in pixels of the upright image (``size``: the reduced
+    image's width and height; ``scale``: upright / reduced)."""
     w, h = round(size[0] * scale), round(size[1] * scale)
-    box = (
+    x0, y0, x1, y1 = box
+    return (
         min(w, round(x0 * scale)),
         min(h, round(y0 * scale)),
         min(w, round(x1 * scale)),
         min(h, round(y1 * scale)),
     )
-    aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
-    # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
-    return Candidate(pixels, box, aspect, fill, ink=own)
 
 
 def _why_empty(s: NDArray[np.float32], t: Threshold, had_lines: bool) -> str:

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -74,6 +74,7 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from numnet.data.imaging.find import Candidate, Page, find_digits
+from numnet.data.imaging.signs import Sign, spell
 from numnet.data.imaging.split import aspect_z
 from numnet.data.imaging.variants import variants
 from numnet.data.imaging.verdict import (
@@ -118,16 +119,22 @@ class Digit:
     probabilities: NDArray[np.float32]  # (10,)
     pixels: NDArray[np.float32]  # (28, 28), what the network saw
     reason: str | None = None
+    row: int = 0  # which of the page's numbers it is a digit of (``Reading.numbers``)
 
 
 @dataclass(frozen=True)
 class Reading:
     """What was read in one image.
 
-    digits  : the accepted digits, left to right
+    digits  : the accepted digits, left to right (a page of several rows: row after row,
+              each with its ``row``)
     ignored : candidates the digit rule refused (each with its reason)
-    number  : the accepted labels as a string ("2026"), or None if there are none
+    number  : the accepted labels as a string ("2026"), with a number's signs ("-3.14");
+              the numbers of several rows joined by a space ("2026 1984"); None if there
+              are no digits
     reason  : why there is no number (None when there is one)
+    numbers : the number of each row with a digit read, top to bottom ("2026", "1984")
+    signs   : the signs read (a decimal point "." or a minus "-"), each with its ``row``
     """
 
     name: str
@@ -135,6 +142,8 @@ class Reading:
     ignored: list[Digit]
     number: str | None
     reason: str | None
+    numbers: tuple[str, ...] = ()
+    signs: tuple[Sign, ...] = ()
 
 
 def read_number(
@@ -158,12 +167,22 @@ def read_pages(
 ) -> list[Reading]:
     """Classify the candidates of all ``pages`` in one batch; one ``Reading`` per page.
 
-    ``number``: pages of numbers; a candidate among several is judged by its ink alone
-    (see ``numnet.data.imaging.verdict``) and its shape (``ODD_SHAPE``), and one as high as
-    the row (``IN_ROW``) not by its fill, and is read as the mean of the network's readings
-    of it and of its ``numnet.data.imaging.variants`` (a second batch, of the digits read).
-    ``shipped``: ``model`` is the one numnet ships, whose digit rule weighs its largest
-    logit too."""
+    ``number``: pages of numbers; a candidate among several of its row is judged by its ink
+    alone (see ``numnet.data.imaging.verdict``) and its shape (``ODD_SHAPE``), and one as
+    high as the row (``IN_ROW``) not by its fill, and is read as the mean of the network's
+    readings of it and of its ``numnet.data.imaging.variants`` (a second batch, of the
+    digits read).  Each row of a page of several (``Page.rows``) is read as a page of its
+    own.  ``shipped``: ``model`` is the one numnet ships, whose digit rule weighs its
+    largest logit too."""
+    parts = [page.rows or (page,) for page in pages]
+    readings = iter(_read_rows([r for p in parts for r in p], model, number, shipped))
+    return [
+        _joined(page, [next(readings) for _ in p]) for page, p in zip(pages, parts, strict=True)
+    ]
+
+
+def _read_rows(pages: Sequence[Page], model: Model, number: bool, shipped: bool) -> list[Reading]:
+    """``read_pages`` of pages of one row each."""
     ways = [[(c,), *c.splits] for p in pages for c in p.candidates]
     flat = [piece for w in ways for way in w for piece in way]
     # a piece in several ways of its candidate is one object: classified once; where[j] is
@@ -307,6 +326,22 @@ def _reading(page: Page, digits: list[Digit]) -> Reading:
     good = [d for d in digits if d.label is not None]
     bad = [d for d in digits if d.label is None]
     if good:
-        return Reading(page.name, good, bad, "".join(str(d.label) for d in good), None)
+        text, kept = spell([(str(d.label), d.box) for d in good], page.signs)
+        return Reading(page.name, good, bad, text, None, (text,), tuple(kept))
     reason = page.reason or (bad[0].reason if bad else "no digit found")
     return Reading(page.name, [], bad, None, reason)
+
+
+def _joined(page: Page, rows: list[Reading]) -> Reading:
+    """The reading of a page from those of its rows (top to bottom): its numbers those of
+    the rows with a digit read, joined by a space; digits and signs numbered by them."""
+    if len(rows) == 1:
+        return rows[0]
+    read = [r for r in rows if r.number is not None]
+    ignored = [d for r in rows for d in r.ignored]
+    if not read:
+        return Reading(page.name, [], ignored, None, rows[0].reason)
+    digits = [replace(d, row=k) for k, r in enumerate(read) for d in r.digits]
+    found = tuple(replace(s, row=k) for k, r in enumerate(read) for s in r.signs)
+    numbers = tuple(str(r.number) for r in read)
+    return Reading(page.name, digits, ignored, " ".join(numbers), None, numbers, found)
