@@ -74,12 +74,33 @@ def test_a_broken_stroke_stays_one_digit(model):
     assert len(find_digits(img, number=True).candidates) == 1
 
 
-def test_specks_and_a_decimal_point_are_not_digits(model):
+def test_specks_are_not_digits_a_decimal_point_is_a_point(model):
     page = _row([1, 4], [40])
     d = ImageDraw.Draw(page)
-    d.ellipse([160, 150, 168, 158], fill=0)  # a point low between the digits
     d.point([(5, 5), (page.size[0] - 3, 10)], fill=0)
     assert read_number(page, model).number == "14"
+    d.ellipse([155, 122, 167, 134], fill=0)  # a point on the line between the digits
+    r = read_number(page, model)
+    assert r.number == "1.4" and r.numbers == ("1.4",) and [d.label for d in r.digits] == [1, 4]
+    (point,) = r.signs
+    assert point.text == "." and 150 <= point.box[0] < point.box[2] <= 172
+
+
+def test_a_minus_before_the_first_digit(model):
+    page = _row([4, 0], [30])
+    ImageDraw.Draw(page).line([(5, 90), (40, 90)], fill=0, width=9)  # at mid-height
+    r = read_number(page, model)
+    assert r.number == "-40" and [s.text for s in r.signs] == ["-"]
+
+
+def test_two_rows_are_two_numbers_top_to_bottom(model):
+    top, bottom = _row([1, 0, 4], [20, 20]), _row([4, 1], [30])
+    page = Image.new("L", (top.size[0], 2 * top.size[1]), 255)
+    page.paste(top, (0, 0))
+    page.paste(bottom, (60, top.size[1] - 20))
+    r = read_number(page, model)
+    assert r.number == "104 41" and r.numbers == ("104", "41")
+    assert [(d.label, d.row) for d in r.digits] == [(1, 0), (0, 0), (4, 0), (4, 1), (1, 1)]
 
 
 def test_a_stray_mark_beside_the_digits_is_no_digit_a_small_ring_is_one(model):
@@ -107,6 +128,28 @@ def test_cli_plain_and_json(model, tmp_path, capsys):
     for d in first["digits"]:
         assert len(d["box"]) == 4 and 0 < d["confidence"] <= 1
     assert second["number"] is None and second["digits"] == [] and "blank" in second["reason"]
+    assert first["numbers"] == ["104"] and first["signs"] == [] and second["numbers"] == []
+
+
+def test_cli_json_of_rows_and_signs(model, tmp_path, capsys):
+    top, bottom = _row([1, 0], [20]), _row([4, 1], [40])
+    ImageDraw.Draw(top).line([(50, 90), (78, 90)], fill=0, width=9)  # a minus before the 1
+    ImageDraw.Draw(bottom).ellipse([155, 122, 167, 134], fill=0)  # a point after the 4
+    page = Image.new("L", (top.size[0] + 100, 2 * top.size[1]), 255)
+    page.paste(top, (0, 0))
+    page.paste(bottom, (20, top.size[1]))
+    path = tmp_path / "form.png"
+    page.save(path)
+    assert main(["read", "m.npz", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: -10 4.1\n"
+    assert main(["read", "m.npz", str(path), "--json"]) == 0
+    (got,) = json.loads(capsys.readouterr().out)["readings"]
+    assert got["number"] == "-10 4.1" and got["numbers"] == ["-10", "4.1"]
+    assert [(d["label"], d["row"]) for d in got["digits"]] == [(1, 0), (0, 0), (4, 1), (1, 1)]
+    assert [(s["sign"], s["row"]) for s in got["signs"]] == [("-", 0), (".", 1)]
+    minus, point = (s["box"] for s in got["signs"])
+    assert minus[2] <= got["digits"][0]["box"][0]  # before the first digit
+    assert got["digits"][2]["box"][2] <= point[0] < point[2] <= got["digits"][3]["box"][0]
 
 
 @pytest.mark.parametrize("content", [b"", b"not a picture at all"])

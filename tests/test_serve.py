@@ -208,6 +208,23 @@ def test_digits_side_by_side_are_read_as_a_number(server):
     assert all(abs(x - left) <= 3 for x, left in zip(xs, (60, 180, 300), strict=True))
 
 
+def test_rows_and_signs_are_read_and_a_signed_digit_has_no_label(server):
+    page = np.full((360, 400), 255, np.uint8)
+    for left in (100, 220):  # "11" above ...
+        page[30:150, left : left + 14] = 0
+    page[210:330, 160:174] = 0  # ... "-1": a dash at mid-height before a bar
+    page[265:277, 90:140] = 0
+    status, body = post(server, {"image": png_data_url(page)})
+    assert status == 200 and body["number"] == "11 -1" and body["numbers"] == ["11", "-1"]
+    assert [(d["label"], d["row"]) for d in body["digits"]] == [(1, 0), (1, 0), (1, 1)]
+    assert [(s["sign"], s["row"]) for s in body["signs"]] == [("-", 1)]
+    assert body["signs"][0]["box"] == [90, 265, 140, 277] and body["label"] is None
+    status, body = post(server, {"image": png_data_url(page[180:])})  # "-1" alone
+    assert status == 200 and body["number"] == "-1" and body["label"] is None
+    status, body = post(server, {"image": png_data_url(canvas_one())})
+    assert body["number"] == "1" and body["label"] == 1 and body["signs"] == []
+
+
 def test_image_with_too_many_pixels_is_refused_before_decoding(server):
     from PIL import Image
 

@@ -6,11 +6,17 @@ MODEL.npz IMAGE...`` works too, as for ``predict``).
 Every digit of an image is found (connected ink, broken strokes joined, touching digits
 split; ``numnet.data.imaging.find_digits(number=True)``), all digits of all images are classified
 in one batch, and each image gets a line ``FILE: 2026``, or ``FILE: no number here: REASON``.
-Candidates the digit rule refuses (a speck, a dash) are left out of the number.
+A decimal point or comma between two digits is read as ".", a minus before the first as "-"
+(``FILE: -3.14``); several numbers one above the other are read top to bottom, separated by
+a space (``FILE: 2026 1984``).  Candidates the digit rule refuses (a speck, a stray stroke)
+are left out of the number.
 
-``--json`` prints, per file, ``{"file", "number", "digits": [{"label", "confidence",
-"box": [x0, y0, x1, y1]}, ...]}`` (boxes in pixels of the upright image, ends exclusive),
-with ``"reason"`` when there is no number and ``"ignored"`` for refused candidates.
+``--json`` prints, per file, ``{"file", "number", "numbers", "digits": [{"label",
+"confidence", "box": [x0, y0, x1, y1], "row"}, ...], "signs": [{"sign", "box", "row"},
+...]}`` (``"number"`` the line's text, a string: "-3.14" and "007" stay as written;
+``"numbers"`` one string per row, top to bottom; ``"row"`` the index of a digit's or
+sign's number in it; boxes in pixels of the upright image, ends exclusive), with
+``"reason"`` when there is no number and ``"ignored"`` for refused candidates.
 
 All images are read before anything is printed: a file that is not an image stops the
 command with a one-line error and exit status 2.
@@ -36,7 +42,8 @@ def add_parser(subparsers: Any) -> None:
         help="read whole numbers written in images (several digits side by side)",
         description=(
             "Read the number written in each image file: every digit is found, ordered "
-            "left to right and classified (by the model that ships with numnet, or --model)."
+            "left to right and classified (by the model that ships with numnet, or --model); "
+            "a decimal point, a leading minus and several rows (top to bottom) are read too."
         ),
     )
     p.add_argument(
@@ -70,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _result(r: Reading) -> dict[str, Any]:
     digits = [_digit(d) for d in r.digits]
-    out: dict[str, Any] = {"file": r.name, "number": r.number, "digits": digits}
+    out: dict[str, Any] = {
+        "file": r.name,
+        "number": r.number,
+        "numbers": list(r.numbers),
+        "digits": digits,
+        "signs": [{"sign": s.text, "box": list(s.box), "row": s.row} for s in r.signs],
+    }
     if r.reason:
         out["reason"] = r.reason
     if r.ignored:
@@ -79,4 +92,9 @@ def _result(r: Reading) -> dict[str, Any]:
 
 
 def _digit(d: Digit) -> dict[str, Any]:
-    return {"label": d.label, "confidence": round(d.confidence, 6), "box": list(d.box)}
+    return {
+        "label": d.label,
+        "confidence": round(d.confidence, 6),
+        "box": list(d.box),
+        "row": d.row,
+    }

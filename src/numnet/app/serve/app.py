@@ -9,10 +9,13 @@
   bright ink on a dark background as in MNIST.
 
 and answers ``{"label", "confidence", "probabilities" (10 floats), "pixels" (28x28, what
-the network saw), "number", "digits"}``: a picture is read as a whole number
-(``numnet.data.imaging.read_pages``), so ``"number"`` is the digits drawn side by side
-("2026") and ``"digits"`` each one's ``{"label", "confidence", "box"}``; ``"label"`` is the
-digit when there is exactly one.  A picture with no digit in it (empty, a dot, a scribble)
+the network saw), "number", "numbers", "digits", "signs"}``: a picture is read as a whole
+number (``numnet.data.imaging.read_pages``), so ``"number"`` is the digits drawn side by
+side ("2026"), with a decimal point and a leading minus ("-3.14"), and the numbers of
+several rows top to bottom, separated by a space ("2026 1984"); ``"numbers"`` one string per
+row; ``"digits"`` each one's ``{"label", "confidence", "box", "row"}`` and ``"signs"`` each
+sign's ``{"sign", "box", "row"}`` (``"row"``: the index of its number in ``"numbers"``);
+``"label"`` is the digit when the number is exactly one digit.  A picture with no digit in it (empty, a dot, a scribble)
 answers ``"label": null, "number": null`` and a ``"reason"``, not a guess.
 ``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
 
@@ -215,12 +218,16 @@ class App:
             answer = prediction(np.zeros(10, np.float32), np.zeros((SIDE, SIDE), np.float32))
         else:
             answer = prediction(found[0].probabilities, found[0].pixels)
-        if len(reading.digits) != 1:
-            answer["label"] = None
+        if len(reading.digits) != 1 or reading.number != str(reading.digits[0].label):
+            answer["label"] = None  # several digits, or one with a sign ("-5")
         answer["number"] = reading.number
+        answer["numbers"] = list(reading.numbers)
         answer["digits"] = [
-            {"label": d.label, "confidence": d.confidence, "box": list(d.box)}
+            {"label": d.label, "confidence": d.confidence, "box": list(d.box), "row": d.row}
             for d in reading.digits
+        ]
+        answer["signs"] = [
+            {"sign": s.text, "box": list(s.box), "row": s.row} for s in reading.signs
         ]
         if reading.reason:
             answer["reason"] = reading.reason

@@ -12,8 +12,8 @@ strength beside its neighbours' (at least ``ALIKE`` of it: one pen wrote them):
   their bottom line (the mean of their lower edges), its bottom at most ``POINT_LOW`` of it
   below; it is small and compact: w <= ``POINT_WIDE`` H, h <= ``POINT_TALL`` H,
   w and h >= ``POINT_MIN`` sw (a speck of JPEG noise is smaller than the pen), h / w at most
-  ``POINT_ASPECT`` and w / h at most ``POINT_FLAT``, and fills at least ``POINT_FILL`` of its
-  box;
+  ``POINT_ASPECT`` and w / h at most ``POINT_FLAT``, fills at least ``POINT_FILL`` of its
+  box and is solid (at most ``POINT_HOLES`` of it filled is holes: a small 0 is not);
 - a **minus** lies before the first digit F (its middle left of F's box, at most
   ``MINUS_GAP`` H from it) at mid-height (its middle at most ``MINUS_MID`` of F's height from
   F's middle); it is a short straight stroke: ``MINUS_SHORT`` H <= w <= ``MINUS_LONG`` H,
@@ -51,6 +51,8 @@ POINT_ASPECT = 5.0
 POINT_FLAT = 2.0
 #: ... filling at least this share of its box (a dot fills 0.79, a comma's stroke half)
 POINT_FILL = 0.35
+#: ... and no more than this share of it filled is holes (a small 0 is no point)
+POINT_HOLES = 0.1
 #: a minus at most this many row heights left of the first digit ...
 MINUS_GAP = 0.6
 #: ... its middle at most this share of the first two digits' height (their mean) from their
@@ -86,6 +88,7 @@ class _Blob:
     box: Box
     area: float
     ink: float  # mean strength
+    group: Group | None = None  # None: a speck (no hole in it to look for)
 
 
 def signs(c: Components, r: Row) -> list[Sign]:
@@ -140,7 +143,17 @@ def spell(digits: Sequence[tuple[str, Box]], found: Sequence[Sign]) -> tuple[str
 def _blob(c: Components, g: Group) -> _Blob:
     i = [k - 1 for k in g.labels]
     area = float(c.area[i].sum())
-    return _Blob(g.box, area, float(c.mass[i].sum()) / area)
+    return _Blob(g.box, area, float(c.mass[i].sum()) / area, g)
+
+
+def _solid(c: Components, b: _Blob) -> bool:
+    """No more than ``POINT_HOLES`` of the blob filled is holes (a small 0 or 6 is not)."""
+    if b.group is None:
+        return True
+    from scipy import ndimage
+
+    own = member_mask(c, b.group)
+    return int(own.sum()) >= (1 - POINT_HOLES) * int(ndimage.binary_fill_holes(own).sum())
 
 
 def _ink(c: Components, groups: Sequence[Group]) -> float:
@@ -169,7 +182,7 @@ def _point(
         return False
     if b.ink < ALIKE * _ink(c, [left, right]):
         return False
-    return min(w, h) >= POINT_MIN * width()
+    return min(w, h) >= POINT_MIN * width() and _solid(c, b)
 
 
 def _minus(

@@ -161,15 +161,18 @@ photoInput.addEventListener("change", () => {
 });
 
 function showAnswer(data) {
-  // several digits side by side: the number; one digit: it and its bars; none: say so
+  // a number (several digits, a sign, several rows): the numbers; one digit: it and its
+  // bars; none: say so
   if (data.number === null) {
     labelEl.textContent = "?";
     confidenceEl.textContent = "I cannot see a digit here";
     showBars(null, -1);
-  } else if (data.digits.length > 1) {
-    labelEl.textContent = data.number;
+  } else if (data.label === null) {
+    labelEl.textContent = data.number;  // the rows top to bottom, as numnet read prints them
     const least = Math.min(...data.digits.map((d) => d.confidence));
-    confidenceEl.textContent = `${data.digits.length} digits, each at least ${(100 * least).toFixed(1)}% sure`;
+    const digits = data.digits.length === 1 ? "1 digit" : `${data.digits.length} digits`;
+    const rows = data.numbers.length > 1 ? `${data.numbers.length} numbers, ` : "";
+    confidenceEl.textContent = `${rows}${digits}, each at least ${(100 * least).toFixed(1)}% sure`;
     showBars(data.probabilities, -1);
   } else {
     labelEl.textContent = String(data.label);
