@@ -62,6 +62,16 @@ def test_a_row_of_marks_only_is_no_number():
     assert _lefts(_c(s)) == [[100, 200, 300]]
 
 
+def test_ink_at_the_pictures_edge_far_from_the_number_is_no_row():
+    s = _page()
+    _bars(s, [100, 200, 300], top=250)
+    s[0:110, 588:600] = PEN  # the edge of a shadow or of the paper, as high as a digit
+    assert _lefts(_c(s)) == [[100, 200, 300]]
+    s[0:110, 588:600] = 0
+    s[5:115, 500:510] = PEN  # a stroke as high, clear of the edge: a number of its own
+    assert _lefts(_c(s)) == [[500], [100, 200, 300]]
+
+
 def test_two_digits_one_above_the_other_are_not_joined_across_the_rows():
     s = _page()
     _bars(s, [100, 200], top=40)

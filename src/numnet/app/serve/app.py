@@ -15,8 +15,9 @@ side ("2026"), with a decimal point and a leading minus ("-3.14"), and the numbe
 several rows top to bottom, separated by a space ("2026 1984"); ``"numbers"`` one string per
 row; ``"digits"`` each one's ``{"label", "confidence", "box", "row"}`` and ``"signs"`` each
 sign's ``{"sign", "box", "row"}`` (``"row"``: the index of its number in ``"numbers"``);
-``"label"`` is the digit when the number is exactly one digit.  A picture with no digit in it (empty, a dot, a scribble)
-answers ``"label": null, "number": null`` and a ``"reason"``, not a guess.
+``"label"`` is the digit when the number is exactly one digit.  A picture with no digit in
+it (empty, a dot, a scribble) answers ``"label": null, "number": null`` and a ``"reason"``,
+not a guess.
 ``GET /api/health`` answers ``{"status": "ok", "model", "version"}``.
 
 Every way a request can be wrong raises :class:`ApiError` with an HTTP status and one
