@@ -21,6 +21,7 @@ ink left is not an error here: the ``Page`` says why (``reason``).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,7 +54,7 @@ from numnet.data.imaging.ink import (
 )
 from numnet.data.imaging.lines import remove_lines
 from numnet.data.imaging.mnist_box import BOX, to_mnist
-from numnet.data.imaging.signs import Sign, signs
+from numnet.data.imaging.signs import Box, Sign, signs
 from numnet.data.imaging.split import joins, ways
 from numnet.data.imaging.verdict.shape import Shape, measure
 
@@ -133,7 +134,9 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     size = (pixels.shape[1], pixels.shape[0])
     if lines is None:
         return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
-    parts = [_row(name, components, r, s, t, scale, size) for r in lines]
+    make = functools.partial(_candidate, components, s=s, t=t, scale=scale, size=size)
+    scaled = functools.partial(_scaled, scale=scale, size=size)
+    parts = [_row(name, components, r, make, scaled, scale) for r in lines]
     parts = [p for p in parts if p.candidates]
     if len(parts) < 2:
         return parts[0] if parts else Page(name, [])
@@ -144,18 +147,19 @@ def _row(
     name: str,
     components: Components,
     numbers: Row,
-    s: NDArray[np.float32],
-    t: Threshold,
+    make: Callable[[Group], Candidate],
+    scaled: Callable[[Box], Box],
     scale: float,
-    size: tuple[int, int],
 ) -> Page:
-    """The candidates of one row of a number, and its signs, as a ``Page``."""
+    """The candidates of one row of a number (``make``: a group -> its candidate), and its
+    signs (``scaled``: a box of the reduced image -> in pixels of the upright one, ``scale``
+    times larger), as a ``Page``."""
     height = numbers.height
     made: dict[Group, Candidate] = {}  # a piece is in several ways: prepared once
 
     def prepared(piece: Group) -> Candidate:
         if piece not in made:
-            made[piece] = _candidate(components, piece, s, t, scale, size)
+            made[piece] = make(piece)
         return made[piece]
 
     marks = signs(components, numbers)
@@ -170,9 +174,8 @@ def _row(
         splits = tuple(
             tuple(prepared(piece) for piece in way) for way in apart + ways(components, g, height)
         )
-        whole = _candidate(components, g, s, t, scale, size)
-        out.append(replace(whole, splits=splits, joined=len(run) > 1))
-    found = tuple(Sign(x.text, _scaled(x.box, scale, size)) for x in marks)
+        out.append(replace(make(g), splits=splits, joined=len(run) > 1))
+    found = tuple(Sign(x.text, scaled(x.box)) for x in marks)
     # the height of the candidates' row: of the groups as read whole (a digit broken in two
     # is as high as both its pieces)
     high = row_height(components, wholes) * scale if wholes else 0.0
@@ -203,9 +206,7 @@ def _candidate(
     return Candidate(pixels, _scaled(g.box, scale, size), aspect, fill, ink=own)
 
 
-def _scaled(
-    box: tuple[int, int, int, int], scale: float, size: tuple[int, int]
-) -> tuple[int, int, int, int]:
+def _scaled(box: Box, scale: float, size: tuple[int, int]) -> Box:
     """A box of the reduced image in pixels of the upright image (``size``: the reduced
     image's width and height; ``scale``: upright / reduced)."""
     w, h = round(size[0] * scale), round(size[1] * scale)

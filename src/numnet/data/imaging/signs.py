@@ -10,10 +10,11 @@ strength beside its neighbours' (at least ``ALIKE`` of it: one pen wrote them):
   gap between two neighbouring digits L and R (its middle right of L's box and left of R's),
   low in the row: its middle at most ``POINT_HIGH`` and its top at most ``POINT_TOP`` of
   their height (their mean) above their bottom line (the mean of their lower edges), its
-  bottom at most ``POINT_LOW`` of it below (a digit's top is near the row's top); it is small and compact: w <= ``POINT_WIDE`` H, h <= ``POINT_TALL`` H,
-  w and h >= ``POINT_MIN`` sw (a speck of JPEG noise is smaller than the pen), h / w at most
-  ``POINT_ASPECT`` and w / h at most ``POINT_FLAT``, fills at least ``POINT_FILL`` of its
-  box and is solid (at most ``POINT_HOLES`` of it filled is holes: a small 0 is not);
+  bottom at most ``POINT_LOW`` of it below (a digit's top is near the row's top); it is
+  small and compact: w <= ``POINT_WIDE`` H, h <= ``POINT_TALL`` H, w and h >= ``POINT_MIN``
+  sw (a speck of JPEG noise is smaller than the pen), h / w at most ``POINT_ASPECT`` and
+  w / h at most ``POINT_FLAT``, fills at least ``POINT_FILL`` of its box and is solid (at
+  most ``POINT_HOLES`` of it filled is holes: a small 0 is not);
 - a **minus** lies before the first digit F (its middle left of F's box, at most
   ``MINUS_GAP`` H from it) at mid-height (its middle at most ``MINUS_MID`` of the first two
   digits' mean height from their mean middle); it is a short straight stroke:
