@@ -12,7 +12,8 @@ other (each step a module; ``find`` strings them together):
 - ``ink``: thresholds from the image's own noise, MNIST-like gray levels;
 - ``lines``: ruled and squared paper lines found and removed;
 - ``components``: connected ink -> digits (specks dropped, broken strokes joined, touching
-  digits split, left to right);
+  digits split, left to right), in rows one above the other;
+- ``signs``: a number's decimal point (or comma) and its leading minus;
 - ``mnist_box``: crop, thicken thin pen strokes, scale to 20 px, centre by mass in 28x28;
 - ``verdict``: the rule that says "not a digit" (a dot, a scribble, a dash), and the shape
   of a candidate's ink it weighs (its skeleton: length, junctions, ends, loops);
@@ -29,6 +30,7 @@ from numnet.data.imaging.find import Candidate, Page, find_digits
 from numnet.data.imaging.mnist_box import BOX, FIELD
 from numnet.data.imaging.prepare import prepare, prepare_many
 from numnet.data.imaging.reading import Digit, Reading, read_digit, read_number, read_pages
+from numnet.data.imaging.signs import Sign
 
 __all__ = [
     "BOX",
@@ -40,6 +42,7 @@ __all__ = [
     "Digit",
     "Page",
     "Reading",
+    "Sign",
     "find_digits",
     "prepare",
     "prepare_many",

@@ -4,6 +4,9 @@
 classifies them in one batch, and keeps those the digit rule of
 ``numnet.data.imaging.verdict`` accepts; ``read_digit`` does the same for an image of one digit.
 ``read_pages`` does it for many images with one call of the model (two for numbers).
+A page of several numbers one above the other (``Page.rows``) is read row by row, each row
+a number of its own; a number's decimal points and minus (``numnet.data.imaging.signs``)
+go in among its digits read (``signs.spell``).
 
 Touching digits: a candidate wide enough to hold several digits comes with the ways to cut
 it (``Candidate.splits``, from ``numnet.data.imaging.split``); their pieces are classified in
