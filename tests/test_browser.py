@@ -202,6 +202,21 @@ def test_finger_drawing_on_a_phone_sized_window(page, model_file, tmp_path):
     page.save_screenshot(str(tmp_path / "phone.png"))
 
 
+def test_two_digits_drawn_side_by_side_read_as_a_number(page):
+    """Two strokes side by side: the page shows the number "11", as wide as its digits."""
+    draw_with_mouse(page, [(x // 2 - 60, y // 2) for x, y in ONE])
+    draw_with_mouse(page, [(x // 2 + 60, y // 2) for x, y in ONE])
+    WebDriverWait(page, 30).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "ready"
+        and d.find_element(By.ID, "label").text == "11")
+    label = page.find_element(By.ID, "label")
+    assert "number" in label.get_attribute("class").split()
+    assert page.find_element(By.ID, "confidence").text.startswith("2 digits")
+    # the box holds both digits: no digit is cut off (its content fits its width)
+    assert page.execute_script("const e = arguments[0]; return e.scrollWidth <= e.clientWidth;",
+                               label)
+
+
 def test_reading_a_phone_photo_stored_sideways(page, model_file, tmp_path):
     """"Read a photo": a 12 MP JPEG of a 1 on paper lit from one side, stored sideways with
     an EXIF Orientation tag as phones store it. The page turns it upright, brings it down to

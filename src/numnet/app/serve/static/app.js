@@ -163,12 +163,13 @@ photoInput.addEventListener("change", () => {
 function showAnswer(data) {
   // a number (several digits, a sign, several rows): the numbers; one digit: it and its
   // bars; none: say so
+  labelEl.classList.toggle("number", data.number !== null && data.label === null);
   if (data.number === null) {
     labelEl.textContent = "?";
     confidenceEl.textContent = "I cannot see a digit here";
     showBars(null, -1);
   } else if (data.label === null) {
-    labelEl.textContent = data.number;  // the rows top to bottom, as numnet read prints them
+    labelEl.textContent = data.numbers.join("\n");  // the rows top to bottom, one a line
     const least = Math.min(...data.digits.map((d) => d.confidence));
     const digits = data.digits.length === 1 ? "1 digit" : `${data.digits.length} digits`;
     const rows = data.numbers.length > 1 ? `${data.numbers.length} numbers, ` : "";
@@ -187,6 +188,7 @@ function showAnswer(data) {
 
 function clearPad() {
   generation++;
+  labelEl.classList.remove("number");
   dirty = false;
   hasInk = false;
   ctx.fillStyle = PAPER;
