@@ -158,3 +158,21 @@ def test_train_at_80_columns_keeps_bars_and_metrics_whole(tmp_path: Path) -> Non
     )
     unignored = [line for line in check.stdout.splitlines() if line.startswith("::")]
     assert not unignored, unignored
+
+
+def test_a_reader_that_leaves_early_gets_no_error(tmp_path: Path, model_file: Path) -> None:
+    """`numnet predict ... | head -1` when head has gone before numnet writes: like cat,
+    numnet stops quietly (no "Broken pipe" line, no traceback), status 141."""
+    from PIL import Image
+
+    path = tmp_path / "d.png"
+    Image.new("L", (28, 28), 0).save(path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    try:
+        done = subprocess.run([sys.executable, "-m", "numnet", "predict", str(path), "--model",
+                               str(model_file), "--json"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.stderr == "" and done.returncode == 141

@@ -76,6 +76,23 @@ def test_prints_label_and_confidence_per_image(files, capsys):
         assert line.startswith(f"{path}: {label} (") and line.endswith("%)")
 
 
+def test_a_picture_of_a_number_gets_a_reminder_of_read(files, tmp_path, capsys):
+    """`numnet predict` reads one digit, the largest; a picture of "14" says that `numnet
+    read` reads numbers (and "digits_beside" in --json); a single digit does not."""
+    number = Image.new("L", (200, 100), 255)
+    number.paste(_draw(1, 100, True), (0, 0))
+    number.paste(_draw(4, 100, True), (100, 0))
+    path = tmp_path / "fourteen.png"
+    number.save(path)
+    assert main(["predict", str(path), str(files[4])]) == 0
+    many, one = capsys.readouterr().out.splitlines()
+    assert many.endswith("[another digit beside it: numnet read reads numbers]")
+    assert one.endswith("%)")
+    assert main(["predict", str(path), str(files[4]), "--json"]) == 0
+    many, one = json.loads(capsys.readouterr().out)["predictions"]
+    assert many["digits_beside"] == 1 and "digits_beside" not in one
+
+
 @pytest.mark.parametrize(
     ("flags", "model"),
     [([], None), (["--model", "m.npz"], "m.npz"), (["other.pkl"], "other.pkl")],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -74,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except NumnetError as e:
         return fail(str(e))
+    except BrokenPipeError:  # the reader went away (`numnet predict ... | head`): as `cat`
+        # stdout to /dev/null, so that flushing it at exit does not fail a second time
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE: what a shell reports for a command its reader left
     except OSError as e:
         where = f": {e.filename}" if e.filename else ""
         return fail(f"{e.strerror or e}{where}")

@@ -9,7 +9,9 @@ centred), all of them are classified in one batch, and each gets a line
 scribble (the rule of ``numnet.data.imaging.verdict``; ``"label": null`` and a ``"reason"`` in
 ``--json``).
 ``--json`` prints the same for programs; ``--show DIR`` draws, for each image, the 28x28
-picture the network actually sees beside its probability bars.
+picture the network actually sees beside its probability bars.  A picture with more
+digit-sized ink beside its largest digit gets a reminder that ``numnet read`` reads a
+number (``"digits_beside"`` in ``--json``).
 
 All images are read before anything is printed or written: a bad one among several stops
 the command with a one-line error and exit status 2, and leaves no half-done output.
@@ -80,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
     readings = read_pages(pages, model, shipped=model_path is None)
     results = [_result(r, args.top) for r in readings]
+    for r, page in zip(results, pages, strict=True):
+        if page.beside:
+            r["digits_beside"] = page.beside
 
     if args.json:
         json.dump({"model": display_name(model_path), "predictions": results}, sys.stdout, indent=2)
@@ -90,10 +95,19 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{r['file']}: no digit here: {r['reason']}")
                 continue
             guesses = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
-            print(f"{r['file']}: {guesses}")
+            print(f"{r['file']}: {guesses}{_number_hint(r)}")
     for path in _show(pictures, readings):
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _number_hint(result: dict[str, Any]) -> str:
+    """A reminder that ``numnet read`` reads all the digits, when the picture has more."""
+    more = result.get("digits_beside", 0)
+    if not more:
+        return ""
+    what = "another digit" if more == 1 else f"{more} more digits"
+    return f"  [{what} beside it: numnet read reads numbers]"
 
 
 def _result(reading: Reading, k: int) -> dict[str, Any]:

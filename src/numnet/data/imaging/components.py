@@ -77,6 +77,10 @@ GAP = 0.3
 ALIKE = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
+#: one digit wanted: another group at least this share of its height ...
+BESIDE_HEIGHT = 0.6
+#: ... and of its ink may be a digit beside it (the picture holds a number)
+BESIDE_INK = 0.25
 #: in a number: a group lower than this share of the row's height ...
 MARK_HEIGHT = 0.6
 #: ... and narrower than this share of it is a stray mark (a pen's touch beside a digit),
@@ -348,6 +352,18 @@ def largest(c: Components, found: list[Group]) -> Group:
     """The group with the most ink (the digit of a one-digit image): the strength summed,
     so that a wide faint smudge at a shadow's edge loses to a pen stroke."""
     return max(found, key=lambda g: float(c.mass[[i - 1 for i in g.labels]].sum()))
+
+
+def beside(c: Components, found: list[Group], chosen: Group) -> int:
+    """How many groups of ``found`` besides ``chosen`` (the largest) may be digits beside
+    it: at least ``BESIDE_HEIGHT`` of its height and ``BESIDE_INK`` of its ink (a picture of
+    a number, read as one digit)."""
+    def mass(g: Group) -> float:
+        return float(c.mass[[i - 1 for i in g.labels]].sum())
+
+    height, ink = chosen.box[3] - chosen.box[1], mass(chosen)
+    return sum(g != chosen and g.box[3] - g.box[1] >= BESIDE_HEIGHT * height
+               and mass(g) >= BESIDE_INK * ink for g in found)
 
 
 def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:

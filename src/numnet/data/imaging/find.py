@@ -33,6 +33,7 @@ from numnet.data.imaging.components import (
     Components,
     Group,
     Row,
+    beside,
     groups,
     is_mark,
     label_ink,
@@ -99,7 +100,9 @@ class Page:
     its ink), 0 if not known.  ``signs``: a number's decimal points and minus
     (``numnet.data.imaging.signs``), left to right.  A page of several numbers, one above
     the other, has each as a page of its own in ``rows`` (top to bottom; ``candidates`` are
-    theirs one after the other, ``height`` 0 and ``signs`` empty); a page of one has none."""
+    theirs one after the other, ``height`` 0 and ``signs`` empty); a page of one has none.
+    ``beside``: looking for one digit, how many more groups of ink beside it may be digits
+    (``components.beside``; the picture may hold a number)."""
 
     name: str
     candidates: list[Candidate]
@@ -107,6 +110,7 @@ class Page:
     height: float = 0.0
     signs: tuple[Sign, ...] = ()
     rows: tuple[Page, ...] = ()
+    beside: int = 0
 
 
 def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
@@ -133,7 +137,9 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         return Page(name, [], _why_empty(s, t, had_lines))
     size = (pixels.shape[1], pixels.shape[0])
     if lines is None:
-        return Page(name, [_candidate(components, largest(components, found), s, t, scale, size)])
+        chosen = largest(components, found)
+        return Page(name, [_candidate(components, chosen, s, t, scale, size)],
+                    beside=beside(components, found, chosen))
     make = functools.partial(_candidate, components, s=s, t=t, scale=scale, size=size)
     scaled = functools.partial(_scaled, scale=scale, size=size)
     parts = [_row(name, components, r, make, scaled, scale) for r in lines]
