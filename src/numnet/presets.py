@@ -97,12 +97,14 @@ class Preset:
         return opt
 
     def augmenter(
-        self, elastic: float | None = None, thickness: float | None = None
+        self, elastic: float | None = None, thickness: float | None = None,
+        low_resolution: float | None = None,
     ) -> Callable[..., Any]:
         """The batch transformation of ``--augment``: ``augmenter(images, rng) -> images``.
 
         ``elastic`` > 0 sets Simard's elastic distortion of that strength (alpha);
-        ``thickness`` the stroke-thickness change (``numnet.data.augment``); None: the preset's.
+        ``thickness`` the stroke-thickness change, ``low_resolution`` the share of images
+        seen at a lower resolution (``numnet.data.augment``); None: the preset's.
         """
         from numnet.data.augment import Augmenter
 
@@ -111,6 +113,8 @@ class Preset:
             kwargs["elastic_alpha"] = elastic
         if thickness is not None:
             kwargs["thickness"] = thickness
+        if low_resolution is not None:
+            kwargs["low_resolution"] = low_resolution
         try:
             return Augmenter(**kwargs)
         except ValueError as e:
