@@ -214,7 +214,7 @@ def low_resolution_matrix(size: int, side: int) -> NDArray[Any]:
     U = np.zeros((size, side))
     np.add.at(U, (np.repeat(j, 4), np.clip(taps, 0, side - 1).astype(np.intp).ravel()),
               weights.ravel())
-    M = (U @ D).astype(np.float32)
+    M: NDArray[Any] = (U @ D).astype(np.float32)
     M.flags.writeable = False
     return M
 
