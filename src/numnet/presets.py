@@ -6,7 +6,7 @@
     cnn       three convolutions with batch norm, affine augmentation (``build_cnn``)
     digits    the model numnet ships: the cnn network 1.5 times as wide (48-96-96 filters),
               trained longer, with augmentation for real handwriting (slant, scale,
-              elastic distortion, stroke thickness)
+              elastic distortion, stroke thickness, low resolution)
 
 A preset is data: ``build(seed)`` makes a fresh ``Sequential``; the other fields are the
 defaults the command line starts from (``--epochs``, ``--batch-size``, ``--lr``,
@@ -192,11 +192,11 @@ CNN = Preset(
 DIGITS = replace(
     CNN,
     name="digits",
-    summary="the cnn network 1.5 times as wide, with slant, scale, elastic and "
-    "stroke-thickness changes",
+    summary="the cnn network 1.5 times as wide, with slant, scale, elastic, "
+    "stroke-thickness and low-resolution changes",
     build=functools.partial(build_cnn, width=48),
     epochs=30,
-    augmentation=handwriting(),
+    augmentation={**handwriting(), "low_resolution": 0.5},
 )
 
 
