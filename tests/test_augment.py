@@ -13,6 +13,8 @@ from numnet.data.augment import (
     gaussian_matrix,
     grey_morphology,
     handwriting,
+    low_resolution_matrix,
+    lower_resolution,
 )
 
 
@@ -99,8 +101,9 @@ def test_reused_work_arrays_change_nothing(images):
     second = aug(images, np.random.default_rng(2))
     np.testing.assert_array_equal(first, kept)  # a result is not overwritten by later calls
     np.testing.assert_array_equal(aug(images, np.random.default_rng(1)), kept)
-    np.testing.assert_array_equal(Augmenter(elastic_alpha=34.0)(images, np.random.default_rng(1)),
-                                  kept)
+    np.testing.assert_array_equal(
+        Augmenter(elastic_alpha=34.0)(images, np.random.default_rng(1)), kept
+    )
     assert not np.array_equal(second, kept)
 
 
@@ -154,7 +157,89 @@ def test_thickness_zero_leaves_the_random_stream_and_result_as_before(images):
 
 def test_handwriting_augmentation_is_seeded_and_refuses_thickness_above_one(images):
     aug = Augmenter(**handwriting())
-    np.testing.assert_array_equal(aug(images, np.random.default_rng(3)),
-                                  aug(images, np.random.default_rng(3)))
+    np.testing.assert_array_equal(
+        aug(images, np.random.default_rng(3)), aug(images, np.random.default_rng(3))
+    )
     with pytest.raises(ValueError, match="thickness"):
         Augmenter(thickness=1.5)
+
+
+STILL = {"shift": 0, "rotation": 0, "scale": 0, "shear": 0}  # no warp: the degradation alone
+
+
+def test_low_resolution_off_leaves_the_random_stream_and_result_as_before(images):
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    a = Augmenter(**handwriting())(images, rng_a)
+    b = Augmenter(**handwriting(), low_resolution=0.0)(images, rng_b)
+    np.testing.assert_array_equal(a, b)
+    assert rng_a.random() == rng_b.random()
+    c = Augmenter(**handwriting(), low_resolution=0.5)(images, np.random.default_rng(9))
+    assert not np.array_equal(a, c)
+
+
+def test_low_resolution_at_the_full_side_is_the_identity(images):
+    np.testing.assert_array_equal(low_resolution_matrix(28, 28), np.eye(28))
+    aug = Augmenter(**STILL, low_resolution=1.0, low_resolution_sides=(1.0, 1.0))
+    np.testing.assert_array_equal(aug(images, np.random.default_rng(4)), images)
+
+
+@pytest.mark.parametrize("side", [7, 10, 14, 27])
+def test_low_resolution_keeps_a_constant_image_and_is_box_then_bicubic(side):
+    M = low_resolution_matrix(28, side)
+    assert M.shape == (28, 28) and M.dtype == np.float32
+    flat = np.full((3, 28, 28), 0.6, np.float32)
+    np.testing.assert_allclose(
+        lower_resolution(flat, np.random.default_rng(0), 1.0, (side / 28, side / 28)),
+        0.6,
+        atol=1e-6,
+    )
+    # the same as the exact area average (each pixel split into side x side parts, the parts
+    # grouped 28 x 28 into the coarse pixels) then Pillow's bicubic enlargement, wherever
+    # the kernel's 4 taps fall inside the image (at the border Pillow renormalises the
+    # kernel and M clamps the taps)
+    from PIL import Image
+
+    x = np.random.default_rng(side).random((28, 28), dtype=np.float32)
+    parts = np.repeat(np.repeat(x, side, axis=0), side, axis=1)
+    small = parts.reshape(side, 28, side, 28).mean(axis=(1, 3), dtype=np.float64)
+    pil = np.asarray(
+        Image.fromarray(small.astype(np.float32)).resize((28, 28), Image.Resampling.BICUBIC)
+    )
+    centre = np.floor((np.arange(28) + 0.5) * side / 28 - 0.5)
+    inner = np.flatnonzero((centre >= 1) & (centre <= side - 3))
+    assert len(inner) >= 14
+    ours = (M @ x @ M.T)[np.ix_(inner, inner)]
+    np.testing.assert_allclose(ours, pil[np.ix_(inner, inner)], atol=1e-5)
+
+
+def test_low_resolution_removes_fine_detail_from_the_chosen_share():
+    # stripes one pixel wide: nothing of them survives at 7-14 px, a blur of 0.5 is left
+    stripes = np.zeros((400, 28, 28), np.float32)
+    stripes[:, :, ::2] = 1
+    out = Augmenter(**STILL, low_resolution=0.5)(stripes, np.random.default_rng(5))
+    assert out.shape == stripes.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    changed = ~np.all(out == stripes, axis=(1, 2))
+    assert 150 < changed.sum() < 250  # about half of them
+    centre = out[changed][:, 4:-4, 4:-4]
+    assert np.abs(centre - 0.5).max() < 0.2  # the stripes are gone
+    np.testing.assert_array_equal(out[~changed], stripes[~changed])
+
+
+def test_low_resolution_is_seeded_and_validated(images):
+    aug = Augmenter(**handwriting(), low_resolution=0.7)
+    a = aug(images, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, aug(images, np.random.default_rng(3)))
+    assert not np.array_equal(a, aug(images, np.random.default_rng(4)))
+    assert a.min() >= 0 and a.max() <= 1
+    assert aug.get_config()["low_resolution"] == 0.7
+    assert "low_resolution_sides=(0.25, 0.5)" in repr(aug)
+    for bad in (
+        {"low_resolution": 1.5},
+        {"low_resolution": -0.1},
+        {"low_resolution_sides": (0.6, 0.4)},
+        {"low_resolution_sides": (0.0, 0.5)},
+        {"low_resolution_sides": (0.5, 1.2)},
+    ):
+        with pytest.raises(ValueError, match="low_resolution"):
+            Augmenter(**bad)  # type: ignore[arg-type]

@@ -32,8 +32,19 @@ def printed_accuracy(text: str, name: str) -> float:
 
 def test_train_writes_model_history_and_curves(tmp_path, capsys, data_dir, test_set) -> None:
     out = tmp_path / "m.npz"
-    argv = ["train", "--limit", "1000", "--epochs", "2", "--out", str(out), "--data", data_dir,
-            "--threads", "2"]
+    argv = [
+        "train",
+        "--limit",
+        "1000",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+        "--data",
+        data_dir,
+        "--threads",
+        "2",
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     closing = printed.strip().splitlines()[-1]
@@ -138,5 +149,31 @@ def test_score_outputs_is_evaluate_from_the_outputs() -> None:
     assert model.score_outputs(z, y) == model.evaluate(x, y)
     one_hot = np.eye(10, dtype=np.float32)[y]
     assert model.score_outputs(z, one_hot, return_dict=True) == model.evaluate(
-        x, one_hot, return_dict=True)
+        x, one_hot, return_dict=True
+    )
     assert model.evaluate(x, y, threads=1) == model.evaluate(x, y, threads=2)
+
+
+def test_low_resolution_flag_reaches_the_augmenter_and_is_recorded(
+    tmp_path, capsys, data_dir, monkeypatch
+) -> None:
+    from numnet.presets import Preset
+
+    made = []
+    augmenter = Preset.augmenter
+
+    def recording(self, *args):
+        made.append(augmenter(self, *args))
+        return made[-1]
+
+    monkeypatch.setattr(Preset, "augmenter", recording)
+    out = tmp_path / "m.npz"
+    argv = ["train", "--limit", "300", "--epochs", "1", "--augment", "--data", data_dir]
+    assert main([*argv, "--low-resolution", "0.5", "--out", str(out)]) == 0
+    assert [a.low_resolution for a in made] == [0.5]
+    assert "--low-resolution 0.5" in json.dumps(io.describe(out))
+    capsys.readouterr()
+    assert main([*argv, "--low-resolution", "1.5", "--out", str(tmp_path / "n.npz")]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "low_resolution" in err
+    assert not (tmp_path / "n.npz").exists()

@@ -1,4 +1,5 @@
-"""Data augmentation for digit images: stroke thickness, affine maps and elastic distortions.
+"""Data augmentation for digit images: stroke thickness, affine maps, elastic distortions and
+low resolution.
 
 Every output pixel p = (y, x) of an augmented image is *pulled* from a source position q in
 the original image, read by bilinear interpolation (zeros outside the image):
@@ -21,7 +22,22 @@ one's, so a thinned image is scaled back to the input's largest value.  Both are
 whole batch each.  The Gaussian smoothing is separable, G * u = K u K^T with K the (h, h)
 matrix of the 1-D kernel, so it is two batched matrix products.  Bilinear sampling is index
 arithmetic on the zero-padded batch flattened to one vector: four ``np.take`` and a
-weighted sum.  Everything runs on the whole batch at once; no loop over samples.
+weighted sum.
+
+After the warp, a share of the images may be seen at a lower resolution (a thumbnail, a digit
+photographed from afar, a scan at low dpi, brought back to h x w by an image upscaler):
+
+    low resolution  X' = M_h X M_w^T,   M = U_s D_s   for a share p of the images,
+                    s ~ U{s_min, ..., s_max} (integer sides, s_min = round(lo h), s_max =
+                    round(hi h); the width's side is round(s w / h))
+
+with D_s the (s, h) box filter that averages the pixels each of the s coarse pixels covers
+(D[i, j] = |[i h/s, (i+1) h/s] n [j, j+1]| s / h) and U_s the (h, s) bicubic interpolation
+(Keys' kernel, a = -0.5, pixel centres aligned, edges clamped) back to h.  Every row of
+D_s and of U_s sums to 1, so a constant image stays constant, and s = h is the identity.
+The products are two batched (m, h, h) matrix products over the m chosen images.
+
+Everything runs on the whole batch at once; no loop over samples.
 
 ``Augmenter`` draws each image's parameters from the ``numpy.random.Generator`` it is given
 (``Sequential.fit`` passes one seeded by (seed, epoch, step)), so a seed fixes the augmented
@@ -103,7 +119,9 @@ def grey_morphology(
 
 
 def change_thickness(
-    images: NDArray[np.float32], rng: np.random.Generator, amount: float,
+    images: NDArray[np.float32],
+    rng: np.random.Generator,
+    amount: float,
     work: object | None = None,
 ) -> NDArray[np.float32]:
     """Strokes of (n, h, w) images made thicker or thinner at random (module docstring):
@@ -137,8 +155,14 @@ def handwriting() -> dict[str, float]:
     """``Augmenter`` arguments for the model numnet ships (``numnet train --arch digits``):
     the mild affine changes with more slant (shear), Simard's elastic distortion and pens
     of other widths, so that digits written on paper and photographed read as MNIST's."""
-    return {**mild_affine(), "shear": 12.0, "scale": 0.12, "elastic_alpha": 34.0,
-            "elastic_sigma": 5.0, "thickness": 0.6}
+    return {
+        **mild_affine(),
+        "shear": 12.0,
+        "scale": 0.12,
+        "elastic_alpha": 34.0,
+        "elastic_sigma": 5.0,
+        "thickness": 0.6,
+    }
 
 
 @functools.cache
@@ -150,7 +174,11 @@ def _kernel(size: int, sigma: float) -> NDArray[Any]:
 
 
 def elastic_fields(
-    rng: np.random.Generator, n: int, shape: tuple[int, int], alpha: float, sigma: float,
+    rng: np.random.Generator,
+    n: int,
+    shape: tuple[int, int],
+    alpha: float,
+    sigma: float,
     work: object | None = None,
 ) -> NDArray[Any]:
     """Random smooth displacement fields (2, n, h, w) float32: K_h (alpha u) K_w^T.
@@ -168,6 +196,65 @@ def elastic_fields(
     np.matmul(u.reshape(-1, w), _kernel(w, sigma).T, out=rows.reshape(-1, w))
     np.matmul(_kernel(h, sigma), rows, out=smooth)
     return smooth
+
+
+def cubic_weight(d: NDArray[Any], a: float = -0.5) -> NDArray[Any]:
+    """Keys' cubic convolution kernel at distances d (any shape):
+    (a+2)|d|^3 - (a+3)|d|^2 + 1 for |d| <= 1, a|d|^3 - 5a|d|^2 + 8a|d| - 4a for 1 < |d| < 2,
+    0 beyond (a = -0.5: the bicubic filter of Pillow and most image upscalers)."""
+    d = np.abs(d)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
+
+
+@functools.cache
+def low_resolution_matrix(size: int, side: int) -> NDArray[Any]:
+    """(size, size) float32 M = U D: area-average ``size`` pixels to ``side`` (D, (side,
+    size)), then bicubic interpolation back to ``size`` (U, (size, side)); module docstring.
+
+    Read-only; built once per (size, side).  ``side == size`` gives the identity.
+    """
+    edges = np.arange(side + 1) * (size / side)  # coarse pixel i covers [edges[i], edges[i+1]]
+    j = np.arange(size)
+    overlap = np.minimum(edges[1:, None], j + 1) - np.maximum(edges[:-1, None], j)
+    D = np.clip(overlap, 0, None) * (side / size)
+    # output pixel j's centre, in coarse pixel units; taps at floor(x) - 1 .. floor(x) + 2
+    x = (j + 0.5) * (side / size) - 0.5
+    taps = np.floor(x)[:, None] + np.arange(-1, 3)
+    weights = cubic_weight(x[:, None] - taps)
+    U = np.zeros((size, side))
+    np.add.at(
+        U, (np.repeat(j, 4), np.clip(taps, 0, side - 1).astype(np.intp).ravel()), weights.ravel()
+    )
+    M: NDArray[Any] = (U @ D).astype(np.float32)
+    M.flags.writeable = False
+    return M
+
+
+def lower_resolution(
+    images: NDArray[np.float32],
+    rng: np.random.Generator,
+    share: float,
+    sides: tuple[float, float],
+) -> NDArray[np.float32]:
+    """(n, h, w) images, a share ``share`` of them seen at a lower resolution (module
+    docstring): M_h X M_w^T with s ~ U{round(lo h), ..., round(hi h)}, ``sides`` = (lo, hi).
+    Changes ``images`` in place and returns it; values may leave [0, 1] (cubic overshoot).
+    """
+    n, h, w = images.shape
+    chosen = rng.random(n) < share
+    lo, hi = (max(1, min(h, round(f * h))) for f in sides)
+    s = rng.integers(lo, hi + 1, n)[chosen]
+    if len(s) == 0:
+        return images
+    Mh = np.stack([low_resolution_matrix(h, int(k)) for k in range(lo, hi + 1)])[s - lo]
+    Mw = np.stack(
+        [low_resolution_matrix(w, max(1, round(int(k) * w / h))) for k in range(lo, hi + 1)]
+    )[s - lo]
+    # X' = M_h X M_w^T: two batched products over the chosen images
+    images[chosen] = np.matmul(Mh, images[chosen]) @ Mw.transpose(0, 2, 1)
+    return images
 
 
 def bilinear_sample(
@@ -243,6 +330,9 @@ class Augmenter:
     integer_shift : round t to whole pixels (then shift alone moves pixels exactly)
     thickness     : strokes thickened or thinned by up to this share of a 3x3 grey dilation
                     or erosion (0 = unchanged; 1 = up to a whole one)
+    low_resolution: share of the images (0-1) seen at a lower resolution, then upscaled back
+    low_resolution_sides : (lo, hi), that resolution's side as a share of the image's
+                    (0 < lo <= hi <= 1; (0.25, 0.5) is 7-14 px for a 28-px image)
 
     ``augmenter(batch, rng)`` accepts (n, 784), (n, h, w) or (n, 1, h, w) images in [0, 1]
     and returns a new float32 array of the same shape, values in [0, 1].
@@ -258,10 +348,19 @@ class Augmenter:
         elastic_sigma: float = 5.0,
         integer_shift: bool = False,
         thickness: float = 0.0,
+        low_resolution: float = 0.0,
+        low_resolution_sides: tuple[float, float] = (0.25, 0.5),
     ) -> None:
-        values = {"shift": shift, "rotation": rotation, "scale": scale, "shear": shear,
-                  "elastic_alpha": elastic_alpha, "elastic_sigma": elastic_sigma,
-                  "thickness": thickness}
+        values = {
+            "shift": shift,
+            "rotation": rotation,
+            "scale": scale,
+            "shear": shear,
+            "elastic_alpha": elastic_alpha,
+            "elastic_sigma": elastic_sigma,
+            "thickness": thickness,
+            "low_resolution": low_resolution,
+        }
         for name, v in values.items():
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"Augmenter {name} must be a finite number >= 0, got {v}")
@@ -269,12 +368,24 @@ class Augmenter:
             raise ValueError(f"Augmenter scale must be < 1 (s ~ U(1 -+ scale)), got {scale}")
         if thickness > 1:
             raise ValueError(f"Augmenter thickness must be at most 1, got {thickness}")
+        if low_resolution > 1:
+            raise ValueError(
+                f"Augmenter low_resolution is a share of the images (at most 1), got "
+                f"{low_resolution}"
+            )
+        lo, hi = (float(f) for f in low_resolution_sides)
+        if not (0 < lo <= hi <= 1):
+            raise ValueError(
+                "Augmenter low_resolution_sides must be (lo, hi) with 0 < lo <= hi <= 1, got "
+                f"{low_resolution_sides}"
+            )
         if elastic_alpha > 0 and elastic_sigma <= 0:
             raise ValueError("Augmenter elastic_sigma must be > 0 when elastic_alpha > 0")
         self.shift, self.rotation, self.scale, self.shear = shift, rotation, scale, shear
         self.elastic_alpha, self.elastic_sigma = elastic_alpha, elastic_sigma
         self.integer_shift = bool(integer_shift)
         self.thickness = thickness
+        self.low_resolution, self.low_resolution_sides = low_resolution, (lo, hi)
 
     def source_positions(
         self, rng: np.random.Generator, n: int, shape: tuple[int, int]
@@ -322,14 +433,25 @@ class Augmenter:
         if self.thickness > 0:  # drawn after the warp's parameters: without it, as before
             images = change_thickness(images, rng, self.thickness, work=self)
         out = bilinear_sample(images, qy, qx, work=self)
-        np.clip(out, 0, 1, out=out)  # a convex mix of [0, 1] values; clip float rounding
+        if self.low_resolution > 0:  # drawn last: without it, the stream is as before
+            out = lower_resolution(out, rng, self.low_resolution, self.low_resolution_sides)
+        # a convex mix of [0, 1] values (clip float rounding), bar the cubic's overshoot
+        np.clip(out, 0, 1, out=out)
         return out.reshape(x.shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {"shift": self.shift, "rotation": self.rotation, "scale": self.scale,
-                "shear": self.shear, "elastic_alpha": self.elastic_alpha,
-                "elastic_sigma": self.elastic_sigma, "integer_shift": self.integer_shift,
-                "thickness": self.thickness}
+        return {
+            "shift": self.shift,
+            "rotation": self.rotation,
+            "scale": self.scale,
+            "shear": self.shear,
+            "elastic_alpha": self.elastic_alpha,
+            "elastic_sigma": self.elastic_sigma,
+            "integer_shift": self.integer_shift,
+            "thickness": self.thickness,
+            "low_resolution": self.low_resolution,
+            "low_resolution_sides": self.low_resolution_sides,
+        }
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -61,9 +61,7 @@ def add_parser(subparsers: Any) -> None:
         ),
         formatter_class=HelpFormatter,
     )
-    p.add_argument(
-        "--arch", choices=sorted(PRESETS), default="mlp", help="network to train"
-    )
+    p.add_argument("--arch", choices=sorted(PRESETS), default="mlp", help="network to train")
     p.add_argument("--data", metavar="DIR", help="MNIST folder or mnist.npz (default: search)")
     p.add_argument("--out", metavar="FILE", help="where to save (default: ARCH.npz, twolayer.pkl)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed of the whole run")
@@ -84,11 +82,14 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     nn.add_argument(
-        "--epochs", type=positive_int,
+        "--epochs",
+        type=positive_int,
         help=f"passes over the training images ({per_arch('epochs')})",
     )
     nn.add_argument(
-        "--batch-size", type=positive_int, metavar="N",
+        "--batch-size",
+        type=positive_int,
+        metavar="N",
         help=f"images per step ({per_arch('batch_size')})",
     )
     nn.add_argument(
@@ -121,6 +122,13 @@ def add_parser(subparsers: Any) -> None:
         type=non_negative_float,
         metavar="K",
         help="with --augment: thicken or thin strokes by up to K of a 3x3 dilation (K <= 1)",
+    )
+    nn.add_argument(
+        "--low-resolution",
+        type=non_negative_float,
+        metavar="P",
+        help="with --augment: a share P (<= 1) of the training images seen at 1/4 to 1/2 of "
+        "their resolution and upscaled back (thumbnails, digits photographed from afar)",
     )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
@@ -229,6 +237,7 @@ class RunSettings:
     augment: bool
     elastic: float | None
     thickness: float | None
+    low_resolution: float | None
     limit: int | None
 
     @classmethod
@@ -245,6 +254,7 @@ class RunSettings:
             augment=preset.augment if args.augment is None else args.augment,
             elastic=args.elastic,
             thickness=args.thickness,
+            low_resolution=args.low_resolution,
             limit=args.limit,
         )
 
@@ -258,7 +268,8 @@ class RunSettings:
         def number(v: Any) -> bool:
             return isinstance(v, float) and math.isfinite(v)
 
-        s = {"thickness": None, **record}  # checkpoints from before --thickness
+        # checkpoints from before --thickness and --low-resolution
+        s = {"thickness": None, "low_resolution": None, **record}
         sound = (
             set(s) == {f.name for f in fields(cls)}
             and s["arch"] in PRESETS
@@ -274,6 +285,11 @@ class RunSettings:
             and isinstance(s["augment"], bool)
             and (s["elastic"] is None or number(s["elastic"]) and s["elastic"] >= 0)
             and (s["thickness"] is None or number(s["thickness"]) and s["thickness"] >= 0)
+            and (
+                s["low_resolution"] is None
+                or number(s["low_resolution"])
+                and 0 <= s["low_resolution"] <= 1
+            )
             and (s["limit"] is None or count(s["limit"]))
         )
         return cls(**s) if sound else None
@@ -403,7 +419,9 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                 validation_split=settings["validation_split"],
                 seed=settings["seed"],
                 augment=(
-                    preset.augmenter(settings["elastic"], settings["thickness"])
+                    preset.augmenter(
+                        settings["elastic"], settings["thickness"], settings["low_resolution"]
+                    )
                     if settings["augment"]
                     else None
                 ),
