@@ -136,3 +136,35 @@ def test_augmentation_runs_ahead_in_a_thread_only_beside_a_single_worker(
         )
     assert len(where) == 1
     assert (threading.get_ident() in where) == (not ahead)
+
+
+class RecordInterval(Callback):
+    def on_step_end(self, model, state) -> None:
+        import sys
+
+        self.seen = sys.getswitchinterval()
+
+
+@pytest.mark.parametrize(("threads", "min_work", "expected"), [
+    (1, None, None),  # one worker: the interval left as it is
+    (2, 1, "step"),  # split over two workers: the shorter interval while training
+])
+def test_fit_shortens_the_switch_interval_only_for_split_batches_and_restores_it(
+    threads: int, min_work: int | None, expected: str | None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from numnet.nn import parallel
+    from numnet.nn.engine.threads import STEP_SWITCH_INTERVAL
+
+    if min_work is not None:
+        monkeypatch.setattr(parallel, "MIN_WORK", min_work)
+    before = sys.getswitchinterval()
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 4), dtype=np.float32), rng.integers(0, 3, 64)
+    record = RecordInterval()
+    Sequential([Dense(3)], input_shape=(4,)).fit(
+        x, y, epochs=1, batch_size=32, verbose=0, callbacks=[record], threads=threads)
+    assert record.seen == (STEP_SWITCH_INTERVAL if expected else before)
+    assert STEP_SWITCH_INTERVAL != before
+    assert sys.getswitchinterval() == before

@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
 from numnet.nn.engine.batches import epoch_batches
-from numnet.nn.engine.threads import blas_threads
+from numnet.nn.engine.threads import STEP_SWITCH_INTERVAL, blas_threads, switch_interval
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
 from numnet.nn.losses import Loss
@@ -242,7 +242,11 @@ def fit(
     # one worker for a whole batch leaves the other cores to its matrix products and to the
     # augmentation, which then runs ahead in a thread of its own (numnet.nn.engine.batches)
     background = team_size(min(batch_size, len(x)), workers, step.work) == 1
-    with blas_threads(step_blas_threads(workers, background, augment is not None)):
+    # split batches: workers hand the GIL to each other sooner (numnet.nn.engine.threads)
+    with (
+        blas_threads(step_blas_threads(workers, background, augment is not None)),
+        switch_interval(None if background else STEP_SWITCH_INTERVAL),
+    ):
         for cb in callbacks:
             cb.on_train_begin(model, state)
         stop = False
