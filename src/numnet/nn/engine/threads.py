@@ -41,8 +41,7 @@ from typing import Protocol
 
 #: seconds a thread may hold the GIL while another waits for it, during data-parallel steps
 #: (Python's default is 0.005): a worker back from a kernel then waits at most this long
-#: for the other worker's Python between kernels (measured on 2 cores, CNN preset, 20,000
-#: images: 3-4% less time per epoch than with the default)
+#: for the other worker's Python between kernels
 STEP_SWITCH_INTERVAL = 0.001
 
 
