@@ -87,3 +87,16 @@ def test_relu_on_the_float_bits_equals_the_float_maximum(dtype):
     np.testing.assert_array_equal(y, np.maximum(maps, 0))
     assert not np.any(np.signbit(y))  # -0.0 comes out as +0.0
     assert relu_into(x, x) is x and np.array_equal(x, np.maximum(x, 0))  # in place
+
+
+def test_relu_follows_each_memory_order():
+    from numnet.nn.engine.relu import memory_run
+    from numnet.nn.layers.activations import relu_into
+
+    nhwc = np.random.default_rng(1).standard_normal((3, 4, 5, 6)).astype(np.float32)
+    maps = nhwc.transpose(0, 3, 1, 2)  # channels-last seen as (n, c, h, w)
+    run = memory_run(maps)
+    assert run is not None and np.shares_memory(run, nhwc) and np.array_equal(run, nhwc.ravel())
+    assert memory_run(maps[:, :, 1:]) is None  # not one block
+    for out in (np.empty_like(maps), np.empty(maps.shape, np.float32)):  # same order, C order
+        np.testing.assert_array_equal(relu_into(maps, out), np.maximum(maps, 0))

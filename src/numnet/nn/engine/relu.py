@@ -8,7 +8,9 @@ difference: a NaN with its sign bit set becomes 0.  The 0 is an array of zeros o
 shape, not a scalar: NumPy runs its vector loop only when both operands advance (against
 a scalar, the maximum is two to four times slower).  The zeros are one read-only buffer
 that is never written, so its pages are the operating system's zero page: it takes no
-memory and is read from the cache.
+memory and is read from the cache.  An array stored in another axis order (a channels-last
+map seen as (n, c, h, w)) is taken as the 1-D run of its memory (``memory_run``) when ``out``
+has the same strides: against C-ordered zeros its loop would stride across the memory.
 
 The ``ReLU`` layer, ``Conv2D``'s fused activation and the batched inference path
 (``fastpath.run_rows``) all use it, so they compute the same bits.
@@ -37,9 +39,22 @@ def _integer_zeros(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]
     return zeros[:size].reshape(shape)
 
 
+def memory_run(a: NDArray[Any]) -> NDArray[Any] | None:
+    """``a`` as a 1-D view in memory order when its values fill one contiguous block in some
+    order of its axes (C order, or channels-last seen as (n, c, h, w) ...), else None."""
+    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    t = a.transpose(order)
+    return t.reshape(-1) if t.flags.c_contiguous else None
+
+
 def relu_into(x: NDArray[Any], out: NDArray[Any]) -> NDArray[Any]:
     """out = max(x, 0) for float x (any shape and strides; ``out`` may be ``x``); see the
     module docstring.  Returns ``out``."""
     bits = np.dtype(f"i{x.dtype.itemsize}")
-    np.maximum(x.view(bits), _integer_zeros(x.shape, bits), out=out.view(bits))
+    src, dst = x, out
+    if not x.flags.c_contiguous and x.strides == out.strides:  # the same order of axes
+        run_x, run_out = memory_run(x), memory_run(out)
+        if run_x is not None and run_out is not None:
+            src, dst = run_x, run_out
+    np.maximum(src.view(bits), _integer_zeros(src.shape, bits), out=dst.view(bits))
     return out

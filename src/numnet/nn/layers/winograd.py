@@ -28,18 +28,20 @@ p = (u, v) of the a x a grid, with T = n * th * tw tiles (th = ceil(oh / m), tw 
 a^2 T c f multiply-adds against im2col's m^2 T * 9c * f: 2.25x fewer for m = 2, 3.24x for
 m = 3, 4x for m = 4 (less when m does not divide oh or ow: the tile grid then covers more
 than the output, and the input is padded with zeros up to the grid, ``m*th + 2`` rows by
-``m*tw + 2`` columns).  Larger tiles cost more in the transforms (a^4 and m^2 a^2 values per
-tile instead of 16 and 4 times 16) and round a little more (their points are farther from 0:
-relative errors of 1e-6 (m = 2) to about 1e-5 (m = 4) in float32, as the tests check), so
-``tile_size`` picks, per layer, the m of the smallest estimated work: products plus
-transforms, for the grid that layer's output needs (the CNN preset's 11x11 maps take m = 4,
-its 9x9 maps m = 3, which tiles them exactly).
+``m*tw + 2`` columns).  Larger tiles cost more in the transforms (2 a^3 and m a^2 + m^2 a
+multiply-adds per tile and channel: 128 and 48 for m = 2, 432 and 240 for m = 4) and round a
+little more (their points are farther from 0: relative errors of 1e-6 (m = 2) to about 1e-5
+(m = 4) in float32, as the tests check), so ``tile_size`` picks, per layer, the m of the
+smallest estimated work: products plus transforms, for the grid that layer's output needs
+(the CNN preset's 11x11 maps take m = 4, its 9x9 maps m = 3, which tiles them exactly).
 
-The three transforms are linear maps of the a^2 (or 9, or m^2) values of a tile, so each is
-one small matrix product over a positions-first layout: with d gathered as D : (a^2, T*c),
-V = kron(B^T, B^T) @ D; likewise U = kron(G, G) @ W.reshape(9, c*f) and
-Y = kron(A^T, A^T) @ M.reshape(a^2, T*f).  (Doing them as whole-array adds of strided slices
-is slower in NumPy: one array pass per add.)
+The three transforms are linear maps of the a^2 (or 9, or m^2) values of a tile, in a
+positions-first layout: with d gathered as D : (a^2, T*c), V = kron(B^T, B^T) @ D; likewise
+U = kron(G, G) @ W.reshape(9, c*f) and Y = kron(A^T, A^T) @ M.reshape(a^2, T*f).  The tile
+transforms are done the separable way, X d X^T as two products with the small matrix X
+(``separable``): X along the patch's rows, then along its columns, 2 a^3 multiply-adds per
+tile and channel instead of kron's a^4 (whole-array adds of strided slices would be slower
+in NumPy: one array pass per add).
 
 Backward follows by adjoints, given dY = dL/dout : (n, oh, ow, f) (zero on the cropped part):
 
@@ -107,12 +109,43 @@ def transform_matrices(m: int) -> tuple[NDArray[np.float64], ...]:
 
 
 @cache
+def _matrix(m: int, name: str, dtype: np.dtype[Any], transposed: bool = False) -> NDArray[Any]:
+    """X = B^T (a, a), G (a, 3) or A^T (m, a), or its transpose, contiguous and read-only."""
+    x = transform_matrices(m)[("BT", "G", "AT").index(name)]
+    k = np.ascontiguousarray(x.T if transposed else x, dtype=dtype)
+    k.flags.writeable = False
+    return k
+
+
+@cache
 def _kron(m: int, name: str, dtype: np.dtype[Any]) -> NDArray[Any]:
     """kron(X, X) for X = B^T (a^2, a^2), G (a^2, 9) or A^T (m^2, a^2), read-only."""
     x = transform_matrices(m)[("BT", "G", "AT").index(name)]
     k = np.kron(x, x).astype(dtype)
     k.flags.writeable = False
     return k
+
+
+def separable(x: NDArray[Any], src: NDArray[Any], out: NDArray[Any], tmp: NDArray[Any]) -> None:
+    """out = kron(X, X) @ src for X : (r, s), without forming kron(X, X).
+
+    src : (s*s, N) C-contiguous, row i*s + j holding patch value (i, j) of N columns;
+    out : (r*r, N) (rows may be strided), row u*r + v = sum_ij X[u, i] X[v, j] src[i*s + j];
+    tmp : at least r*s*N values of work space.  Two products of K = s: X along i, then along
+    j for each u (r*s*s*N + r*r*s*N multiply-adds against kron's r*r*s*s*N).
+    """
+    r, k = x.shape
+    n = src.shape[1]
+    t = tmp.reshape(-1)[: r * k * n].reshape(r, k, n)
+    # t[u, j] = sum_i X[u, i] src[i, j], one product per j (OpenBLAS is slower on the one
+    # product of N = s*N columns)
+    np.matmul(x, src.reshape(k, k, n).transpose(1, 0, 2), out=t.transpose(1, 0, 2))
+    np.matmul(x, t, out=out.reshape(r, r, n))  # out[u, v] = sum_j X[v, j] t[u, j]
+
+
+def _head(buf: NDArray[Any], rows: int, cols: int) -> NDArray[Any]:
+    """The first rows*cols values of a reused buffer as a C-contiguous (rows, cols) array."""
+    return buf.reshape(-1)[: rows * cols].reshape(rows, cols)
 
 
 def tile_grid(oh: int, ow: int, m: int = 2) -> tuple[int, int]:
@@ -122,11 +155,11 @@ def tile_grid(oh: int, ow: int, m: int = 2) -> tuple[int, int]:
 
 def work(c: int, f: int, oh: int, ow: int, m: int) -> int:
     """Estimated multiply-adds of a forward and backward pass of F(m x m, 3x3), per image:
-    the products (3 a^2 c f per tile: M, dU, dV) and the dense transforms (twice a^4 c for
-    V and dd, twice m^2 a^2 f for Y and dM)."""
+    the products (3 a^2 c f per tile: M, dU, dV) and the separable transforms (2 a^3 c each
+    for V and dd, (m a^2 + m^2 a) f each for Y and dM)."""
     th, tw = tile_grid(oh, ow, m)
-    a2 = (m + 2) ** 2
-    return th * tw * a2 * (3 * c * f + 2 * a2 * c + 2 * m * m * f)
+    a = m + 2
+    return th * tw * (3 * a * a * c * f + 4 * a**3 * c + 2 * (m * a * a + m * m * a) * f)
 
 
 def tile_size(c: int, f: int, oh: int, ow: int) -> int:
@@ -226,18 +259,19 @@ class Winograd3x3:
         D = scratch(self, "D", (a2, k * tt * c), dt)
         M = scratch(self, "M", (a2, k * tt * f), dt)
         Y = scratch(self, "Y", (m * m, k * tt * f), dt)
+        T = scratch(self, "T", (a2 * k * tt * max(c, f),), dt)  # ``separable``'s work space
         out = scratch(self, "out", (n, oh, ow, f), dt)
         patches = tiles(xe, th, tw, m)
-        kb, ka = _kron(m, "BT", dt), _kron(m, "AT", dt)
+        bt, at = _matrix(m, "BT", dt), _matrix(m, "AT", dt)
         for s in range(0, n, k):
             q = min(k, n - s)  # images in this chunk
-            d, v = D[:, : q * tt * c], V[:, s * tt * c : (s + q) * tt * c]
+            d, v = _head(D, a2, q * tt * c), V[:, s * tt * c : (s + q) * tt * c]
             np.copyto(d.reshape(a, a, q, th, tw, c), patches[:, :, s : s + q])
-            np.matmul(kb, d, out=v)
-            mm = M[:, : q * tt * f]
+            separable(bt, d, v, T)
+            mm = _head(M, a2, q * tt * f)
             np.matmul(v.reshape(a2, q * tt, c), U, out=mm.reshape(a2, q * tt, f))
-            y = Y[:, : q * tt * f]
-            np.matmul(ka, mm, out=y)
+            y = _head(Y, m * m, q * tt * f)
+            separable(at, mm, y, T)
             for src, dst in crop_views(y.reshape(m, m, q, th, tw, f), out[s : s + q], m):
                 np.add(src, b, out=dst)  # the bias rides on the cropping copy
         self._U, self._V = U, V
@@ -257,29 +291,30 @@ class Winograd3x3:
         dYt = scratch(self, "Y", (m * m, k * tt * f), dt)
         dM = scratch(self, "M", (a2, k * tt * f), dt)
         dV = scratch(self, "D", (a2, k * tt * c), dt)
+        T = scratch(self, "T", (a2 * k * tt * max(c, f),), dt)
         dU = scratch(self, "dU", (a2, c, f), dt)
         part = scratch(self, "dU_part", (a2, c, f), dt)
-        ka, kb = _kron(m, "AT", dt), _kron(m, "BT", dt)
+        a_, b_ = _matrix(m, "AT", dt, transposed=True), _matrix(m, "BT", dt, transposed=True)
         for s in range(0, n, k):
             q = min(k, n - s)  # images in this chunk
-            y = dYt[:, : q * tt * f]
+            y = _head(dYt, m * m, q * tt * f)
             y6 = y.reshape(m, m, q, th, tw, f)
             for i in range(1, m):  # the cropped tile pixels beyond the edges get no gradient
                 y6[i, :, :, -(-(oh - i) // m) :] = 0
                 y6[:, i, :, :, -(-(ow - i) // m) :] = 0
             for dst, src in crop_views(y6, dY[s : s + q], m):
                 np.copyto(dst, src)
-            dm = dM[:, : q * tt * f]
-            np.matmul(ka.T, y, out=dm)
+            dm = _head(dM, a2, q * tt * f)
+            separable(a_, y, dm, T)  # kron(A^T, A^T).T = kron(A, A)
             dm3 = dm.reshape(a2, q * tt, f)
             v = V[:, s * tt * c : (s + q) * tt * c]
             np.matmul(v.reshape(a2, q * tt, c).transpose(0, 2, 1), dm3, out=dU if s == 0 else part)
             if s:
                 dU += part
             if input_grad:
-                dv = dV[:, : q * tt * c]
+                dv = _head(dV, a2, q * tt * c)
                 np.matmul(dm3, U.transpose(0, 2, 1), out=dv.reshape(a2, q * tt, c))
-                np.matmul(kb.T, dv, out=v)  # this chunk's V is used up: its memory takes dd
+                separable(b_, dv, v, T)  # this chunk's V is used up: its memory takes dd
         filter_transform_adjoint(dU, dW, m)
         self._V = None  # V now holds dd
         if not input_grad:
