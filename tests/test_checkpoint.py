@@ -16,6 +16,7 @@ import pytest
 
 from numnet.app.cli import main
 from numnet.core.errors import ModelFileError, NumnetError
+from numnet.data.augment import Augmenter
 from numnet.files import archive, checkpoint
 from numnet.files import model_file as io
 from numnet.nn import Adam, BatchNorm, Dense, Dropout, ReLU, Sequential
@@ -40,9 +41,12 @@ def optimizer() -> Adam:
 
 
 def fit(model: Sequential, **kwargs) -> dict:
+    """With augmentation: two workers augment their own rows (numnet.nn.parallel), and
+    the last batch of each epoch, on one worker, the whole batch."""
     x, y = data()
     return model.fit(
-        x, y, epochs=EPOCHS, batch_size=BATCH, validation_split=0.1, verbose=0, **kwargs
+        x, y, epochs=EPOCHS, batch_size=BATCH, validation_split=0.1, verbose=0,
+        augment=Augmenter(shift=2, rotation=10), **kwargs
     ).history
 
 

@@ -134,6 +134,30 @@ def test_two_fits_with_two_threads_are_bit_identical() -> None:
     np.testing.assert_array_equal(a.flat.buffers, b.flat.buffers)
 
 
+def test_split_batches_are_augmented_by_each_worker_with_its_own_copy() -> None:
+    from numnet.data.augment import Augmenter
+
+    seen: list[tuple[int, int, int]] = []  # (augmenter, thread, rows) of every call
+
+    class Watched(Augmenter):
+        def __call__(self, batch, rng):
+            seen.append((id(self), threading.get_ident(), len(batch)))
+            return super().__call__(batch, rng)
+
+    runs = [train(cnn(), 2, epochs=1, augment=Watched(shift=2)) for _ in range(2)]
+    np.testing.assert_array_equal(runs[0].flat.params, runs[1].flat.params)  # reproducible
+    calls = seen[: len(seen) // 2]
+    assert {rows for _, _, rows in calls} == {20}  # batch 40: 20 rows per worker, 5 batches
+    assert len(calls) == 10
+    # each worker its own augmenter (their work arrays are not shared), in its own thread
+    assert len({a for a, _, _ in calls}) == 2 and len({t for _, t, _ in calls}) == 2
+    assert all(len({t for a2, t, _ in calls if a2 == a}) == 1 for a, _, _ in calls)
+    # an augment function without thread_copy stays in line, on the whole batch
+    plain, rows = Augmenter(shift=2), []
+    train(cnn(), 2, epochs=1, augment=lambda b, rng: rows.append(len(b)) or plain(b, rng))
+    assert rows == [40] * 5
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_thread_counts_agree_up_to_rounding(threads: int) -> None:
     """Without Dropout (whose masks are drawn per worker) k threads compute the same steps

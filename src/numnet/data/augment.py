@@ -46,6 +46,7 @@ stream.
 
 from __future__ import annotations
 
+import copy
 import functools
 import types
 from typing import Any
@@ -438,6 +439,13 @@ class Augmenter:
         # a convex mix of [0, 1] values (clip float rounding), bar the cubic's overshoot
         np.clip(out, 0, 1, out=out)
         return out.reshape(x.shape)
+
+    def thread_copy(self) -> Augmenter:
+        """A twin with the same settings and work arrays of its own, for another thread
+        (``fit`` gives each worker of a split batch one, to augment its own rows)."""
+        twin = copy.copy(self)
+        twin.__dict__.pop("_scratch", None)
+        return twin
 
     def get_config(self) -> dict[str, Any]:
         return {

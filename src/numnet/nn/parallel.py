@@ -33,6 +33,14 @@ Dropout: each step draws one number from ``model.rng`` and seeds worker r's gene
 (that number, r), so the run is fixed by the seed and a checkpoint (which saves
 ``model.rng``) resumes exactly.
 
+Augmentation (``fit(augment=...)`` with an augmenter that has ``thread_copy``, as
+``numnet.data.augment.Augmenter``): worker r augments its own rows at the start of its
+task, with its own copy and ``np.random.default_rng([seed, epoch, step, 1, r])``, so both
+cores share that work instead of worker 1 waiting while the caller augments the whole
+batch.  The draws then depend on (seed, epoch, step, r): a run stays fixed by its seed and
+thread count and resumes exactly, and a batch is augmented differently than with one
+thread (``numnet.nn.engine.batches``: ``[seed, epoch, step, 1]`` for the whole batch).
+
 Inference (``predict``, ``evaluate``): each worker takes the next batch of the inputs not yet
 taken (so a worker that lost its core to another program takes fewer), through its own
 replica, or for a plain MLP through ``fastpath.run_rows``; every batch is computed as the
@@ -43,7 +51,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +59,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numnet.nn.engine import fastpath
+from numnet.nn.engine.batches import Augment
 from numnet.nn.engine.collective import Collective
 from numnet.nn.engine.workers import Workers, shared_workers, spans
 from numnet.nn.functional import count_correct
@@ -106,8 +115,14 @@ class TrainingTeam:
         # per rank: (loss sum over its rows, correct, p.p over its span)
         self.results: list[tuple[float, int, float]] = [(0.0, 0, 0.0)] * k
 
-    def step(self, opt: Optimizer, xb: NDArray[Any], yb: NDArray[Any]) -> tuple[float, int, float]:
-        """One optimizer step on (xb, yb); returns (mean loss, correct, p.p after the step)."""
+    def step(self, opt: Optimizer, xb: NDArray[Any], yb: NDArray[Any],
+             augment: Sequence[Augment] = (),
+             augment_seed: Sequence[int] = ()) -> tuple[float, int, float]:
+        """One optimizer step on (xb, yb); returns (mean loss, correct, p.p after the step).
+
+        ``augment``: one augmenter per worker (``fit``'s, and thread copies of it); worker r
+        then augments its own rows first, with ``np.random.default_rng([*augment_seed, r])``.
+        """
         n, k = len(xb), self.k
         rows = spans(n, k)
         if self.random:
@@ -121,7 +136,10 @@ class TrainingTeam:
         def task(rank: int) -> None:
             r = self.replicas[rank]
             lo, hi = rows[rank]
-            z = r.forward(xb[lo:hi], training=True)
+            xr = xb[lo:hi]
+            if augment:
+                xr = augment[rank](xr, np.random.default_rng([*augment_seed, rank]))
+            z = r.forward(xr, training=True)
             loss = r.loss.forward(z, yb[lo:hi])
             correct = count_correct(z, yb[lo:hi])
             g = r.loss.backward()

@@ -6,7 +6,9 @@ One epoch:
     for step in range(state.step, steps_per_epoch):
         batch   = x[perm[step*B : (step+1)*B]]     gathered into one reused float32 buffer
         batch   = augment(batch, rng(seed, epoch, step))    (optional, prepared one batch
-                                                   ahead in a thread: numnet.nn.engine.batches)
+                                                   ahead in a thread: numnet.nn.engine.batches;
+                                                   a split batch's workers augment their own
+                                                   rows: numnet.nn.parallel)
         z       = model.forward(batch, training=True)
         L       = loss.forward(z, y_batch);  model.backward(loss.backward());  optimizer.step()
                   (with threads > 1, split over worker threads: numnet.nn.parallel,
@@ -17,7 +19,8 @@ One epoch:
 Checkpoint / resume contract (what ``numnet.files.checkpoint`` saves and restores):
 
 - The shuffle of epoch e depends only on ``(seed, e)``, and the augmentation of step s in
-  it only on ``(seed, e, s)``, never on earlier draws.
+  it only on ``(seed, e, s)`` (and worker r's rows of a split batch on ``(seed, e, s, r)``),
+  never on earlier draws.
 - Every other random draw while training (Dropout masks) comes from ``model.rng``; its
   ``model.rng.bit_generator.state`` is a plain dict to save and set.
 - ``TrainState`` is the position: ``epoch`` (0-based epoch in progress), ``step`` (batches
@@ -45,7 +48,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from numnet.core.errors import DataError, DivergenceError
 from numnet.nn.callbacks import Callback
-from numnet.nn.engine.batches import epoch_batches
+from numnet.nn.engine.batches import Augment, epoch_batches
 from numnet.nn.engine.threads import STEP_SWITCH_INTERVAL, blas_threads, switch_interval
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.functional import count_correct
@@ -122,18 +125,29 @@ class _Stepper:
     def __init__(self, model: Sequential, loss_fn: Loss, opt: Optimizer, threads: int) -> None:
         self.model, self.loss_fn, self.opt, self.threads = model, loss_fn, opt, threads
         self.teams: dict[int, TrainingTeam] = {}
+        self.augmenters: list[Augment] = []  # fit's augmenter and its thread copies
         self.work = work_per_sample(model)
 
-    def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState) -> None:
+    def __call__(self, xb: NDArray[Any], yb: NDArray[Any], state: TrainState,
+                 augment: Augment | None = None) -> None:
         """One step on (xb, yb), counted in ``state``; DivergenceError when the loss or the
-        weights stop being finite."""
+        weights stop being finite.  ``augment``: xb is not augmented yet; the workers of a
+        split batch augment their own rows (``numnet.nn.parallel``), one worker the batch."""
         k = team_size(len(xb), self.threads, self.work)
+        seed = (state.seed, state.epoch, state.step, 1)  # as numnet.nn.engine.batches
         if k == 1:
+            if augment is not None:
+                xb = augment(xb, np.random.default_rng(seed))
             batch_loss, correct, norm2 = _step(self.model, self.loss_fn, self.opt, xb, yb)
         else:
             if k not in self.teams:
                 self.teams[k] = TrainingTeam(self.model, k)
-            batch_loss, correct, norm2 = self.teams[k].step(self.opt, xb, yb)
+            if augment is not None and len(self.augmenters) < k:
+                # fit passes only augmenters that have it (Augment does not declare it)
+                copy: Callable[[], Augment] = getattr(augment, "thread_copy")  # noqa: B009
+                self.augmenters = [augment] + [copy() for _ in range(k - 1)]
+            batch_loss, correct, norm2 = self.teams[k].step(
+                self.opt, xb, yb, self.augmenters[:k] if augment is not None else (), seed)
         state.correct += correct
         state.step += 1
         state.global_step += 1
@@ -242,6 +256,8 @@ def fit(
     # one worker for a whole batch leaves the other cores to its matrix products and to the
     # augmentation, which then runs ahead in a thread of its own (numnet.nn.engine.batches)
     background = team_size(min(batch_size, len(x)), workers, step.work) == 1
+    # split batches: each worker augments its own rows, with an augmenter of its own
+    in_workers = augment if not background and hasattr(augment, "thread_copy") else None
     # split batches: workers hand the GIL to each other sooner (numnet.nn.engine.threads)
     with (
         blas_threads(step_blas_threads(workers, background, augment is not None)),
@@ -256,11 +272,12 @@ def fit(
             for cb in callbacks:
                 cb.on_epoch_begin(model, state)
             progress.begin_epoch(state.epoch, state.step)
-            with epoch_batches(x, y, perm, batch_size, state.step, augment,
+            with epoch_batches(x, y, perm, batch_size, state.step,
+                               augment if in_workers is None else None,
                                seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
-                        step(xb, yb, state)
+                        step(xb, yb, state, in_workers)
                     except DivergenceError:
                         progress.close()
                         raise

@@ -18,7 +18,9 @@ t, batch t + 1 is gathered and augmented on another core (NumPy releases the GIL
 its loops).  ``fit`` asks for that when a batch trains on one worker (``threads=1``, or a
 network too small to split: ``numnet.nn.parallel.team_size``).  With k workers every
 core already runs a worker, and a third thread on two cores would take time slices from
-the workers, which then wait for each other at their barriers, so
+the workers, which then wait for each other at their barriers, so ``fit`` gathers the
+batch here without ``augment`` and each worker augments its own rows
+(``numnet.nn.parallel``), or, for an augment function without ``thread_copy``, the
 augmentation stays in line.  Without augmentation the gather is cheaper than waking a
 thread, so it always stays in line.
 """
