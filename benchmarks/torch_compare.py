@@ -1,6 +1,6 @@
 """numnet and PyTorch side by side on the same networks: the speed issue's ratios, reproducible.
 
-    pip install torch==2.13.0                       # optional; never a numnet dependency
+    pip install torch                               # optional; never a numnet dependency
     python benchmarks/torch_compare.py              # the table (minutes on 2 cores)
     python benchmarks/torch_compare.py --json out.json
     python benchmarks/torch_compare.py --quick      # one round, few steps: a smoke run
@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
         import torch
     except Exception as e:  # not installed, or a broken install: one line, no traceback
         sys.exit(f"torch_compare: PyTorch is not importable ({type(e).__name__}: {e}); it is "
-                 "optional, for this comparison only: pip install torch==2.13.0")
+                 "optional, for this comparison only: pip install torch")
     if args.rounds is None:
         args.rounds = 1 if args.quick else 5
     same_networks([w for w in args.works if w in TRAIN])
