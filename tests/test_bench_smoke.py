@@ -113,7 +113,7 @@ def test_compare_without_torch_says_so_in_one_line() -> None:
     proc = bench(COMPARE, "--quick")
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0
-    assert "PyTorch is not importable" in proc.stderr and "pip install torch==2.13.0" in proc.stderr
+    assert "PyTorch is not importable" in proc.stderr and "pip install torch" in proc.stderr
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (it is optional)")
