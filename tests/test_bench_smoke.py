@@ -1,6 +1,6 @@
-"""Smoke tests of benchmarks/run.py, benchmarks/torch_compare.py and
-benchmarks/inference_floor.py: tiny runs write JSON with every figure the tables show (the
-floor script prints its figures).
+"""Smoke tests of benchmarks/run.py, benchmarks/torch_compare.py,
+benchmarks/inference_floor.py and benchmarks/layer_times.py: tiny runs write JSON with every
+figure the tables show (the floor and layer scripts print theirs).
 
 Only the keys and the kinds of values are checked, never the timings (tests are not timed).
 """
@@ -21,6 +21,7 @@ from realdata import mnist_dir
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 RUN, COMPARE = BENCHMARKS / "run.py", BENCHMARKS / "torch_compare.py"
 FLOOR = BENCHMARKS / "inference_floor.py"
+LAYERS = BENCHMARKS / "layer_times.py"
 ROW_KEYS = {
     "network", "threads", "threads_default", "cores_used", "params", "epoch_s",
     "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s", "floor_epoch_cpu_s",
@@ -140,3 +141,14 @@ def test_inference_floor_prints_the_pass_its_floor_and_the_pieces() -> None:
     assert "img/s" in lines[1] and "img/s" in lines[2] and "floor fraction" in lines[3]
     assert all(name in lines[4] for name in ("x W1", "+ b1", "ReLU", "h W2", "+ b2", "argmax"))
     assert lines[5].startswith("one image: predict_classes")
+
+
+def test_layer_times_prints_every_layer_alone_and_beside_another() -> None:
+    proc = bench(LAYERS, "--arch", "cnn", "--rows", "4", "--runs", "2", "--pair")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    # the CNN preset's 17 layers, in both tables, each with a forward and a backward time
+    rows = [line for line in out.splitlines() if line.split()[:1] and line.split()[0] in
+            {"Conv2D", "MaxPool2D", "BatchNorm", "ReLU", "Flatten", "Dense", "Dropout"}]
+    assert len(rows) == 34 and all(len(r.split()) >= 4 for r in rows)
+    assert out.count("sum ") == 2 and "one pass alone" in out and "beside the other" in out
