@@ -120,7 +120,7 @@ def _matrix(m: int, name: str, dtype: np.dtype[Any], transposed: bool = False) -
 @cache
 def _kron(m: int, name: str, dtype: np.dtype[Any]) -> NDArray[Any]:
     """kron(X, X) for X = B^T (a^2, a^2), G (a^2, 9) or A^T (m^2, a^2), read-only."""
-    x = transform_matrices(m)[("BT", "G", "AT").index(name)]
+    x = _matrix(m, name, np.dtype(np.float64))
     k = np.kron(x, x).astype(dtype)
     k.flags.writeable = False
     return k
@@ -294,7 +294,7 @@ class Winograd3x3:
         T = scratch(self, "T", (a2 * k * tt * max(c, f),), dt)
         dU = scratch(self, "dU", (a2, c, f), dt)
         part = scratch(self, "dU_part", (a2, c, f), dt)
-        a_, b_ = _matrix(m, "AT", dt, transposed=True), _matrix(m, "BT", dt, transposed=True)
+        A, B = _matrix(m, "AT", dt, transposed=True), _matrix(m, "BT", dt, transposed=True)
         for s in range(0, n, k):
             q = min(k, n - s)  # images in this chunk
             y = _head(dYt, m * m, q * tt * f)
@@ -305,7 +305,7 @@ class Winograd3x3:
             for dst, src in crop_views(y6, dY[s : s + q], m):
                 np.copyto(dst, src)
             dm = _head(dM, a2, q * tt * f)
-            separable(a_, y, dm, T)  # kron(A^T, A^T).T = kron(A, A)
+            separable(A, y, dm, T)  # kron(A^T, A^T).T = kron(A, A)
             dm3 = dm.reshape(a2, q * tt, f)
             v = V[:, s * tt * c : (s + q) * tt * c]
             np.matmul(v.reshape(a2, q * tt, c).transpose(0, 2, 1), dm3, out=dU if s == 0 else part)
@@ -314,7 +314,7 @@ class Winograd3x3:
             if input_grad:
                 dv = _head(dV, a2, q * tt * c)
                 np.matmul(dm3, U.transpose(0, 2, 1), out=dv.reshape(a2, q * tt, c))
-                separable(b_, dv, v, T)  # this chunk's V is used up: its memory takes dd
+                separable(B, dv, v, T)  # this chunk's V is used up: its memory takes dd
         filter_transform_adjoint(dU, dW, m)
         self._V = None  # V now holds dd
         if not input_grad:
