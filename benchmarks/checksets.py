@@ -5,6 +5,9 @@
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
     python benchmarks/checksets.py signed    sets/signed    [--count 240]
+    python benchmarks/checksets.py files     sets/files     [--count 400]
+    python benchmarks/checksets.py foreign-files sets/foreign-files
+    python benchmarks/checksets.py drawn     sets/drawn     [--count 200]
     ... --split validation      # digits from MNIST's validation split instead of its test set
 
 Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
@@ -28,6 +31,18 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   choosing the digit rule), ``test`` (the default) the last 898, ``all`` the 1,797.  Every
   digit is drawn the same in every split (file ``NNNN_...``: NNNN its index in UCI's order),
   so a half's files are those of ``all`` with the same seed; ``--count N``: a split's first N.
+
+Pictures made on a computer (flat paper: one exact gray level, no noise, the digit often
+filling the frame), as a learner or a script saves them:
+
+- ``files``: MNIST digits saved as image files: 28x28 as they are, or enlarged 2-10 times
+  (nearest, bilinear, bicubic), white on black or inverted, PNG or JPEG.  Style = how.
+- ``foreign-files``: the UCI digits as above but saved the plain way, levels 0-16 scaled to
+  0-255, as they are (8x8) or enlarged to 16-256 px (nearest, bilinear, bicubic, Lanczos),
+  no margin, either polarity, PNG.  Split as ``foreign``.  Style = the resampling.
+- ``drawn``: non-digits drawn on a computer (Pillow, no anti-aliasing): a blank picture, a
+  dot, a disc, a blot, a square, specks, a line, ruled lines, a scribble; black on white or
+  white on black, 28-400 px.  Label ``-``.
 
 Digits come from the MNIST *test* set by default (never trained on), or with
 ``--split validation`` from the last 6,000 training images, the split ``numnet train``
@@ -55,6 +70,13 @@ VALIDATION_START = 54_000
 PAPERS = ("plain", "ruled", "squared")
 SIGNED = ("point", "comma", "minus", "minus point", "two rows", "two rows signed")
 NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
+DRAWN = ("blank", "dot", "disc", "blot", "square", "specks", "line", "ruled", "scribble")
+RESAMPLING = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
 
 Row = tuple[str, bytes, str, str]  # file name, bytes, label, style
 
@@ -299,12 +321,94 @@ def foreign(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         yield f"{k:04d}_uci_label{labels[k]}{suffix}", buf.getvalue(), str(labels[k]), fmt.lower()
 
 
+def _file(level: np.ndarray, fmt: str = "PNG") -> bytes:
+    """uint8 gray levels -> the bytes of an image file of ``fmt``."""
+    buf = io.BytesIO()
+    Image.fromarray(level).save(buf, fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
+def _enlarged(level: np.ndarray, side: int, how: str) -> np.ndarray:
+    """uint8 (h, w) -> (side, side) by Pillow's ``how`` resampling ('none': as it is)."""
+    if how == "none":
+        return level
+    return np.asarray(Image.fromarray(level).resize((side, side), RESAMPLING[how]))
+
+
+def files(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    hows = ("none", "nearest", "bilinear", "bicubic")
+    for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
+        how = hows[k % len(hows)]
+        level = _enlarged(x[i], 28 * int(rng.integers(2, 11)), how)
+        invert = rng.random() < 0.5
+        fmt = "JPEG" if rng.random() < 0.25 else "PNG"
+        style = how + ("-inverted" if invert else "")
+        data = _file(255 - level if invert else level, fmt)
+        yield f"{k:04d}_{style}_label{y[i]}.{fmt.lower().replace('jpeg', 'jpg')}", data, str(
+            y[i]), style
+
+
+def foreign_files(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    keep = foreign_part(split, len(bunch.images))[:count]
+    hows = ("none", *RESAMPLING)
+    for k in range(len(bunch.images)):  # all are drawn (a drawing depends on k only)
+        how, side = hows[k % len(hows)], int(rng.integers(16, 257))
+        invert = rng.random() < 0.5
+        level = _enlarged((bunch.images[k] * (255 / 16)).astype(np.uint8), side, how)
+        if k in keep:
+            data = _file(255 - level if invert else level)
+            yield f"{k:04d}_{how}_label{bunch.target[k]}.png", data, str(bunch.target[k]), how
+
+
+def drawn(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    from PIL import ImageDraw
+
+    del split  # no digits in these
+    for k in range(count):
+        kind, side = DRAWN[k % len(DRAWN)], int(rng.choice([28, 64, 128, 280, 400]))
+        img = Image.new("L", (side, side), 255)
+        draw = ImageDraw.Draw(img)
+        c = side / 2 + rng.uniform(-0.1, 0.1) * side
+        r, pen = side * rng.uniform(0.05, 0.3), max(1, int(side * rng.uniform(0.03, 0.1)))
+        if kind in ("dot", "disc"):
+            r = side * rng.uniform(0.02, 0.06) if kind == "dot" else r
+            draw.ellipse([c - r, c - r, c + r, c + r], fill=0)
+        elif kind == "blot":
+            turns = np.linspace(0, 2 * np.pi, 9)[:-1]
+            radii = r * rng.uniform(0.6, 1.3, len(turns))
+            draw.polygon(list(zip(c + radii * np.cos(turns), c + radii * np.sin(turns),
+                                  strict=True)), fill=0)
+        elif kind == "square":
+            draw.rectangle([c - r, c - r, c + r, c + r], fill=0)
+        elif kind == "specks":
+            for px, py in rng.uniform(0, side, (5, 2)):
+                draw.point((px, py), fill=0)
+        elif kind == "line":
+            draw.line([(side * 0.15, c), (side * 0.85, c)], fill=0, width=pen)
+        elif kind == "ruled":
+            for y in range(int(side * 0.1), side, max(4, side // 8)):
+                draw.line([(0, y), (side, y)], fill=120, width=max(1, side // 100))
+        elif kind == "scribble":
+            steps = rng.normal(0, side * 0.12, (int(rng.integers(15, 40)), 2)).cumsum(axis=0)
+            walk = np.clip(steps - steps.mean(axis=0) + c, side * 0.1, side * 0.9)
+            draw.line([tuple(p) for p in walk], fill=0, width=pen)
+        level = np.asarray(img)
+        yield f"{k:04d}_{kind}.png", _file(255 - level if k % 2 else level), "-", kind
+
+
 KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "photos": photos,
     "numbers": numbers,
     "nondigits": nondigits,
     "foreign": foreign,
     "signed": signed,
+    "files": files,
+    "foreign-files": foreign_files,
+    "drawn": drawn,
 }
 
 
@@ -336,9 +440,10 @@ def main() -> None:
         help="test (default) or validation; foreign: also all (both halves)",
     )
     args = parser.parse_args()
-    if args.split == "all" and args.kind != "foreign":
-        parser.error("--split all is for the foreign set only")
-    default = {"photos": 400, "numbers": 200, "nondigits": 200, "signed": 240}.get(args.kind, 1797)
+    if args.split == "all" and not args.kind.startswith("foreign"):
+        parser.error("--split all is for the foreign sets only")
+    default = {"photos": 400, "numbers": 200, "nondigits": 200, "signed": 240, "files": 400,
+               "drawn": 200}.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")
 

@@ -52,6 +52,13 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
 
+def _corr_placed(a: np.ndarray, b: np.ndarray) -> float:
+    """``_corr`` of ``a`` and ``b`` placed alike: the best of ``a`` shifted by up to a pixel
+    either way (MNIST centres by mass to the whole pixel, so a level more or less at an edge
+    may move the digit by one)."""
+    return max(_corr(np.roll(a, (dy, dx), (0, 1)), b) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
 def _centre_of_mass(x: np.ndarray) -> tuple[float, float]:
     r = np.arange(28)
     return float((x.sum(1) * r).sum() / x.sum()), float((x.sum(0) * r).sum() / x.sum())
@@ -100,7 +107,7 @@ def test_every_format_gives_back_the_same_digit(reference, canvas):
     for kind, data in _variants(reference, canvas).items():
         got = prepare(data)
         assert got.shape == (28, 28) and got.dtype == np.float32, kind
-        assert _corr(got, reference) > 0.9, f"{kind} at {canvas} px"
+        assert _corr_placed(got, reference) > 0.9, f"{kind} at {canvas} px"
         cy, cx = _centre_of_mass(got)
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1, kind
 

@@ -196,10 +196,10 @@ def test_in_a_number_a_sliver_read_as_a_wide_digit_is_refused():
 
     sliver = Candidate(np.zeros((28, 28), np.float32), (0, 0, 12, 100), 0.12, 0.05)
     five, one = np.eye(10, dtype=np.float32)[5], np.eye(10, dtype=np.float32)[1]
-    refused = _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=True)
+    refused = _digit(sliver, five, 0.0, float("nan"), MAX_FILL, False, shape=True)
     assert refused.label is None and "shape" in str(refused.reason)
-    assert _digit(sliver, one, 0.0, float("nan"), MAX_FILL, shape=True).label == 1  # a 1 is
-    assert _digit(sliver, five, 0.0, float("nan"), MAX_FILL, shape=False).label == 5  # alone
+    assert _digit(sliver, one, 0.0, float("nan"), MAX_FILL, False, shape=True).label == 1  # a 1 is
+    assert _digit(sliver, five, 0.0, float("nan"), MAX_FILL, False, shape=False).label == 5  # alone
 
 
 def test_a_wide_digit_as_high_as_the_row_is_kept_a_dash_is_not(model):

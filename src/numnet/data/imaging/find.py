@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.data.imaging.background import ink_strength
+from numnet.data.imaging.background import against_flat, flat_paper, ink_strength
+from numnet.data.imaging.blocks import smoothed
 from numnet.data.imaging.components import (
     Components,
     Group,
@@ -47,6 +48,7 @@ from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import (
     Threshold,
+    flat_threshold,
     fringe_px,
     soft_ink,
     threshold,
@@ -74,6 +76,7 @@ class Candidate:
              is the two apart
     ink    : (h, w) bool, its thresholded ink in ``box`` (of the reduced image), without
              the fringe; None when there is none (28x28 pixels given as they are)
+    extent : the longer side of ``box`` / the picture's longer side
     shape  : the shape of that ink (``numnet.data.imaging.verdict.shape``), measured on
              first use (a digit among a number's is not judged by it); None without ink
     """
@@ -85,6 +88,7 @@ class Candidate:
     splits: tuple[tuple[Candidate, ...], ...] = ()
     joined: bool = False
     ink: NDArray[np.bool_] | None = None
+    extent: float = 1.0
 
     @functools.cached_property
     def shape(self) -> Shape | None:
@@ -102,7 +106,9 @@ class Page:
     the other, has each as a page of its own in ``rows`` (top to bottom; ``candidates`` are
     theirs one after the other, ``height`` 0 and ``signs`` empty); a page of one has none.
     ``beside``: looking for one digit, how many more groups of ink beside it may be digits
-    (``components.beside``; the picture may hold a number)."""
+    (``components.beside``; the picture may hold a number).  ``flat``: its paper is one
+    exact gray level (a picture made on a computer, ``background.flat_paper``), so its ink
+    is drawn as it is: the digit rule allows bolder digits there (``verdict.FLAT_MAX_FILL``)."""
 
     name: str
     candidates: list[Candidate]
@@ -111,6 +117,7 @@ class Page:
     signs: tuple[Sign, ...] = ()
     rows: tuple[Page, ...] = ()
     beside: int = 0
+    flat: bool = False
 
 
 def find_digits(source: Any, name: str | None = None, number: bool = False) -> Page:
@@ -123,8 +130,12 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     pixels, scale = decode(source, name)
     gray, factor = to_gray(pixels, name)
     scale *= factor
-    s = ink_strength(gray)
-    t = threshold(s)
+    paper = flat_paper(gray)  # a picture made on a computer: no noise, no uneven light
+    if paper is not None:  # small or blocky: enlarged smoothly (its boxes e times larger)
+        gray, e = smoothed(gray)
+        scale /= e
+    s = ink_strength(gray) if paper is None else against_flat(gray, paper)
+    t = threshold(s) if paper is None else flat_threshold(s)
     mask, had_lines = remove_lines(s > t.low)
     if number:
         mask = without_haze(mask, s, t.high)
@@ -133,20 +144,21 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     components = label_ink(mask, s, t.high)
     lines = rows(components) if number else None
     found = groups(components) if lines is None else [g for r in lines for g in r.groups]
+    flat = paper is not None
     if not found:
-        return Page(name, [], _why_empty(s, t, had_lines))
-    size = (pixels.shape[1], pixels.shape[0])
+        return Page(name, [], _why_empty(s, t, had_lines), flat=flat)
+    size = (gray.shape[1], gray.shape[0])  # of the image the boxes are found on
     if lines is None:
         chosen = largest(components, found)
         return Page(name, [_candidate(components, chosen, s, t, scale, size)],
-                    beside=beside(components, found, chosen))
+                    beside=beside(components, found, chosen), flat=flat)
     make = functools.partial(_candidate, components, s=s, t=t, scale=scale, size=size)
     scaled = functools.partial(_scaled, scale=scale, size=size)
     parts = [_row(name, components, r, make, scaled, scale) for r in lines]
-    parts = [p for p in parts if p.candidates]
+    parts = [replace(p, flat=flat) for p in parts if p.candidates]
     if len(parts) < 2:
-        return parts[0] if parts else Page(name, [])
-    return Page(name, [c for p in parts for c in p.candidates], rows=tuple(parts))
+        return parts[0] if parts else Page(name, [], flat=flat)
+    return Page(name, [c for p in parts for c in p.candidates], rows=tuple(parts), flat=flat)
 
 
 def _row(
@@ -209,7 +221,8 @@ def _candidate(
     pixels = to_mnist(soft_ink(crop, member), member)
     aspect, fill = (x1 - x0) / (y1 - y0), float(pixels.sum()) / BOX**2
     # the shape of the thresholded ink, without the fringe: the digit rule was chosen on it
-    return Candidate(pixels, _scaled(g.box, scale, size), aspect, fill, ink=own)
+    extent = max(x1 - x0, y1 - y0) / max(s.shape)
+    return Candidate(pixels, _scaled(g.box, scale, size), aspect, fill, ink=own, extent=extent)
 
 
 def _scaled(box: Box, scale: float, size: tuple[int, int]) -> Box:

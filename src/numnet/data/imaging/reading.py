@@ -81,10 +81,14 @@ from numnet.data.imaging.signs import Sign, spell
 from numnet.data.imaging.split import aspect_z
 from numnet.data.imaging.variants import variants
 from numnet.data.imaging.verdict import (
+    FLAT_MAX_FILL,
+    FLAT_MAX_WIDTH,
     MAX_ASPECT,
     MAX_FILL,
+    MAX_WIDTH,
     MIN_CONFIDENCE,
     SHIPPED_CONFIDENCE,
+    flat_blot,
     judge,
 )
 
@@ -223,7 +227,7 @@ def _read_rows(pages: Sequence[Page], model: Model, number: bool, shipped: bool)
     for page, (read, fills) in zip(pages, reads, strict=True):
         floor = 0.0 if number and len(read) > 1 else confidence
         digits = [
-            _digit(flat[j], probs[j], floor, float(evidence[j]), fill, floor == 0.0)
+            _digit(flat[j], probs[j], floor, float(evidence[j]), fill, page.flat, floor == 0.0)
             for j, fill in zip(read, fills, strict=True)
         ]
         readings.append(_reading(page, digits))
@@ -248,14 +252,16 @@ def _classify(
 
 
 def _fill_limits(page: Page, number: bool) -> list[float]:
-    """The blot limit (``max_fill`` of ``judge``) of each candidate of ``page``: none (2) for
+    """The blot limit (``max_fill`` of ``judge``) of each candidate of ``page`` (``MAX_FILL``,
+    ``FLAT_MAX_FILL`` on flat paper): none (2) for
     one of a number's candidates at least ``IN_ROW`` of the row's height (their median) high,
     if there are other candidates."""
     heights = [c.box[3] - c.box[1] for c in page.candidates]
+    limit = FLAT_MAX_FILL if page.flat else MAX_FILL
     if not number or len(heights) < 2:
-        return [MAX_FILL] * len(heights)
+        return [limit] * len(heights)
     row = _row_height(page)
-    return [2.0 if h >= IN_ROW * row else MAX_FILL for h in heights]
+    return [2.0 if h >= IN_ROW * row else limit for h in heights]
 
 
 def _row_height(page: Page) -> float:
@@ -305,10 +311,13 @@ def _digit(
     min_confidence: float,
     evidence: float,
     max_fill: float,
+    flat: bool,
     shape: bool,
 ) -> Digit:
-    """``evidence``: the largest logit, NaN if the model has no logits; ``shape``: refuse a
-    digit whose shape is more than ``ODD_SHAPE`` standard deviations from its label's."""
+    """``evidence``: the largest logit, NaN if the model has no logits; ``max_fill``: the
+    blot limit of ``judge``; ``flat``: on flat paper (``Page.flat``: the blot limits of flat
+    paper, ``FLAT_MAX_WIDTH`` and ``flat_blot``); ``shape``: refuse a digit whose shape is
+    more than ``ODD_SHAPE`` standard deviations from its label's."""
     weighed = None if np.isnan(evidence) else evidence
     # the shape is weighed for a lone candidate only (min_confidence > 0): measure it then
     ink_shape = c.shape if min_confidence > 0 else None
@@ -316,8 +325,11 @@ def _digit(
     # width either (a 2 with a long tail): its shape is weighed by ``ODD_SHAPE`` instead
     max_aspect = math.inf if max_fill > 1 else MAX_ASPECT
     reason = judge(
-        c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape, max_aspect
+        c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape, max_aspect,
+        FLAT_MAX_WIDTH if flat else MAX_WIDTH,
     )
+    if reason is None and flat and ink_shape is not None:
+        reason = flat_blot(ink_shape, c.fill, c.aspect, c.extent)
     best = int(np.argmax(probs))
     if reason is None and shape and abs(aspect_z(c.aspect, best)) > ODD_SHAPE:
         reason = f"its shape is like no {best}'s ({c.aspect:.2f} times as wide as high)"

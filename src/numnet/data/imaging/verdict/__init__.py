@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 from numnet.data.imaging.verdict.rule import (
+    FLAT_MAX_FILL,
+    FLAT_MAX_WIDTH,
     MAX_ASPECT,
     MAX_ENDS,
     MAX_FILL,
@@ -26,12 +28,16 @@ from numnet.data.imaging.verdict.rule import (
     PLAIN_JUNCTIONS,
     PLAIN_WIDTH,
     SHIPPED_CONFIDENCE,
+    flat_blot,
     judge,
     plain,
 )
 from numnet.data.imaging.verdict.shape import Shape, measure
 
 __all__ = [
+    "FLAT_MAX_FILL",
+    "FLAT_MAX_WIDTH",
+    "flat_blot",
     "MAX_ASPECT",
     "MAX_ENDS",
     "MAX_FILL",

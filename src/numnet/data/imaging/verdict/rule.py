@@ -90,11 +90,31 @@ from numnet.data.imaging.verdict.shape import Shape
 
 #: a candidate covering more of its 20x20 box than this is a blot, not strokes
 MAX_FILL = 0.49
+#: ... on flat paper (a picture made on a computer: ``numnet.data.imaging.background``) the
+#: ink is drawn as it is, not thickened by a blur or a photo's paper estimate, and MNIST's
+#: bold digits fill up to 0.69 of their box (1% of them more than ``MAX_FILL``: the last
+#: 6,000 training images); a dot (a disc fills 0.79) is stopped by its shape (``MAX_WIDTH``)
+FLAT_MAX_FILL = 0.7
 #: a candidate wider than this many times its height is a dash or a smear
 MAX_ASPECT = 1.9
 #: the shape of its ink (``numnet.data.imaging.verdict.shape``): a stroke wider than this share of
 #: the ink's longer side is a dot or a blot ...
 MAX_WIDTH = 0.45
+#: ... on flat paper this share (the UCI digits' thick strokes, enlarged from 8x8, measure
+#: up to 0.47; a disc 0.5, and its fill, 0.79, stops it first)
+FLAT_MAX_WIDTH = 0.6
+#: on flat paper, ink this solid (``Shape.solidity``) and round (its aspect or its inverse
+#: at least ``FLAT_ROUND``) is a blot if it fills ``FLAT_BLOT_FILL`` of its box or is
+#: ``FLAT_SOLIDEST`` solid, a dot if its longer side is under ``FLAT_DOT`` of the picture's
+#: (``flat_blot``).  MNIST's boldest 0s and 8s, as PNGs: solidity up to 0.94, fill up to
+#: 0.61 where they are this solid, 0.73 of the picture high; computer-drawn discs, squares
+#: and blots 0.89-1.0 solid, filling 0.47-1.0 (chosen on a set of such drawings, seed 7 of
+#: the generator in tests/test_imaging_flat.py's docstring)
+FLAT_SOLID = 0.85
+FLAT_ROUND = 0.6
+FLAT_BLOT_FILL = 0.63
+FLAT_SOLIDEST = 0.95
+FLAT_DOT = 0.15
 #: ... and so is ink whose centre line is shorter than this share of its longer side
 MIN_LENGTH = 0.0
 #: a centre line longer than this many times the longer side is a scribble, and so is one
@@ -130,6 +150,7 @@ def judge(
     max_fill: float = MAX_FILL,
     shape: Shape | None = None,
     max_aspect: float = MAX_ASPECT,
+    max_width: float = MAX_WIDTH,
 ) -> str | None:
     """None if a candidate with ``aspect``, ``fill``, probabilities ``probs`` (10,), largest
     logit ``evidence`` (None: the model has no logits) and ink ``shape`` (None: not measured)
@@ -142,7 +163,8 @@ def judge(
     number: neither its shape nor the network's confidence is weighed); ``max_fill`` above 1
     lets a filled candidate through, and ``max_aspect`` inf a wide one (a bold digit, or a 2
     with a long tail, standing in a row of digits as high as itself, see
-    ``numnet.data.imaging.reading``)."""
+    ``numnet.data.imaging.reading``); ``max_width`` is the stroke width of a blot
+    (``FLAT_MAX_WIDTH`` on flat paper)."""
     if fill > max_fill:
         return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
     if aspect > max_aspect:
@@ -150,7 +172,7 @@ def judge(
     whole = min_confidence > 0  # the whole rule, not the ink statistics alone
     floor = MIN_EVIDENCE
     if whole and shape is not None:
-        reason = _judge_shape(shape)
+        reason = _judge_shape(shape, max_width)
         if reason is not None:
             return reason
         if evidence is not None and plain(shape):
@@ -163,14 +185,25 @@ def judge(
     return None
 
 
+def flat_blot(s: Shape, fill: float, aspect: float, extent: float) -> str | None:
+    """On flat paper: the reason ink of shape ``s``, ``fill`` and ``aspect`` whose longer side
+    is ``extent`` of the picture's is a blot or a dot (see ``FLAT_SOLID``), else None.  A
+    computer draws a disc or a blot as it is, as solid as a bold digit's ink is not."""
+    if s.solidity < FLAT_SOLID or min(aspect, 1 / max(aspect, 1e-6)) < FLAT_ROUND:
+        return None
+    if fill >= FLAT_BLOT_FILL or s.solidity >= FLAT_SOLIDEST or extent < FLAT_DOT:
+        return f"the ink is a blot or a dot, not strokes ({s.solidity:.0%} solid)"
+    return None
+
+
 def plain(s: Shape) -> bool:
     """Whether ink of shape ``s`` is plain strokes (``PLAIN_WIDTH``, ``PLAIN_JUNCTIONS``,
     ``PLAIN_ENDS``), judged by the floors ``PLAIN_CONFIDENCE`` and ``PLAIN_EVIDENCE``."""
     return s.width >= PLAIN_WIDTH and s.junctions <= PLAIN_JUNCTIONS and s.ends <= PLAIN_ENDS
 
 
-def _judge_shape(s: Shape) -> str | None:
-    if s.width > MAX_WIDTH or s.length < MIN_LENGTH:
+def _judge_shape(s: Shape, max_width: float) -> str | None:
+    if s.width > max_width or s.length < MIN_LENGTH:
         return "the ink is a blot or a dot, not strokes (it is as wide as it is long)"
     if s.junctions > MAX_JUNCTIONS:
         why = f"its strokes cross or meet in {s.junctions} places"
