@@ -13,8 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from numnet.data.imaging import find_digits, prepare
-from numnet.data.imaging.background import flat_paper
-from numnet.data.imaging.blocks import MIN_SIDE, smoothed, unrepeated
+from numnet.data.imaging.flat import MIN_SIDE, flat_paper, smoothed, unrepeated
 from numnet.data.imaging.verdict import FLAT_MAX_FILL, MAX_FILL, Shape, flat_blot
 
 #: a 0 as the UCI optical digits hold it: 8x8 levels 0-16

@@ -10,6 +10,8 @@ other (each step a module; ``find`` strings them together):
 - ``gray``: arrays of any dtype and channels -> gray in [0, 1], transparency composited;
 - ``background``: the paper's uneven light estimated and divided out -> ink strength;
 - ``ink``: thresholds from the image's own noise, MNIST-like gray levels;
+- ``flat``: pictures made on a computer (flat paper: one exact gray level), taken as they
+  are, small or pixel-repeated ones enlarged smoothly;
 - ``lines``: ruled and squared paper lines found and removed;
 - ``components``: connected ink -> digits (specks dropped, broken strokes joined, touching
   digits split, left to right), in rows one above the other;

@@ -43,21 +43,8 @@ medians: ink is what stands out from its neighbourhood, so whichever of "darker 
 local median" and "brighter than it" holds more strength decides; a dark pen on light paper
 and a light chalk or canvas stroke on black both come out bright.
 
-A picture made on a computer (an MNIST digit saved as a PNG, a canvas export, a thumbnail
-upscaled, a scan cleaned to white) has paper of one exact gray level ``P``, and its digit
-often fills most of the frame, where every estimate above sinks into the ink (a bold 8 on a
-28x28 black square: its cells' medians are the ink, and the paper is taken for the ink).
-Such paper is told from a photo's by its histogram (``flat_paper``): at least ``FLAT_SHARE``
-of the pixels at exactly the most common level, and at least ``FLAT_ISOLATION`` of those
-within ``FLAT_NEAR`` levels of it (a photo's paper spreads over many levels, its noise and
-light; on the check sets' photos the most common level holds at most 15% of the pixels and
-at most 28% of its neighbourhood), and of the other pixels at most ``FLAT_HAZE_SHARE`` a
-little off it (within ``FLAT_HAZE``: a photo whose paper is partly clipped to white has the
-rest of its paper there; a computer's anti-aliased or blurred edges put 0-32% there).
-There the paper is ``P`` everywhere, and the ink is whichever side of it holds more of the
-difference:
-
-    s = (P - g) / P   (dark ink)      or      s = (g - P) / (1 - P)   (bright ink)
+A picture made on a computer (flat paper, one exact gray level) is not estimated this way:
+see ``numnet.data.imaging.flat``.
 """
 
 from __future__ import annotations
@@ -85,14 +72,6 @@ SEEN = 0.15
 GROW = 2
 #: the Gaussian that weighs the paper around the ink, as a share of the copy's longer side
 SIGMA = 0.06
-#: flat paper: at least this share of the pixels at the most common of 256 gray levels ...
-FLAT_SHARE = 0.15
-#: ... and at least this share of the pixels within ``FLAT_NEAR`` levels of it
-FLAT_ISOLATION = 0.5
-FLAT_NEAR = 4
-#: ... and at most this share of the pixels further from it within ``FLAT_HAZE`` of it
-FLAT_HAZE_SHARE = 0.5
-FLAT_HAZE = 0.1
 
 
 def ink_strength(gray: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -114,36 +93,6 @@ def ink_strength(gray: NDArray[np.float32]) -> NDArray[np.float32]:
     s = paper - gray
     s /= np.maximum(paper, DARKEST_PAPER)
     return s
-
-
-def flat_paper(gray: NDArray[np.float32]) -> float | None:
-    """The gray level of ``gray``'s paper (h, w) if it is flat (one exact level, see the
-    module docstring), else None."""
-    step = max(1, int(np.sqrt(gray.size / 250_000)))
-    levels = np.rint(gray[::step, ::step] * 255).astype(np.intp).ravel()
-    counts = np.bincount(levels, minlength=256)
-    m = int(np.argmax(counts))
-    near = int(counts[max(0, m - FLAT_NEAR) : m + FLAT_NEAR + 1].sum())
-    if counts[m] < FLAT_SHARE * levels.size or counts[m] < FLAT_ISOLATION * near:
-        return None
-    reach = round(FLAT_HAZE * 255)
-    haze = counts[max(0, m - reach) : m + reach + 1].sum() - near
-    if haze > FLAT_HAZE_SHARE * (levels.size - near):
-        return None
-    return m / 255
-
-
-def against_flat(gray: NDArray[np.float32], paper: float) -> NDArray[np.float32]:
-    """Ink strength on flat paper of level ``paper``: dark or bright ink, whichever holds
-    more of the difference from it."""
-    d = paper - gray  # > 0 where darker than the paper
-    dark = float(np.clip(d, 0, None).sum()) >= float(np.clip(-d, 0, None).sum())
-    if dark:
-        d /= max(paper, DARKEST_PAPER)
-    else:
-        np.negative(d, out=d)
-        d /= max(1 - paper, DARKEST_PAPER)
-    return d.astype(np.float32, copy=False)
 
 
 def _under_ink(small: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArray[np.float32]:

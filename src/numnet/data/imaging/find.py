@@ -3,9 +3,10 @@
 The steps, each in its own module:
 
     decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
-    (background.py)  ->  ink thresholds from the image's own noise (ink.py)  ->  ruled and
-    squared lines removed (lines.py)  ->  for a number, the haze around its row taken off
-    (ink.py, ``without_haze``)  ->  connected components grouped into digits
+    (background.py; on the flat paper of a picture made on a computer, against its one
+    level: flat/)  ->  ink thresholds from the image's own noise (ink.py; flat/ from the
+    ink's strength)  ->  ruled and squared lines removed (lines.py)  ->  for a number, the
+    haze around its row taken off (ink.py, ``without_haze``)  ->  connected components grouped into digits
     (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
     (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
@@ -28,8 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numnet.data.imaging.background import against_flat, flat_paper, ink_strength
-from numnet.data.imaging.blocks import smoothed
+from numnet.data.imaging.background import ink_strength
 from numnet.data.imaging.components import (
     Components,
     Group,
@@ -45,10 +45,10 @@ from numnet.data.imaging.components import (
     union,
 )
 from numnet.data.imaging.decode import decode, describe
+from numnet.data.imaging.flat import against_flat, flat_paper, flat_threshold, smoothed
 from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import (
     Threshold,
-    flat_threshold,
     fringe_px,
     soft_ink,
     threshold,
@@ -107,7 +107,7 @@ class Page:
     theirs one after the other, ``height`` 0 and ``signs`` empty); a page of one has none.
     ``beside``: looking for one digit, how many more groups of ink beside it may be digits
     (``components.beside``; the picture may hold a number).  ``flat``: its paper is one
-    exact gray level (a picture made on a computer, ``background.flat_paper``), so its ink
+    exact gray level (a picture made on a computer, ``flat.flat_paper``), so its ink
     is drawn as it is: the digit rule allows bolder digits there (``verdict.FLAT_MAX_FILL``)."""
 
     name: str

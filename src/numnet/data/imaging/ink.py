@@ -39,8 +39,6 @@ LOW = 0.08
 HIGH = 0.2
 #: ``low`` is at least this many noise standard deviations above the paper
 NOISE_SIGMAS = 5.0
-#: on flat paper, ``low`` is this share of the strongest ink
-FLAT_LOW = 0.25
 #: the strength mapped to full ink: this percentile of the kept ink's strengths
 FULL_INK_PERCENTILE = 90
 #: how far around a digit's pixels its weaker fringe (strength in (0, low]) is kept, as a
@@ -71,15 +69,6 @@ def threshold(s: NDArray[np.float32]) -> Threshold:
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
     low = max(LOW, median + NOISE_SIGMAS * noise)
-    return Threshold(low=low, high=max(HIGH, 2 * low))
-
-
-def flat_threshold(s: NDArray[np.float32]) -> Threshold:
-    """Thresholds for the strengths ``s`` (h, w) of ink on flat paper (a picture made on a
-    computer, ``numnet.data.imaging.background.flat_paper``): it has no noise to stay above,
-    and its soft edges (antialiasing, the blur of an upscaled thumbnail) are fringe, not the
-    stroke, so ``low`` is ``FLAT_LOW`` of its strongest ink."""
-    low = max(LOW, FLAT_LOW * float(s.max(initial=0)))
     return Threshold(low=low, high=max(HIGH, 2 * low))
 
 

@@ -90,7 +90,7 @@ from numnet.data.imaging.verdict.shape import Shape
 
 #: a candidate covering more of its 20x20 box than this is a blot, not strokes
 MAX_FILL = 0.49
-#: ... on flat paper (a picture made on a computer: ``numnet.data.imaging.background``) the
+#: ... on flat paper (a picture made on a computer: ``numnet.data.imaging.flat``) the
 #: ink is drawn as it is, not thickened by a blur or a photo's paper estimate, and MNIST's
 #: bold digits fill up to 0.69 of their box (1% of them more than ``MAX_FILL``: the last
 #: 6,000 training images); a dot (a disc fills 0.79) is stopped by its shape (``MAX_WIDTH``)

@@ -19,7 +19,7 @@ A picture that small (under ``MIN_SIDE`` px along its longer side) is too coarse
 steps that follow (a threshold per pixel, a stroke's fringe of a pixel, the shape of its
 ink), so it is enlarged bicubically by a whole factor to at least ``MIN_SIDE``; a repeated
 one goes back to its own size at least.  Only pictures of flat paper
-(``background.flat_paper``: made on a computer) are looked at: a photo's noise makes every
+(``numnet.data.imaging.flat.paper``: made on a computer) are looked at: a photo's noise makes every
 row differ, and a photo is never that small.
 """
 
