@@ -6,9 +6,9 @@ The steps, each in its own module:
     (background.py; on the flat paper of a picture made on a computer, against its one
     level: flat/)  ->  ink thresholds from the image's own noise (ink.py; flat/ from the
     ink's strength)  ->  ruled and squared lines removed (lines.py)  ->  for a number, the
-    haze around its row taken off (ink.py, ``without_haze``)  ->  connected components grouped into digits
-    (components.py)  ->  each digit's pixels with their faint fringe, as gray levels
-    (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
+    haze around its row taken off (ink.py, ``without_haze``)  ->  connected components
+    grouped into digits (components.py)  ->  each digit's pixels with their faint fringe,
+    as gray levels (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
