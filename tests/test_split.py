@@ -41,14 +41,24 @@ def _rings(bridge: bool, gap: int = 30) -> Image.Image:
 
 def test_two_touching_zeros_are_cut_at_the_neck():
     found = _ways(_rings(bridge=True))
-    # the middle of a ring is a valley of the projection too (two strokes): those ways are
-    # proposed, and the reader turns them down (see the next tests)
+    # the middle of a ring is a valley of the projection too (two strokes), but it crosses
+    # the ring's hole: the only cut is on the bridge
     on_bridge = [w for w in found if len(w) == 2 and 88 <= w[0][2] <= 122]
-    assert on_bridge
+    assert on_bridge and len(found) == len(on_bridge)
     left, right = on_bridge[0]
     assert left[0] == 30 and right[2] == 181  # two pieces, between them the whole group
     assert left[1] <= 31 and right[1] <= 31 and left[3] >= 129 and right[3] >= 129
     assert all(len(w) <= 4 for w in found)
+
+
+def test_a_bold_zero_is_not_cut_through_its_loop():
+    """A bold, wide 0 (as a bold font draws it): its top and bottom strokes are thin beside
+    its sides, a valley of the projection, but a cut there would cross its hole."""
+    bold = Image.new("L", (160, 180), 255)
+    d = ImageDraw.Draw(bold)
+    d.ellipse([30, 30, 130, 150], fill=0)
+    d.ellipse([60, 42, 100, 138], fill=255)  # sides 30 px thick, top and bottom 12
+    assert _ways(bold) == []  # (cut in two halves, each read as a 1, before)
 
 
 def test_a_wide_zero_and_a_digit_with_a_flag_are_not_cut():

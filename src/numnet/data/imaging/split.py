@@ -12,8 +12,11 @@ leaves no piece narrower than ``MIN_WIDTH`` of the row's height is a way (at mos
 two cuts is an equal ``Group`` in every way it is in: it is prepared and read once).  A
 column holding more than ``NECK`` of the group's median column ink is no place for a cut
 (digits touch at a point, a stroke; cutting through the middle of
-a wide 0 or a 4's bar crosses much ink), and a way with a piece lower than ``MIN_HEIGHT`` of
-the row is none (a sliver is no digit).
+a wide 0 or a 4's bar crosses much ink), nor is a column crossing a hole of the ink (a
+closed loop: a bold 0's two strokes are thin enough to pass for a neck, "2026" in a bold
+font read "21126"; two digits touching at a point leave no hole between them), and a way
+with a piece lower than ``MIN_HEIGHT`` of the row is none (a sliver is no digit).  Holes of
+under ``HOLE`` of the row's height squared are left out (a speck of paper inside a stroke).
 
 Two neighbouring groups whose boxes share columns and that together are no larger than a
 digit (``joins``) may be one digit broken in two, or two digits written close: they are
@@ -51,6 +54,8 @@ MOST_WAYS = 64
 NECK = 0.8
 #: the projection is smoothed over this share of the height before looking for its valleys
 SMOOTH = 0.04
+#: holes of the ink of at least this share of the row's height squared are loops, not cut
+HOLE = 0.01
 
 #: per digit 0-9: mean and standard deviation of log(width / height) of MNIST's training
 #: digits' ink boxes (pixels above half gray), the first 54,000 images
@@ -114,7 +119,9 @@ def ways(c: Components, g: Group, height: float) -> list[list[Group]]:
     size = max(1, round(SMOOTH * height)) | 1
     profile = np.convolve(profile, np.ones(size) / size, mode="same")
     narrow = MIN_WIDTH * height
+    looped = _loop_columns(member, HOLE * height**2)
     valleys = _valleys(profile, NECK * float(np.median(profile[profile > 0])), narrow)
+    valleys = [v for v in valleys if not looped[v]]
     out = []
     for k in range(2, MOST + 1):
         for cuts in itertools.combinations(valleys, k - 1):
@@ -127,6 +134,18 @@ def ways(c: Components, g: Group, height: float) -> list[list[Group]]:
             if len(out) == MOST_WAYS:
                 return out
     return out
+
+
+def _loop_columns(member: np.ndarray, least: float) -> np.ndarray:
+    """(w,) bool: the columns of ``member`` (h, w) crossing a hole of at least ``least``
+    pixels (background enclosed by the ink)."""
+    from scipy import ndimage
+
+    holes, n = ndimage.label(ndimage.binary_fill_holes(member) & ~member)
+    if n == 0:
+        return np.zeros(member.shape[1], bool)
+    big = np.flatnonzero(np.bincount(holes.ravel(), minlength=n + 1)[1:] >= least) + 1
+    return np.asarray(np.isin(holes, big).any(axis=0), bool)
 
 
 def _valleys(profile: np.ndarray, neck: float, narrow: float) -> list[int]:
