@@ -1,6 +1,7 @@
 """Seeded check sets of what people photograph, with labels, to measure numnet's reading.
 
     python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
+    python benchmarks/checksets.py crops     sets/crops     [--count 400]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
@@ -15,6 +16,8 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
 - ``photos``: one MNIST digit written on a page (12-45% of its short side high), JPEG,
   1200x1600 to 12 MP, black or blue pen, plain / ruled / squared paper, lighting gradient,
   vignetting, a shadow on half of them, EXIF-rotated one in four.  Style = the paper.
+- ``crops``: photos as ``photos`` makes them, cropped to the digit: a margin of 3-30% of
+  its size around it (the paper is a small part of the picture).
 - ``numbers``: 2 to 7 MNIST digits in a row, each 85-115% of a common height, with gaps of
   -3% to 35% of it (a few touch) and baselines up to 10% apart, on such a page.  Style =
   the number of digits.
@@ -107,6 +110,21 @@ def photos(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         ink = np.zeros((h, w), np.float32)
         top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
         ink[top : top + size, left : left + size] = pr.pen_alpha(x[i], size, size, rng)
+        data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        style = kind + ("-exif" if turn != 1 else "")
+        yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
+
+
+def crops(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
+        kind = PAPERS[k % len(PAPERS)]
+        size = int(rng.uniform(0.12, 0.45) * pr.page_size(rng)[0])  # as on a photo's page
+        margin = int(rng.uniform(0.03, 0.3) * size)
+        w = h = size + 2 * margin
+        page, light, lines = _page(rng, kind, w, h)
+        ink = np.zeros((h, w), np.float32)
+        ink[margin : margin + size, margin : margin + size] = pr.pen_alpha(x[i], size, size, rng)
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         style = kind + ("-exif" if turn != 1 else "")
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
@@ -402,6 +420,7 @@ def drawn(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
 
 KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "photos": photos,
+    "crops": crops,
     "numbers": numbers,
     "nondigits": nondigits,
     "foreign": foreign,
@@ -442,7 +461,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    default = {"photos": 400, "numbers": 200, "nondigits": 200, "signed": 240, "files": 400,
+    default = {"photos": 400, "crops": 400, "numbers": 200, "nondigits": 200, "signed": 240, "files": 400,
                "drawn": 200}.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")

@@ -141,3 +141,26 @@ def test_soft_ink_is_proportional_to_strength(full):
     on = mask[0] & (s[0] < top)
     np.testing.assert_allclose(ink[0, on], s[0, on] / top, rtol=1e-5)
     assert (ink[0, ~mask[0]] == 0).all() and ink.max() == 1
+
+
+def _strengths(ink_share: float, ink: float, seed: int = 0) -> np.ndarray:
+    """A (200, 200) strength map: paper around 0 (noise 0.01) and ``ink_share`` of the
+    pixels, a block on the left, at ``ink``."""
+    rng = np.random.default_rng(seed)
+    s = rng.normal(0, 0.01, (200, 200)).astype(np.float32)
+    s[:, : round(200 * ink_share)] += ink
+    return s
+
+
+def test_the_thresholds_of_a_photo_cropped_to_its_digit_come_from_its_paper():
+    """Ink of half the picture puts the median and its spread in the ink: the noise is then
+    taken from the paper's side (the pixels lighter than the paper estimate), so the
+    threshold stays under the ink.  A hard shadow as crowded, but fainter than a pen, is
+    left above it as before."""
+    from numnet.data.imaging.ink import CROWDED, threshold
+
+    sparse = threshold(_strengths(0.1, 0.8))
+    crowded = threshold(_strengths(0.55, 0.8))
+    assert crowded.low < 0.2 and crowded.high < 0.8
+    assert abs(crowded.low - sparse.low) < 0.05
+    assert threshold(_strengths(0.55, 0.35)).low > CROWDED  # a shadow: no ink found in it

@@ -39,6 +39,14 @@ LOW = 0.08
 HIGH = 0.2
 #: ``low`` is at least this many noise standard deviations above the paper
 NOISE_SIGMAS = 5.0
+#: a ``low`` above this says the median and its spread were the ink's, not the paper's (a
+#: photo cropped to its digit, the ink a third of the picture or more) ...
+CROWDED = 0.3
+#: ... and the strongest ink (the 99th percentile) a pen's, at least this (a hard shadow
+#: over a blank page crowds the picture too, at 0.3-0.4) ...
+STRONG = 0.5
+#: ... then the noise is that of the pixels lighter than the paper estimate, if this many
+MIN_UNDER = 100
 #: the strength mapped to full ink: this percentile of the kept ink's strengths
 FULL_INK_PERCENTILE = 90
 #: how far around a digit's pixels its weaker fringe (strength in (0, low]) is kept, as a
@@ -69,6 +77,11 @@ def threshold(s: NDArray[np.float32]) -> Threshold:
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
     low = max(LOW, median + NOISE_SIGMAS * noise)
+    if low > CROWDED and float(np.percentile(sample, 99)) >= STRONG:
+        # the ink is no small part of the picture: the noise from the paper's side alone
+        under = -sample[sample < 0]  # paper lighter than its estimate: noise only
+        if under.size >= MIN_UNDER:
+            low = max(LOW, NOISE_SIGMAS * 1.4826 * float(np.median(under)))
     return Threshold(low=low, high=max(HIGH, 2 * low))
 
 
