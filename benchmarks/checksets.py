@@ -461,8 +461,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    default = {"photos": 400, "crops": 400, "numbers": 200, "nondigits": 200, "signed": 240, "files": 400,
-               "drawn": 200}.get(args.kind, 1797)
+    counts = {"photos": 400, "crops": 400, "numbers": 200, "nondigits": 200, "signed": 240,
+              "files": 400, "drawn": 200}
+    default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")
 
