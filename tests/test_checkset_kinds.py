@@ -1,0 +1,53 @@
+"""benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
+``foreign-files``, ``drawn``) and ``crops``: what each file holds is what its name and style
+say, and the pictures made on a computer have flat paper."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import checksets  # noqa: E402
+
+from numnet.data.imaging.flat import flat_paper  # noqa: E402
+from realdata import mnist_dir  # noqa: E402
+
+
+def _gray(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("L"), np.float32) / 255
+
+
+def test_mnist_files():
+    mnist_dir()
+    rows = list(checksets.files(8, np.random.default_rng(2), "validation"))
+    assert [r[3].split("-")[0] for r in rows] == ["none", "nearest", "bilinear", "bicubic"] * 2
+    for name, data, label, style in rows:
+        gray = _gray(data)
+        assert f"label{label}" in name and gray.shape[0] == gray.shape[1]
+        assert gray.shape[0] == 28 if style.startswith("none") else gray.shape[0] % 28 == 0
+        if name.endswith(".png"):
+            assert flat_paper(gray) == (1.0 if "inverted" in style else 0.0)
+
+
+def test_foreign_files_and_drawings():
+    rows = list(checksets.foreign_files(5, np.random.default_rng(0), "validation"))
+    assert [r[3] for r in rows] == ["none", *checksets.RESAMPLING]
+    assert _gray(rows[0][1]).shape == (8, 8)
+    drawn = list(checksets.drawn(len(checksets.DRAWN), np.random.default_rng(0), "test"))
+    assert [r[3] for r in drawn] == list(checksets.DRAWN) and {r[2] for r in drawn} == {"-"}
+    for _, data, _, _ in rows + drawn:
+        assert flat_paper(_gray(data)) is not None
+
+
+def test_crops_are_photos_of_a_digit_filling_most_of_them():
+    mnist_dir()
+    for name, data, label, style in checksets.crops(3, np.random.default_rng(0), "validation"):
+        assert data[:2] == b"\xff\xd8" and f"label{label}" in name
+        gray = _gray(data)
+        assert flat_paper(gray) is None  # a photo: noise, light
+        assert (gray < np.median(gray) - 0.2).mean() > 0.02  # ink in a good part of it
