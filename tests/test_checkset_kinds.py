@@ -47,7 +47,7 @@ def test_foreign_files_and_drawings():
 def test_crops_are_photos_of_a_digit_filling_most_of_them():
     mnist_dir()
     for name, data, label, style in checksets.crops(3, np.random.default_rng(0), "validation"):
-        assert data[:2] == b"\xff\xd8" and f"label{label}" in name
+        assert data[:2] == b"\xff\xd8" and f"label{label}" in name and style in name
         gray = _gray(data)
         assert flat_paper(gray) is None  # a photo: noise, light
         assert (gray < np.median(gray) - 0.2).mean() > 0.02  # ink in a good part of it
