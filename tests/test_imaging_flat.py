@@ -63,9 +63,13 @@ def test_repeated_pixels_are_taken_back_to_the_small_picture():
     a = np.random.default_rng(1).random((8, 8)).astype(np.float32)
     big = np.kron(a, np.ones((4, 4), np.float32))
     np.testing.assert_array_equal(unrepeated(big), a)
-    framed = unrepeated(np.pad(big, 8))  # a margin: one run of its own on each side
-    assert framed.shape == (10, 10)
-    np.testing.assert_array_equal(framed[1:-1, 1:-1], a)
+    framed = unrepeated(np.pad(big, 8))  # a margin of two steps on each side keeps them
+    assert framed.shape == (12, 12)
+    np.testing.assert_array_equal(framed[2:-2, 2:-2], a)
+    assert not framed[:2].any() and not framed[:, -2:].any()
+    # Pillow's nearest enlargement by 12.5: steps of 12 and 13 px
+    odd = np.asarray(Image.fromarray(a).resize((100, 100), Image.Resampling.NEAREST))
+    np.testing.assert_array_equal(unrepeated(odd), a)
     # a disc drawn without anti-aliasing has runs of equal rows, and rows of one too
     img = Image.new("L", (64, 64), 0)
     ImageDraw.Draw(img).ellipse([10, 10, 54, 54], fill=255)

@@ -9,18 +9,19 @@ and in a repeated picture the runs start on a grid of the repetition's step f (t
 n rows enlarged to N: f = N / n, the run of small row j starting within half a pixel of
 j f), so every run but the first and the last (the margins, which may be several of the
 small picture's rows) is about f long, or a few times f where neighbouring small rows are
-alike.  So: at least ``MIN_RUNS`` runs besides those two, f (their span over the nearest
-whole number of median runs) at least ``MIN_RUN``, and every run's start within
-``GRID_SLACK`` px of the grid.  A drawing made without anti-aliasing has runs too (the flat
+alike.  So: at least ``MIN_RUNS`` runs besides those two, a step f (the picture's size
+over a whole number of steps, or the shortest run from the first run's start) at least
+``MIN_RUN``, and every run's start within ``GRID_SLACK`` px of the grid.  A drawing made without anti-aliasing has runs too (the flat
 top of a disc), and a picture of few gray levels (a palette PNG), but not on a grid.  A
-repeated picture is taken back to one pixel per run, the small picture itself.
+repeated picture is taken back to one pixel per step of the grid, the small picture itself
+(its pixel k the one at the middle of step k: margins and alike rows keep their size).
 
 A picture that small (under ``MIN_SIDE`` px along its longer side) is too coarse for the
 steps that follow (a threshold per pixel, a stroke's fringe of a pixel, the shape of its
 ink), so it is enlarged bicubically by a whole factor to at least ``MIN_SIDE``; a repeated
 one goes back to its own size at least.  Only pictures of flat paper
-(``numnet.data.imaging.flat.paper``: made on a computer) are looked at: a photo's noise makes every
-row differ, and a photo is never that small.
+(``numnet.data.imaging.flat.paper``: made on a computer) are looked at: a photo's noise
+makes every row differ, and a photo is never that small.
 """
 
 from __future__ import annotations
@@ -46,26 +47,33 @@ def _run_starts(a: NDArray[np.float32], axis: int) -> NDArray[np.intp]:
     return np.concatenate([[0], np.flatnonzero(differs) + 1]).astype(np.intp)
 
 
-def _on_grid(starts: NDArray[np.intp]) -> bool:
-    """Whether the run starts ``starts`` (without the first run's, 0) of one axis are those of
-    a repeated picture (see the module docstring); the last start begins the last run."""
+def _grid(starts: NDArray[np.intp], n: int) -> NDArray[np.intp] | None:
+    """The middles of the grid's steps along an axis of ``n`` px, if the run starts
+    ``starts`` (without the first run's, 0; the last start begins the last run) are those of
+    a repeated picture (see the module docstring); else None."""
     inner = np.diff(starts)  # the runs but the first and the last
     if len(inner) < MIN_RUNS:
-        return False
-    span = float(starts[-1] - starts[0])
-    steps = max(1, round(span / float(np.median(inner))))
-    f = span / steps
-    if f < MIN_RUN:
-        return False
-    at = (starts - starts[0]) / f
-    return bool(np.all(np.abs(at - np.rint(at)) * f <= GRID_SLACK))
+        return None
+    shortest = int(inner.min())  # a step or less (longer runs are alike rows: several steps)
+    # the whole picture enlarged: n / k for the counts of steps k the runs allow, the
+    # longest step first; or a whole-number step from the first run's start (a margin added
+    # around a picture enlarged by np.kron or .repeat)
+    counts = range(max(1, n // (shortest + 1)), n // shortest + 1)
+    for f, origin in [(n / k, 0.0) for k in counts] + [(float(shortest), float(starts[0]))]:
+        at = (starts - origin) / f
+        if f >= MIN_RUN and np.all(np.abs(at - np.rint(at)) * f <= GRID_SLACK):
+            first = origin % f  # where the grid's first whole step starts
+            middles = np.arange(first - f * math.ceil(first / f), n, f) + f / 2
+            return np.clip(np.floor(middles), 0, n - 1).astype(np.intp)
+    return None
 
 
 def unrepeated(gray: NDArray[np.float32]) -> NDArray[np.float32]:
-    """(h, w) -> one pixel per run of identical rows and columns if ``gray`` is a repeated
-    picture (see the module docstring), else ``gray`` itself."""
-    rows, cols = _run_starts(gray, 0), _run_starts(gray, 1)
-    if not (_on_grid(rows[1:]) and _on_grid(cols[1:])):
+    """(h, w) -> one pixel per step of the grid of identical rows and columns if ``gray`` is
+    a repeated picture (see the module docstring), else ``gray`` itself."""
+    rows = _grid(_run_starts(gray, 0)[1:], gray.shape[0])
+    cols = _grid(_run_starts(gray, 1)[1:], gray.shape[1])
+    if rows is None or cols is None:
         return gray
     return np.ascontiguousarray(gray[np.ix_(rows, cols)])
 
