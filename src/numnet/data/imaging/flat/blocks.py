@@ -11,10 +11,11 @@ j f), so every run but the first and the last (the margins, which may be several
 small picture's rows) is about f long, or a few times f where neighbouring small rows are
 alike.  So: at least ``MIN_RUNS`` runs besides those two, a step f (the picture's size
 over a whole number of steps, or the shortest run from the first run's start) at least
-``MIN_RUN``, and every run's start within ``GRID_SLACK`` px of the grid.  A drawing made without anti-aliasing has runs too (the flat
-top of a disc), and a picture of few gray levels (a palette PNG), but not on a grid.  A
-repeated picture is taken back to one pixel per step of the grid, the small picture itself
-(its pixel k the one at the middle of step k: margins and alike rows keep their size).
+``MIN_RUN``, and every run's start within ``GRID_SLACK`` px of the grid.  A drawing made
+without anti-aliasing has runs too (the flat top of a disc), and a picture of few gray
+levels (a palette PNG), but not on a grid.  A repeated picture is taken back to one pixel
+per step of the grid, the small picture itself (its pixel k the one at the middle of step
+k: margins and alike rows keep their size).
 
 A picture that small (under ``MIN_SIDE`` px along its longer side) is too coarse for the
 steps that follow (a threshold per pixel, a stroke's fringe of a pixel, the shape of its
