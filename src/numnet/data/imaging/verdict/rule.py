@@ -93,7 +93,8 @@ MAX_FILL = 0.49
 #: ... on flat paper (a picture made on a computer: ``numnet.data.imaging.flat``) the
 #: ink is drawn as it is, not thickened by a blur or a photo's paper estimate, and MNIST's
 #: bold digits fill up to 0.69 of their box (1% of them more than ``MAX_FILL``: the last
-#: 6,000 training images); a dot (a disc fills 0.79) is stopped by its shape (``MAX_WIDTH``)
+#: 6,000 training images); a drawn disc, prepared, fills 0.64-0.74 of its box and is
+#: stopped by how solid and round it is (``flat_blot``)
 FLAT_MAX_FILL = 0.7
 #: a candidate wider than this many times its height is a dash or a smear
 MAX_ASPECT = 1.9
@@ -101,7 +102,7 @@ MAX_ASPECT = 1.9
 #: the ink's longer side is a dot or a blot ...
 MAX_WIDTH = 0.45
 #: ... on flat paper this share (the UCI digits' thick strokes, enlarged from 8x8, measure
-#: up to 0.47; a disc 0.5, and its fill, 0.79, stops it first)
+#: up to 0.47; drawn discs and dots 0.47-0.68, stopped by ``flat_blot``)
 FLAT_MAX_WIDTH = 0.6
 #: on flat paper, ink this solid (``Shape.solidity``) and round (its aspect or its inverse
 #: at least ``FLAT_ROUND``) is a blot if it fills ``FLAT_BLOT_FILL`` of its box or is
