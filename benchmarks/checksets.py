@@ -363,8 +363,8 @@ def files(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         fmt = "JPEG" if rng.random() < 0.25 else "PNG"
         style = how + ("-inverted" if invert else "")
         data = _file(255 - level if invert else level, fmt)
-        yield f"{k:04d}_{style}_label{y[i]}.{fmt.lower().replace('jpeg', 'jpg')}", data, str(
-            y[i]), style
+        suffix = "jpg" if fmt == "JPEG" else "png"
+        yield f"{k:04d}_{style}_label{y[i]}.{suffix}", data, str(y[i]), style
 
 
 def foreign_files(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:

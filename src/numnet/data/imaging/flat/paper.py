@@ -73,9 +73,9 @@ def against_flat(gray: NDArray[np.float32], paper: float) -> NDArray[np.float32]
 
 
 def flat_threshold(s: NDArray[np.float32]) -> Threshold:
-    """Thresholds for the strengths ``s`` (h, w) of ink on flat paper (a picture made on a
-    computer, ``flat_paper``): it has no noise to stay above,
-    and its soft edges (antialiasing, the blur of an upscaled thumbnail) are fringe, not the
-    stroke, so ``low`` is ``FLAT_LOW`` of its strongest ink."""
+    """Thresholds for the strengths ``s`` (h, w) of ink on flat paper (``flat_paper``):
+    there is no noise to stay above, and the ink's soft edges (anti-aliasing, the blur of an
+    upscaled thumbnail) are its fringe, not its stroke, so ``low`` is ``FLAT_LOW`` of the
+    strongest ink."""
     low = max(LOW, FLAT_LOW * float(s.max(initial=0)))
     return Threshold(low=low, high=max(HIGH, 2 * low))
