@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from numnet.data.imaging import find_digits, prepare
 from numnet.data.imaging.flat import MIN_SIDE, flat_paper, smoothed, unrepeated
-from numnet.data.imaging.verdict import FLAT_MAX_FILL, MAX_FILL, Shape, flat_blot
+from numnet.data.imaging.verdict import FLAT_MAX_FILL, MAX_FILL, flat_blot, solidity
 
 #: a 0 as the UCI optical digits hold it: 8x8 levels 0-16
 ZERO = np.array(
@@ -97,14 +97,21 @@ def test_repeated_and_small_thumbnails_prepare_alike():
 
 
 def test_flat_blots_and_dots():
-    digit_like = Shape(2.5, 1, 2, 2, 0.2, solidity=0.6)
-    solid = Shape(0.1, 0, 2, 0, 0.7, solidity=0.97)
+    digit_like, solid = 0.6, 0.97
     assert flat_blot(digit_like, 0.5, 0.9, 0.7) is None
     assert flat_blot(solid, 0.7, 1.0, 0.5) is not None  # a disc
-    assert flat_blot(Shape(0.5, 0, 2, 0, 0.5, solidity=0.88), 0.5, 1.0, 0.1) is not None  # a dot
-    assert flat_blot(Shape(0.5, 0, 2, 0, 0.5, solidity=0.88), 0.5, 1.0, 0.7) is None  # bold 0
+    assert flat_blot(0.88, 0.5, 1.0, 0.1) is not None  # a dot
+    assert flat_blot(0.88, 0.5, 1.0, 0.7) is None  # bold 0
     assert flat_blot(solid, 0.7, 0.3, 0.5) is None  # a thick upright stroke: a 1
     assert FLAT_MAX_FILL > MAX_FILL
+
+
+def test_solidity_of_a_disc_and_a_ring():
+    img = Image.new("L", (100, 100), 0)
+    ImageDraw.Draw(img).ellipse([10, 10, 90, 90], fill=255)
+    disc = np.asarray(img) > 0
+    ImageDraw.Draw(img).ellipse([25, 25, 75, 75], fill=0)
+    assert solidity(disc) > 0.95 and solidity(np.asarray(img) > 0) < 0.7
 
 
 def _drawn(kind: str, invert: bool) -> np.ndarray:

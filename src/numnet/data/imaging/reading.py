@@ -90,6 +90,7 @@ from numnet.data.imaging.verdict import (
     SHIPPED_CONFIDENCE,
     flat_blot,
     judge,
+    solidity,
 )
 
 #: the weight of a piece's shape (its squared z-score) against the network's log-confidence
@@ -328,8 +329,8 @@ def _digit(
         c.aspect, c.fill, probs, min_confidence, weighed, max_fill, ink_shape, max_aspect,
         FLAT_MAX_WIDTH if flat else MAX_WIDTH,
     )
-    if reason is None and flat and ink_shape is not None:
-        reason = flat_blot(ink_shape, c.fill, c.aspect, c.extent)
+    if reason is None and flat and ink_shape is not None and c.ink is not None:
+        reason = flat_blot(solidity(c.ink), c.fill, c.aspect, c.extent)
     best = int(np.argmax(probs))
     if reason is None and shape and abs(aspect_z(c.aspect, best)) > ODD_SHAPE:
         reason = f"its shape is like no {best}'s ({c.aspect:.2f} times as wide as high)"

@@ -32,7 +32,7 @@ from numnet.data.imaging.verdict.rule import (
     judge,
     plain,
 )
-from numnet.data.imaging.verdict.shape import Shape, measure
+from numnet.data.imaging.verdict.shape import Shape, measure, solidity
 
 __all__ = [
     "FLAT_MAX_FILL",
@@ -58,4 +58,5 @@ __all__ = [
     "judge",
     "measure",
     "plain",
+    "solidity",
 ]

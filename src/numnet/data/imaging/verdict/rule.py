@@ -104,7 +104,7 @@ MAX_WIDTH = 0.45
 #: ... on flat paper this share (the UCI digits' thick strokes, enlarged from 8x8, measure
 #: up to 0.47; drawn discs and dots 0.47-0.68, stopped by ``flat_blot``)
 FLAT_MAX_WIDTH = 0.6
-#: on flat paper, ink this solid (``Shape.solidity``) and round (its aspect or its inverse
+#: on flat paper, ink this solid (``verdict.shape.solidity``) and round (its aspect or its inverse
 #: at least ``FLAT_ROUND``) is a blot if it fills ``FLAT_BLOT_FILL`` of its box or is
 #: ``FLAT_SOLIDEST`` solid, a dot if its longer side is under ``FLAT_DOT`` of the picture's
 #: (``flat_blot``).  MNIST's boldest 0s and 8s, as PNGs: solidity up to 0.94, fill up to
@@ -188,14 +188,15 @@ def judge(
     return None
 
 
-def flat_blot(s: Shape, fill: float, aspect: float, extent: float) -> str | None:
-    """On flat paper: the reason ink of shape ``s``, ``fill`` and ``aspect`` whose longer side
-    is ``extent`` of the picture's is a blot or a dot (see ``FLAT_SOLID``), else None.  A
-    computer draws a disc or a blot as it is, as solid as a bold digit's ink is not."""
-    if s.solidity < FLAT_SOLID or min(aspect, 1 / max(aspect, 1e-6)) < FLAT_ROUND:
+def flat_blot(solid: float, fill: float, aspect: float, extent: float) -> str | None:
+    """On flat paper: the reason ink of ``solidity`` ``solid`` (``verdict.shape.solidity``),
+    ``fill`` and ``aspect`` whose longer side is ``extent`` of the picture's is a blot or a
+    dot (see ``FLAT_SOLID``), else None.  A computer draws a disc or a blot as it is, as
+    solid as a bold digit's ink is not."""
+    if solid < FLAT_SOLID or min(aspect, 1 / max(aspect, 1e-6)) < FLAT_ROUND:
         return None
-    if fill >= FLAT_BLOT_FILL or s.solidity >= FLAT_SOLIDEST or extent < FLAT_DOT:
-        return f"the ink is a blot or a dot, not strokes ({s.solidity:.0%} solid)"
+    if fill >= FLAT_BLOT_FILL or solid >= FLAT_SOLIDEST or extent < FLAT_DOT:
+        return f"the ink is a blot or a dot, not strokes ({solid:.0%} solid)"
     return None
 
 

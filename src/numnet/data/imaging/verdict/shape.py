@@ -22,11 +22,13 @@ mask at the page's resolution), brought to a fixed size first:
    pixels with ``n == 1``, *junctions* the connected clusters of pixels with ``n >= 3``;
    *length* is the skeleton's pixel count / ``SIDE``; *loops* are the holes of the ink
    (``binary_fill_holes(m) & ~m``, labelled) of at least ``LOOP`` w^2 pixels; *width* is
-   ``w / SIDE``;
-5. *solidity*: the share of its convex hull (``skimage.morphology.convex_hull_image``)
-   the ink covers: a drawn disc, square or blot 0.9-1, a digit's strokes leave room
-   between them (MNIST's validation digits saved as files: median 0.61, 99th percentile
-   0.88; the UCI digits enlarged from 8x8: median 0.80, 99th percentile 0.92).
+   ``w / SIDE``.
+
+``solidity``, measured apart (only the rule for flat paper weighs it), is the share of its
+convex hull (``skimage.morphology.convex_hull_image``) the normalised ink covers: a drawn
+disc, square or blot 0.9-1, a digit's strokes leave room between them (MNIST's validation
+digits saved as files: median 0.61, 99th percentile 0.88; the UCI digits enlarged from 8x8:
+median 0.80, 99th percentile 0.92).
 
 The limits the digit rule puts on them are chosen on validation sets
 (``numnet.data.imaging.verdict.rule``, ``benchmarks/choose_digit_rule.py``).
@@ -60,7 +62,6 @@ class Shape:
     ends      : skeleton end points
     loops     : holes of the ink of at least ``LOOP`` squared stroke widths
     width     : stroke width / the ink's longer side (a disc: about 1)
-    solidity  : the ink's area / its convex hull's (a disc: about 1)
     """
 
     length: float
@@ -68,7 +69,6 @@ class Shape:
     ends: int
     loops: int
     width: float
-    solidity: float = 1.0
 
 
 def measure(member: NDArray[np.bool_]) -> Shape:
@@ -92,8 +92,14 @@ def measure(member: NDArray[np.bool_]) -> Shape:
         ends=int((skeleton & (n == 1)).sum()),
         loops=int((areas >= LOOP * width**2).sum()),
         width=min(1.0, width / SIDE),
-        solidity=float(m.sum()) / max(1, int(_hull(m).sum())),
     )
+
+
+def solidity(member: NDArray[np.bool_]) -> float:
+    """The share of its convex hull the ink ``member`` (h, w) bool, with at least one True
+    pixel, covers once normalised (see the module docstring)."""
+    m = _normalise(member)
+    return float(m.sum()) / max(1, int(_hull(m).sum()))
 
 
 def _normalise(member: NDArray[np.bool_]) -> NDArray[np.bool_]:
