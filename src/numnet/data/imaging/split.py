@@ -38,6 +38,7 @@ import itertools
 import numpy as np
 
 from numnet.data.imaging.components import TALL, WIDE, Components, Group, member_mask, union
+from numnet.data.imaging.verdict.shape import holes
 
 #: a group wider than this many times its row's height may be several digits
 TRY_WIDTH = 0.8
@@ -139,13 +140,9 @@ def ways(c: Components, g: Group, height: float) -> list[list[Group]]:
 def _loop_columns(member: np.ndarray, least: float) -> np.ndarray:
     """(w,) bool: the columns of ``member`` (h, w) crossing a hole of at least ``least``
     pixels (background enclosed by the ink)."""
-    from scipy import ndimage
-
-    holes, n = ndimage.label(ndimage.binary_fill_holes(member) & ~member)
-    if n == 0:
-        return np.zeros(member.shape[1], bool)
-    big = np.flatnonzero(np.bincount(holes.ravel(), minlength=n + 1)[1:] >= least) + 1
-    return np.asarray(np.isin(holes, big).any(axis=0), bool)
+    labels, areas = holes(member)
+    big = np.flatnonzero(areas >= least) + 1
+    return np.asarray(np.isin(labels, big).any(axis=0), bool)
 
 
 def _valleys(profile: np.ndarray, neck: float, narrow: float) -> list[int]:

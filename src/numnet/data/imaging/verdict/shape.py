@@ -84,8 +84,7 @@ def measure(member: NDArray[np.bool_]) -> Shape:
     skeleton = _prune(skeleton, SPUR * width)
     n = _neighbours(skeleton)
     junctions = int(ndimage.label(skeleton & (n >= 3), _EIGHT)[1])
-    holes, count = ndimage.label(ndimage.binary_fill_holes(m) & ~m)
-    areas = np.bincount(holes.ravel(), minlength=count + 1)[1:]
+    _, areas = holes(m)
     return Shape(
         length=float(skeleton.sum()) / SIDE,
         junctions=junctions,
@@ -93,6 +92,15 @@ def measure(member: NDArray[np.bool_]) -> Shape:
         loops=int((areas >= LOOP * width**2).sum()),
         width=min(1.0, width / SIDE),
     )
+
+
+def holes(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int32], NDArray[np.intp]]:
+    """The holes of the ink ``mask`` (h, w) bool, the paper it encloses: their labels
+    (h, w), 0 elsewhere, and their areas (k,), ``areas[i]`` that of label i + 1."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(ndimage.binary_fill_holes(mask) & ~mask)
+    return labels, np.bincount(labels.ravel(), minlength=count + 1)[1:]
 
 
 def solidity(member: NDArray[np.bool_]) -> float:
