@@ -131,11 +131,11 @@ def test_batchnorm_over_conv_feature_maps_gradients_and_memory_order():
 
 def test_cnn_presets_rebuild_from_their_config_and_predict_alike():
     from numnet.nn import LAYERS, Sequential
-    from numnet.presets import build_cnn, build_reference_cnn
+    from numnet.presets import build_cnn, build_deep_cnn, build_reference_cnn
 
     assert {"Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"} <= set(LAYERS)
     x = np.random.default_rng(7).random((5, 28, 28), dtype=np.float32)
-    for model in (build_reference_cnn(seed=1), build_cnn(seed=2)):
+    for model in (build_reference_cnn(seed=1), build_cnn(seed=2), build_deep_cnn(seed=3)):
         copy = Sequential.from_config(model.get_config(), seed=9)
         copy.flat.params[...] = model.flat.params
         copy.flat.buffers[...] = model.flat.buffers

@@ -51,6 +51,15 @@ def test_the_shipped_model_reads_mnist_test_digits():
     assert 0.9 < confidence.mean() < 1.0  # calibrated: sure of most digits, not of all
 
 
+def test_the_shipped_model_is_the_network_of_the_digits_preset():
+    from numnet.presets import PRESETS
+
+    model, preset = numnet.load_model(), PRESETS["digits"].build(0)
+    assert model.get_config() == preset.get_config()
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in preset.get_weights()]
+    assert not np.array_equal(model.flat.params, preset.flat.params)  # trained, not fresh
+
+
 def test_the_wheel_carries_it():
     pyproject = (ROOT / "pyproject.toml").read_text()
     section = r"\[tool\.setuptools\.package-data\]\n(?:#.*\n)*numnet = \[(.*)\]"
@@ -59,7 +68,7 @@ def test_the_wheel_carries_it():
     package = ROOT / "src" / "numnet"
     assert SHIPPED_MODEL == package / "models" / "digits.npz"
     assert any(SHIPPED_MODEL in package.glob(g) for g in globs)
-    assert SHIPPED_MODEL.stat().st_size < 4 << 20  # small: 521,122 float32 parameters
+    assert SHIPPED_MODEL.stat().st_size < 4 << 20  # small: 330,858 float32 parameters
 
 
 def test_load_model_with_a_path_loads_that_file(tmp_path):

@@ -129,19 +129,19 @@ MAX_LOOPS = 3
 #: below this confidence the network is guessing (any model: the rule without the logit)
 MIN_CONFIDENCE = 0.59
 #: the shipped model, judged by its logits too: its confidence floor ...
-SHIPPED_CONFIDENCE = 0.6
+SHIPPED_CONFIDENCE = 0.49
 #: ... and below this largest logit the input looks like none of the digits
 MIN_EVIDENCE = 5.0
 #: *plain strokes* (the shipped model, a measured shape): ink whose strokes are at least this
 #: share of its longer side wide, that meets or crosses itself in at most ``PLAIN_JUNCTIONS``
 #: places and ends in at most ``PLAIN_ENDS`` (a thick pen's digit, or a low-resolution digit
 #: enlarged, whose blurred strokes the network knows less well) ...
-PLAIN_WIDTH = 0.12
-PLAIN_JUNCTIONS = 3
-PLAIN_ENDS = 4
+PLAIN_WIDTH = 0.1
+PLAIN_JUNCTIONS = 1
+PLAIN_ENDS = 3
 #: ... is read from these floors of confidence and largest logit instead
-PLAIN_CONFIDENCE = 0.35
-PLAIN_EVIDENCE = 1.5
+PLAIN_CONFIDENCE = 0.45
+PLAIN_EVIDENCE = 2.0
 
 
 def judge(
