@@ -2,6 +2,7 @@
 
     python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
     python benchmarks/checksets.py crops     sets/crops     [--count 400]
+    python benchmarks/checksets.py desk      sets/desk      [--count 400]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
@@ -18,6 +19,10 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   vignetting, a shadow on half of them, EXIF-rotated one in four.  Style = the paper.
 - ``crops``: photos as ``photos`` makes them, cropped to the digit: a margin of 3-30% of
   its size around it (the paper is a small part of the picture).
+- ``desk``: photos of a page lying on a desk (wood, a dark, grey or light table): the page
+  55-90% of the frame's size, turned up to 1.5 degrees, placed anywhere in it (often
+  running off an edge), the digit on it as ``photos`` writes it, the light and a shadow
+  over the page and the desk alike.  Style = the desk and the paper.
 - ``numbers``: 2 to 7 MNIST digits in a row, each 85-115% of a common height, with gaps of
   -3% to 35% of it (a few touch) and baselines up to 10% apart, on such a page.  Style =
   the number of digits.
@@ -127,6 +132,34 @@ def crops(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         ink[margin : margin + size, margin : margin + size] = pr.pen_alpha(x[i], size, size, rng)
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         style = kind + ("-exif" if turn != 1 else "")
+        yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
+
+
+def desk(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    surfaces = tuple(pr.DESKS)
+    for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
+        kind, surface = PAPERS[k % len(PAPERS)], surfaces[k // len(PAPERS) % len(surfaces)]
+        frame_w, frame_h = pr.page_size(rng)
+        scale = rng.uniform(0.55, 0.9)
+        w, h = int(scale * frame_w), int(scale * frame_h)
+        even = Image.new("L", (w, h), 255)  # the light falls on the page and the desk alike
+        size = int(rng.uniform(0.12, 0.45) * w)
+        ink = np.zeros((h, w), np.float32)
+        top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
+        ink[top : top + size, left : left + size] = pr.pen_alpha(x[i], size, size, rng)
+        page = pr.compose(pr.paper(rng, w, h), even, pr.ruling(rng, w, h, kind), ink,
+                          pr.pen_colour(rng))
+        turn = rng.uniform(-1.5, 1.5)
+        shape = Image.new("L", (w, h), 255).rotate(turn, expand=True)
+        page = page.rotate(turn, expand=True, resample=Image.Resampling.BILINEAR)
+        frame = pr.desk(rng, frame_w, frame_h, surface)
+        at = (int(rng.integers(0, frame_w - page.size[0] + 1)),
+              int(rng.integers(0, frame_h - page.size[1] + 1)))
+        frame.paste(page, at, shape)
+        light = pr.lighting(rng, frame_w, frame_h, shadow=rng.random() < 0.5)
+        data, exif = pr.photo_bytes(ImageChops.multiply(frame, light.convert("RGB")), rng)
+        style = f"{surface}-{kind}" + ("-exif" if exif != 1 else "")
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
 
 
@@ -421,6 +454,7 @@ def drawn(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
 KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "photos": photos,
     "crops": crops,
+    "desk": desk,
     "numbers": numbers,
     "nondigits": nondigits,
     "foreign": foreign,
@@ -461,8 +495,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    counts = {"photos": 400, "crops": 400, "numbers": 200, "nondigits": 200, "signed": 240,
-              "files": 400, "drawn": 200}
+    counts = {"photos": 400, "crops": 400, "desk": 400, "numbers": 200, "nondigits": 200,
+              "signed": 240, "files": 400, "drawn": 200}
     default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")

@@ -10,6 +10,8 @@ The building blocks of ``benchmarks/checksets.py`` (seeded: every function takes
   tilted up to 0.8 degrees;
 - ``pen_alpha``: an MNIST digit (28x28 uint8) drawn large and smooth, its stroke made
   thinner or thicker by where its gray levels are cut (a ballpoint, a felt pen);
+- ``desk``: what a page photographed lying on it shows around it (wood, a dark, grey or
+  light table);
 - ``photo_bytes``: light, sensor noise and a slight blur applied, encoded as JPEG
   (quality 60-95), stored sideways with an EXIF Orientation tag one time in four.
 """
@@ -64,6 +66,30 @@ def lighting(rng: np.random.Generator, w: int, h: int, shadow: bool) -> Image.Im
         depth = rng.uniform(0.45, 0.8)
         light *= 1 - (1 - depth) / (1 + np.exp(-edge / soft))
     small = Image.fromarray((np.clip(light, 0, 1) * 255).astype(np.uint8), "L")
+    return small.resize((w, h), Image.Resampling.BILINEAR)
+
+
+#: what a page may lie on: (RGB colour, grain contrast)
+DESKS = {
+    "wood": ((0.45, 0.3, 0.18), 0.12),
+    "dark": ((0.15, 0.15, 0.16), 0.0),
+    "grey": ((0.42, 0.42, 0.44), 0.0),
+    "light": ((0.68, 0.67, 0.65), 0.0),
+}
+
+
+def desk(rng: np.random.Generator, w: int, h: int, kind: str) -> Image.Image:
+    """An RGB desk of ``DESKS[kind]``: its colour a little lighter or darker, a coarse
+    texture, and for wood a grain of stripes along one direction."""
+    rgb, grain = DESKS[kind]
+    colour = np.array(rgb) * rng.uniform(0.8, 1.15)
+    sw, sh = w // 16 + 1, h // 16 + 1
+    tex = 1 + rng.normal(0, 0.04, (sh, sw, 1))
+    if grain:
+        y = np.arange(sh, dtype=np.float64)[:, None, None]
+        wobble = rng.normal(0, 0.6, (sh, sw, 1))
+        tex *= 1 + grain * np.sin(2 * np.pi * y / rng.uniform(3, 9) + wobble)
+    small = Image.fromarray((np.clip(tex * colour, 0, 1) * 255).astype(np.uint8), "RGB")
     return small.resize((w, h), Image.Resampling.BILINEAR)
 
 

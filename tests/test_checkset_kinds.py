@@ -1,6 +1,6 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``) and ``crops``: what each file holds is what its name and style
-say, and the pictures made on a computer have flat paper."""
+``foreign-files``, ``drawn``), ``crops`` and ``desk``: what each file holds is what its name
+and style say, and the pictures made on a computer have flat paper."""
 
 from __future__ import annotations
 
@@ -51,3 +51,16 @@ def test_crops_are_photos_of_a_digit_filling_most_of_them():
         gray = _gray(data)
         assert flat_paper(gray) is None  # a photo: noise, light
         assert (gray < np.median(gray) - 0.2).mean() > 0.02  # ink in a good part of it
+
+
+def test_desk_photos_show_the_desk_along_the_border():
+    mnist_dir()
+    rows = list(checksets.desk(4, np.random.default_rng(0), "validation"))
+    assert [r[3].split("-")[1] for r in rows] == [*checksets.PAPERS, checksets.PAPERS[0]]
+    for name, data, label, style in rows:
+        assert data[:2] == b"\xff\xd8" and f"label{label}" in name and style in name
+        gray = _gray(data)  # (stored sideways or not: the border is the border)
+        edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+        # a wood desk around part of the page: much of the border is far darker than the page
+        paper = np.percentile(gray, 95)
+        assert flat_paper(gray) is None and (edge < paper - 0.2).mean() > 0.1

@@ -2,13 +2,15 @@
 
 The steps, each in its own module:
 
-    decode (decode.py)  ->  gray (gray.py)  ->  ink strength, the paper's light taken out
-    (background.py; on the flat paper of a picture made on a computer, against its one
-    level: flat/)  ->  ink thresholds from the image's own noise (ink.py; flat/ from the
-    ink's strength)  ->  ruled and squared lines removed (lines.py)  ->  for a number, the
-    haze around its row taken off (ink.py, ``without_haze``)  ->  connected components
-    grouped into digits (components.py)  ->  each digit's pixels with their faint fringe,
-    as gray levels (ink.py)  ->  cropped, scaled to 20 px and centred in 28x28 (mnist_box.py)
+    decode (decode.py)  ->  gray (gray.py)  ->  a desk around the page replaced by the
+    page's paper (desk.py; not on a picture made on a computer)  ->  ink strength, the
+    paper's light taken out (background.py; on the flat paper of a picture made on a
+    computer, against its one level: flat/)  ->  ink thresholds from the image's own
+    noise (ink.py; flat/ from the ink's strength)  ->  ruled and squared lines removed
+    (lines.py)  ->  for a number, the haze around its row taken off (ink.py,
+    ``without_haze``)  ->  connected components grouped into digits (components.py)  ->
+    each digit's pixels with their faint fringe, as gray levels (ink.py)  ->  cropped,
+    scaled to 20 px and centred in 28x28 (mnist_box.py)
 
 ``find_digits(source, number=False)`` keeps the largest digit (an image of one digit);
 ``number=True`` keeps every digit, left to right, each with the ways to cut it into
@@ -45,6 +47,7 @@ from numnet.data.imaging.components import (
     union,
 )
 from numnet.data.imaging.decode import decode, describe
+from numnet.data.imaging.desk import without_desk
 from numnet.data.imaging.flat import against_flat, flat_paper, flat_threshold, smoothed
 from numnet.data.imaging.gray import to_gray
 from numnet.data.imaging.ink import (
@@ -134,6 +137,8 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
     if paper is not None:  # small or blocky: enlarged smoothly (its boxes e times larger)
         gray, e = smoothed(gray)
         scale /= e
+    else:  # a photo of a sheet on a desk: the desk around it is no ink
+        gray = without_desk(gray)
     s = ink_strength(gray) if paper is None else against_flat(gray, paper)
     t = threshold(s) if paper is None else flat_threshold(s)
     mask, had_lines = remove_lines(s > t.low)
