@@ -105,16 +105,22 @@ def _page(
     return page, light, pr.ruling(rng, w, h, paper_kind)
 
 
+def _written(digit: np.ndarray, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
+    """(h, w) pen alpha of ``digit`` written 12-45% of the page's width high, anywhere."""
+    size = int(rng.uniform(0.12, 0.45) * w)
+    ink = np.zeros((h, w), np.float32)
+    top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
+    ink[top : top + size, left : left + size] = pr.pen_alpha(digit, size, size, rng)
+    return ink
+
+
 def photos(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
     x, y = digits(split)
     for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
         kind = PAPERS[k % len(PAPERS)]
         w, h = pr.page_size(rng)
         page, light, lines = _page(rng, kind, w, h)
-        size = int(rng.uniform(0.12, 0.45) * w)
-        ink = np.zeros((h, w), np.float32)
-        top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
-        ink[top : top + size, left : left + size] = pr.pen_alpha(x[i], size, size, rng)
+        ink = _written(x[i], w, h, rng)
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         style = kind + ("-exif" if turn != 1 else "")
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
@@ -144,10 +150,7 @@ def desk(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         scale = rng.uniform(0.55, 0.9)
         w, h = int(scale * frame_w), int(scale * frame_h)
         even = Image.new("L", (w, h), 255)  # the light falls on the page and the desk alike
-        size = int(rng.uniform(0.12, 0.45) * w)
-        ink = np.zeros((h, w), np.float32)
-        top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
-        ink[top : top + size, left : left + size] = pr.pen_alpha(x[i], size, size, rng)
+        ink = _written(x[i], w, h, rng)
         page = pr.compose(pr.paper(rng, w, h), even, pr.ruling(rng, w, h, kind), ink,
                           pr.pen_colour(rng))
         turn = rng.uniform(-1.5, 1.5)
