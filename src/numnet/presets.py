@@ -4,8 +4,8 @@
               (``numnet.tutorial.twolayer``; its own flags live in ``numnet.app.cli.train``)
     mlp       the default: 784 -> 256 (ReLU) -> 10, Adam, cosine decay, label smoothing
     cnn       three convolutions with batch norm, affine augmentation (``build_cnn``)
-    digits    the model numnet ships: the cnn network with two convolutions before each
-              pool (32-32-64-64 filters, ``build_deep_cnn``), trained longer, with
+    digits    the model numnet ships: a CNN with two convolutions before each of its two
+              pools (32-32-64-64 filters, ``build_deep_cnn``), trained longer, with
               augmentation for real handwriting (slant, scale, elastic distortion, stroke
               thickness, low resolution)
 
@@ -44,9 +44,9 @@ augmentation.  Runs were judged on a validation split of the training set (its l
 images), never on the test set: 15 epochs with augmentation reached 99.52-99.60% validation
 accuracy, 6 epochs 99.42-99.56%.
 
-The shipped model's network (``digits``): each pool after two 3x3 convolutions, whose
-5x5 view of the image before the first pool the strokes' shapes need, as in the networks that
-reach 99.6-99.7% on MNIST alone:
+The shipped model's network (``digits``): each pool after two 3x3 convolutions (a 5x5 view
+of the image before the first pool), as most networks that reach 99.6% or more on MNIST
+alone have it:
 
     Conv(1->32, 3x3)  BatchNorm ReLU                    26x26
     Conv(32->32, 3x3)           24x24   MaxPool2  BatchNorm ReLU        12x12x32
