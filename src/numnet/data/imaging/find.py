@@ -3,7 +3,7 @@
 The steps, each in its own module:
 
     decode (decode.py)  ->  gray (gray.py)  ->  a desk around the page replaced by the
-    page's paper (desk.py; not on a picture made on a computer)  ->  ink strength, the
+    page's paper (desk/; not on a picture made on a computer)  ->  ink strength, the
     paper's light taken out (background.py; on the flat paper of a picture made on a
     computer, against its one level: flat/)  ->  ink thresholds from the image's own
     noise (ink.py; flat/ from the ink's strength)  ->  ruled and squared lines removed
