@@ -14,6 +14,8 @@ from numnet.data.imaging.desk.find import find_desk
 COARSE = 256
 #: the page's light is followed onto the desk at this scale (Gaussian sigma / the copy's side)
 SMOOTH = 0.03
+#: ... where the page weighs at least this much in the Gaussian (farther out: the nearest value)
+KNOWN = 0.1
 
 
 def without_desk(gray: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -31,9 +33,10 @@ def without_desk(gray: NDArray[np.float32]) -> NDArray[np.float32]:
     # blurred edge is no paper) smoothed by a normalised convolution, which averages the
     # ruled lines and the ink away; farther out, the nearest such value
     page = ~ndimage.binary_dilation(desk, iterations=2)
-    weight = ndimage.gaussian_filter(page.astype(np.float32), SMOOTH * COARSE)
-    light = ndimage.gaussian_filter(np.where(page, q, 0).astype(np.float32), SMOOTH * COARSE)
-    known = weight > 0.1
+    sigma = SMOOTH * max(q.shape)
+    weight = ndimage.gaussian_filter(page.astype(np.float32), sigma)
+    light = ndimage.gaussian_filter(q * page, sigma)
+    known = weight > KNOWN
     light[known] /= weight[known]
     _, (iy, ix) = ndimage.distance_transform_edt(~known, return_indices=True)
     fill = light[iy, ix]
