@@ -3,6 +3,7 @@
     python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
     python benchmarks/checksets.py crops     sets/crops     [--count 400]
     python benchmarks/checksets.py desk      sets/desk      [--count 400]
+    python benchmarks/checksets.py askew     sets/askew     [--count 400]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
@@ -23,6 +24,9 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   55-90% of the frame's size, turned up to 1.5 degrees, placed anywhere in it (often
   running off an edge), the digit on it as ``photos`` writes it, the light and a shadow
   over the page and the desk alike.  Style = the desk and the paper.
+- ``askew``: photos of ruled or squared paper (alternately) taken with the phone turned
+  2-10 degrees either way: the printed lines and the digit are turned alike, the rest as
+  ``photos``.  Style = the paper and the degrees.
 - ``numbers``: 2 to 7 MNIST digits in a row, each 85-115% of a common height, with gaps of
   -3% to 35% of it (a few touch) and baselines up to 10% apart, on such a page.  Style =
   the number of digits.
@@ -77,6 +81,8 @@ from numnet.datasets.mnist import load_data
 VALIDATION_START = 54_000
 PAPERS = ("plain", "ruled", "squared")
 SIGNED = ("point", "comma", "minus", "minus point", "two rows", "two rows signed")
+#: degrees (either way) of the page in an askew photo
+ASKEW = (2.0, 10.0)
 NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
 DRAWN = ("blank", "dot", "disc", "blot", "square", "specks", "line", "ruled", "scribble")
 RESAMPLING = {
@@ -105,12 +111,18 @@ def _page(
     return page, light, pr.ruling(rng, w, h, paper_kind)
 
 
-def _written(digit: np.ndarray, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
-    """(h, w) pen alpha of ``digit`` written 12-45% of the page's width high, anywhere."""
+def _written(
+    digit: np.ndarray, w: int, h: int, rng: np.random.Generator, turn: float = 0.0
+) -> np.ndarray:
+    """(h, w) pen alpha of ``digit`` written 12-45% of the page's width high, anywhere,
+    turned ``turn`` degrees clockwise."""
     size = int(rng.uniform(0.12, 0.45) * w)
     ink = np.zeros((h, w), np.float32)
     top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
-    ink[top : top + size, left : left + size] = pr.pen_alpha(digit, size, size, rng)
+    alpha = pr.pen_alpha(digit, size, size, rng)
+    if turn:
+        alpha = np.asarray(Image.fromarray(alpha).rotate(-turn, Image.Resampling.BILINEAR))
+    ink[top : top + size, left : left + size] = alpha
     return ink
 
 
@@ -123,6 +135,21 @@ def photos(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         ink = _written(x[i], w, h, rng)
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         style = kind + ("-exif" if turn != 1 else "")
+        yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
+
+
+def askew(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    for k, i in enumerate(rng.choice(len(x), size=count, replace=False)):
+        kind = ("ruled", "squared")[k % 2]
+        turn = float(rng.choice((-1, 1)) * rng.uniform(*ASKEW))
+        w, h = pr.page_size(rng)
+        page = pr.paper(rng, w, h)
+        light = pr.lighting(rng, w, h, shadow=rng.random() < 0.5)
+        lines = pr.ruling(rng, w, h, kind, tilt=turn)
+        ink = _written(x[i], w, h, rng, turn)
+        data, exif = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        style = f"{kind}-{abs(turn):.0f}deg" + ("-exif" if exif != 1 else "")
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
 
 
@@ -457,6 +484,7 @@ def drawn(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
 KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "photos": photos,
     "crops": crops,
+    "askew": askew,
     "desk": desk,
     "numbers": numbers,
     "nondigits": nondigits,
@@ -498,8 +526,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    counts = {"photos": 400, "crops": 400, "desk": 400, "numbers": 200, "nondigits": 200,
-              "signed": 240, "files": 400, "drawn": 200}
+    counts = {"photos": 400, "crops": 400, "askew": 400, "desk": 400, "numbers": 200,
+              "nondigits": 200, "signed": 240, "files": 400, "drawn": 200}
     default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")

@@ -7,7 +7,7 @@ The building blocks of ``benchmarks/checksets.py`` (seeded: every function takes
 - ``lighting``: a gradient from a window (the page's far side at 55-95% of the near side),
   vignetting (corners at 75-100%), sometimes a soft shadow (a blurred half-plane, 45-80%);
 - ``ruling``: none, ruled (horizontal) or squared (both) lines, grey or light blue, 1-3 px,
-  tilted up to 0.8 degrees;
+  tilted up to 0.8 degrees (or as much as asked);
 - ``pen_alpha``: an MNIST digit (28x28 uint8) drawn large and smooth, its stroke made
   thinner or thicker by where its gray levels are cut (a ballpoint, a felt pen);
 - ``desk``: what a page photographed lying on it shows around it (wood, a dark, grey or
@@ -93,15 +93,19 @@ def desk(rng: np.random.Generator, w: int, h: int, kind: str) -> Image.Image:
     return small.resize((w, h), Image.Resampling.BILINEAR)
 
 
-def ruling(rng: np.random.Generator, w: int, h: int, kind: str) -> Image.Image:
-    """Alpha (L) of the paper's printed lines: kind 'plain', 'ruled' or 'squared'."""
+def ruling(
+    rng: np.random.Generator, w: int, h: int, kind: str, tilt: float | None = None
+) -> Image.Image:
+    """Alpha (L) of the paper's printed lines: kind 'plain', 'ruled' or 'squared', the page
+    turned ``tilt`` degrees clockwise (None: its lines tilted up to 0.8 degrees either way,
+    the columns of squared paper the same way as the rows)."""
     from PIL import ImageDraw
 
     img = Image.new("L", (w, h), 0)
     if kind == "plain":
         return img
     d = ImageDraw.Draw(img)
-    drift = np.tan(np.deg2rad(rng.uniform(-0.8, 0.8)))
+    drift = np.tan(np.deg2rad(rng.uniform(-0.8, 0.8) if tilt is None else tilt))
     spacing = rng.uniform(0.045, 0.08) * h
     width = max(1, round(rng.uniform(1, 3) * w / 1200))
     strength = round(255 * rng.uniform(0.35, 0.8))
@@ -109,9 +113,12 @@ def ruling(rng: np.random.Generator, w: int, h: int, kind: str) -> Image.Image:
         y0 = y - w * max(drift, 0)
         d.line([(0, y0), (w, y0 + w * drift)], strength, width)
     if kind == "squared":
-        for x in np.arange(rng.uniform(0, spacing), w + h * abs(drift), spacing):
-            x0 = x - h * max(drift, 0)
-            d.line([(x0, 0), (x0 + h * drift, h)], strength, width)
+        # a turned page's columns lean against its rows; the slight random tilt leans both
+        # the same way, as a skewed print does
+        lean = drift if tilt is None else -drift
+        for x in np.arange(rng.uniform(0, spacing), w + h * abs(lean), spacing):
+            x0 = x - h * max(lean, 0)
+            d.line([(x0, 0), (x0 + h * lean, h)], strength, width)
     return img
 
 

@@ -1,6 +1,6 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``), ``crops`` and ``desk``: what each file holds is what its name
-and style say, and the pictures made on a computer have flat paper."""
+``foreign-files``, ``drawn``), ``crops``, ``desk`` and ``askew``: what each file holds is
+what its name and style say, and the pictures made on a computer have flat paper."""
 
 from __future__ import annotations
 
@@ -64,3 +64,13 @@ def test_desk_photos_show_the_desk_along_the_border():
         # a wood desk around part of the page: much of the border is far darker than the page
         paper = np.percentile(gray, 95)
         assert flat_paper(gray) is None and (edge < paper - 0.2).mean() > 0.1
+
+
+def test_askew_photos_turn_the_lines_and_the_digit_alike():
+    mnist_dir()
+    rows = list(checksets.askew(2, np.random.default_rng(0), "validation"))
+    assert [r[3].split("-")[0] for r in rows] == ["ruled", "squared"]
+    for name, data, label, style in rows:
+        assert data[:2] == b"\xff\xd8" and f"label{label}" in name and style in name
+        degrees = int(style.split("-")[1].removesuffix("deg"))
+        assert checksets.ASKEW[0] <= degrees <= checksets.ASKEW[1]
