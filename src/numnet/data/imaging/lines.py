@@ -7,8 +7,8 @@ they are found in three steps, per direction (horizontal, then vertical for squa
 0. *tilt*: the slope m of the lines, up to ``MAX_TILT`` degrees either way, as the one that
    makes the ink's profile across the lines most peaked: the sum of squares of the counts
    of ink pixels at each offset y - round(m x) (rows) for m in steps of ``TILT_STEP``
-   degrees; kept only if it beats m = 0 by ``TILT_GAIN`` (else the lines, if any, are near
-   level).  The mask is then sheared, each column shifted by -round(m x) rows, which turns
+   degrees; kept only if it beats m = 0 by ``TILT_GAIN`` and is ``MIN_TILT`` or more (else
+   the lines, if any, are near enough level for step 1).  The mask is then sheared, each column shifted by -round(m x) rows, which turns
    the lines level without resampling a pixel; steps 1-2 run on the sheared mask and what
    they find is shifted back.
 1. *runs*: the pixels of the ink mask that lie in a straight run of at least ``SEGMENT``
@@ -52,6 +52,9 @@ THIN = 0.012
 #: degrees: the steepest tilt of a page's lines looked for, and the step of the search
 MAX_TILT = 12.0
 TILT_STEP = 0.25
+#: degrees: lines tilted less are searched level (a 1-px line keeps to one row for 57 px
+#: or more, and the runs of step 1 follow it)
+MIN_TILT = 1.0
 #: a tilt is taken if its profile's sum of squares is this many times that of level lines
 TILT_GAIN = 1.5
 
@@ -114,7 +117,9 @@ def _tilt(mask: NDArray[np.bool_], axis: int) -> float:
     coarse = max(np.arange(-MAX_TILT, MAX_TILT + 1e-9, 4 * TILT_STEP), key=peaked)
     fine = coarse + TILT_STEP * np.arange(-3, 4)
     best = max(fine[np.abs(fine) <= MAX_TILT], key=peaked)
-    return float(np.tan(np.deg2rad(best))) if peaked(best) >= TILT_GAIN * peaked(0.0) else 0.0
+    if abs(best) < MIN_TILT or peaked(best) < TILT_GAIN * peaked(0.0):
+        return 0.0
+    return float(np.tan(np.deg2rad(best)))
 
 
 def _lines_along(mask: NDArray[np.bool_], axis: int) -> NDArray[np.bool_]:
