@@ -141,9 +141,9 @@ def _lines_along(
 ) -> NDArray[np.bool_]:
     """(h, w) mask -> its pixels on lines along ``axis``, found on the mask made level
     (``ink``: ``np.nonzero(mask)``)."""
-    lines = np.zeros_like(mask)
     slope = _tilt(mask, axis, ink)
     if slope == 0:
+        lines = np.zeros_like(mask)
         _mark_lines(mask, axis, lines)
         return lines
     where = _shear(mask.shape, axis, slope)
@@ -151,8 +151,8 @@ def _lines_along(
     sheared[where] = mask
     marked = np.zeros_like(sheared)
     _mark_lines(sheared, axis, marked, sheared=True)
-    lines[...] = marked[where]  # back where each pixel was
-    return lines
+    back: NDArray[np.bool_] = marked[where]  # each pixel back where it was
+    return back
 
 
 def _shear(
