@@ -58,7 +58,8 @@ class _Controller(Protocol):
 
 @cache
 def _controller() -> _Controller | None:
-    """threadpoolctl's view of the loaded BLAS libraries (found once), or None."""
+    """threadpoolctl's view of the loaded BLAS libraries (found once, after the process's
+    first large product: ``_first_product``), or None."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
