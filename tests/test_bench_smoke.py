@@ -1,6 +1,7 @@
 """Smoke tests of benchmarks/run.py, benchmarks/torch_compare.py,
-benchmarks/inference_floor.py and benchmarks/layer_times.py: tiny runs write JSON with every
-figure the tables show (the floor and layer scripts print theirs).
+benchmarks/inference_floor.py, benchmarks/layer_times.py and benchmarks/gil_products.py: tiny
+runs write JSON with every figure the tables show (the floor, layer and GIL scripts print
+theirs).
 
 Only the keys and the kinds of values are checked, never the timings (tests are not timed).
 """
@@ -22,6 +23,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 RUN, COMPARE = BENCHMARKS / "run.py", BENCHMARKS / "torch_compare.py"
 FLOOR = BENCHMARKS / "inference_floor.py"
 LAYERS = BENCHMARKS / "layer_times.py"
+GIL = BENCHMARKS / "gil_products.py"
 ROW_KEYS = {
     "network", "threads", "threads_default", "cores_used", "params", "epoch_s",
     "epoch_extrapolated", "train_samples_per_s", "epoch_cpu_s", "floor_epoch_cpu_s",
@@ -152,3 +154,11 @@ def test_layer_times_prints_every_layer_alone_and_beside_another() -> None:
             {"Conv2D", "MaxPool2D", "BatchNorm", "ReLU", "Flatten", "Dense", "Dropout"}]
     assert len(rows) == 34 and all(len(r.split()) >= 4 for r in rows)
     assert out.count("sum ") == 2 and "one pass alone" in out and "beside the other" in out
+
+
+def test_gil_products_prints_both_functions_for_every_shape() -> None:
+    proc = bench(GIL, "--seconds", "0.01")
+    assert proc.returncode == 0, proc.stderr
+    rows = proc.stdout.splitlines()[1:]
+    assert [r.split()[-3] for r in rows] == ["matmul", "dot"] * 4
+    assert all(float(r.split()[-2]) > 0 and r.endswith("x") for r in rows)

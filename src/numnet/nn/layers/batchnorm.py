@@ -119,7 +119,9 @@ class BatchNorm(Layer):
         if getattr(self, "_ones_ready", None) is not ones:  # a new buffer: fill it once
             ones.fill(1)
             self._ones_ready = ones
-        colsums: NDArray[Any] = np.matmul(ones, rows)
+        # np.dot, not np.matmul: NumPy 2.4's matmul keeps the GIL through a product with one
+        # or a few output rows, so a second worker thread waits for it
+        colsums: NDArray[Any] = np.dot(ones, rows)
         return colsums
 
     def _total(self, *partials: NDArray[Any]) -> list[NDArray[Any]]:

@@ -164,10 +164,10 @@ class Conv2D(Layer):
         if self._winograd is not None:
             ones = scratch(self, "ones", (g.shape[0],), g.dtype)
             ones.fill(1)
-            np.matmul(ones, g, out=self.db)  # column sums; a BLAS product beats np.sum here
+            np.dot(ones, g, out=self.db)  # column sums by BLAS; np.dot: see BatchNorm._colsum
             return self._winograd_backward(g)
         dWb = scratch(self, "dWb", (self._cols.shape[1], f), g.dtype)  # [dW; db]
-        np.matmul(self._cols.T, g, out=dWb)
+        np.dot(self._cols.T, g, out=dWb)  # kh*kw*c + 1 rows: np.dot releases the GIL
         np.copyto(self.dW.reshape(-1, f), dWb[:-1])
         np.copyto(self.db, dWb[-1])
         if not self.input_grad:

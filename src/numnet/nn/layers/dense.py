@@ -90,7 +90,7 @@ class Dense(Layer):
         np.matmul(self.x.T, grad, out=self.dW)
         ones = scratch(self, "ones", (len(grad),), grad.dtype)
         ones.fill(1)
-        np.matmul(ones, grad, out=self.db)  # column sums; a BLAS product beats np.sum here
+        np.dot(ones, grad, out=self.db)  # column sums by BLAS; np.dot: see BatchNorm._colsum
         if not self.input_grad:
             return None
         dx = scratch(self, "dx", self.x.shape, self.W.dtype)
