@@ -312,6 +312,24 @@ def test_a_global_threshold_would_fail_on_that_photo(reference):
     assert page[700:, 500:].mean() < page[250:550, 150:300].max() - 0.3
 
 
+def test_a_small_digit_in_a_hard_shadow_is_dark_ink(reference):
+    # Most of the page in a shadow with a hard diagonal edge, lit paper beyond it, and the
+    # digit small and thin-stroked inside the shadow: the lit side of the edge stands out
+    # brighter from the paper around it than the little ink stands out darker, which once
+    # turned the page's polarity (the lit band read as ink, the digit lost).
+    rng = np.random.default_rng(3)
+    h, w = 1000, 750
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    lit = 1 / (1 + np.exp(np.clip((x - (0.55 * w - 0.35 * y)) / 25, -50, 50)))  # 1: lit
+    page = 0.38 + 0.45 * lit - 0.1 * x / w
+    small = Image.fromarray((reference * 255).astype(np.uint8)).resize((40, 40), Image.BICUBIC)
+    ink = np.zeros((h, w), np.float32)
+    ink[660:700, 450:490] = np.asarray(small, np.float32) / 255
+    page = page * (1 - 0.8 * ink) + rng.normal(0, 0.01, (h, w))
+    got = prepare((np.clip(page, 0, 1) * 255).astype(np.uint8))
+    assert _corr(got, reference) > 0.8
+
+
 def test_exif_orientation_is_applied(reference):
     upright = Image.fromarray(_photo(reference, "plain"))
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # as a phone held sideways stores it

@@ -41,7 +41,10 @@ gradients and shadows are followed as before; a thin pen stroke's estimate was r
 stays so.  The result is scaled back up bilinearly.  Polarity comes first, from the same cell
 medians: ink is what stands out from its neighbourhood, so whichever of "darker than the
 local median" and "brighter than it" holds more strength decides; a dark pen on light paper
-and a light chalk or canvas stroke on black both come out bright.
+and a light chalk or canvas stroke on black both come out bright.  The lit side of a hard
+shadow's edge stands out brighter from those medians too, and can outweigh a small digit's
+ink; so dark ink is also taken where thin dark features (a black top-hat over the stroke
+window) outweigh thin bright ones ``THIN_DARK_WINS`` times: an edge is no thin feature.
 
 A picture made on a computer (flat paper, one exact gray level) is not estimated this way:
 see ``numnet.data.imaging.flat``.
@@ -62,6 +65,8 @@ GRID = 15
 WIDE_WINDOW = 0.25
 #: where the median is this much darker than the wide closing, ink dominated its cells
 INKED = 0.35
+#: thin dark features this many times the thin bright ones mean dark ink (``_thin_dark``)
+THIN_DARK_WINS = 2.0
 #: the paper is never taken as darker than this (a black page has no "ink on paper")
 DARKEST_PAPER = 0.05
 #: passes of taking the paper under the ink from the paper around it
@@ -116,12 +121,29 @@ def _under_ink(small: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArra
 
 
 def _dark_ink(small: NDArray[np.float32]) -> bool:
-    """True if what stands out from the local paper level is darker than it, not brighter."""
+    """True if what stands out from the local paper level is darker than it, not brighter,
+    or if thin dark lines stand out far more than thin bright ones (``_thin_dark``)."""
     d = small - _cell_median(small)
     spread = 3 * 1.4826 * float(np.median(np.abs(d))) + 0.02
     dark = float(np.clip(-d - spread, 0, None).sum())
     bright = float(np.clip(d - spread, 0, None).sum())
-    return dark >= bright
+    return dark >= bright or _thin_dark(small, spread)
+
+
+def _thin_dark(small: NDArray[np.float32], spread: float) -> bool:
+    """True if the thin dark features (closing - gray, a black top-hat over the stroke
+    window) outweigh the thin bright ones (gray - opening) ``THIN_DARK_WINS`` times, each
+    counted above ``spread``.  The edge of a hard shadow leaves its lit side brighter than
+    the cell medians around it, and a small digit has little ink to weigh against that;
+    but an edge is no thin feature (opening and closing keep a step), and a pen stroke is."""
+    from scipy import ndimage
+
+    k = max(3, round(STROKE_WINDOW * max(small.shape))) | 1
+    black = ndimage.grey_closing(small, size=(k, k), mode="nearest") - small
+    white = small - ndimage.grey_opening(small, size=(k, k), mode="nearest")
+    dark = float(np.clip(black - spread, 0, None).sum())
+    bright = float(np.clip(white - spread, 0, None).sum())
+    return dark > THIN_DARK_WINS * bright
 
 
 def _cell_median(x: NDArray[np.float32]) -> NDArray[np.float32]:
