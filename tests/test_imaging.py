@@ -330,6 +330,22 @@ def test_a_small_digit_in_a_hard_shadow_is_dark_ink(reference):
     assert _corr(got, reference) > 0.8
 
 
+def test_a_shadow_cut_off_by_the_frame_yields_to_the_digit_inside(reference):
+    # A hard shadow's dark corner at the picture's edge, with more "ink" than the digit:
+    # the group touching the edge yields to the one inside it (components.largest).
+    rng = np.random.default_rng(5)
+    h, w = 1000, 750
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    shade = 1 / (1 + np.exp(np.clip((x - (110 - 0.15 * y)) / 20, -50, 50)))  # top-left
+    page = 0.85 - 0.35 * shade
+    big = Image.fromarray((reference * 255).astype(np.uint8)).resize((160, 160), Image.BICUBIC)
+    ink = np.zeros((h, w), np.float32)
+    ink[500:660, 300:460] = np.asarray(big, np.float32) / 255
+    page = page * (1 - 0.8 * ink) + rng.normal(0, 0.01, (h, w))
+    got = prepare((np.clip(page, 0, 1) * 255).astype(np.uint8))
+    assert _corr(got, reference) > 0.8
+
+
 def test_exif_orientation_is_applied(reference):
     upright = Image.fromarray(_photo(reference, "plain"))
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # as a phone held sideways stores it

@@ -81,6 +81,8 @@ SMALL = 0.4
 BESIDE_HEIGHT = 0.6
 #: ... and of its ink may be a digit beside it (the picture holds a number)
 BESIDE_INK = 0.25
+#: a group at the picture's edge yields to one inside with this share of its ink (``largest``)
+EDGE_YIELD = 0.1
 #: in a number: a group lower than this share of the row's height ...
 MARK_HEIGHT = 0.6
 #: ... and narrower than this share of it is a stray mark (a pen's touch beside a digit),
@@ -350,20 +352,36 @@ def is_mark(g: Group, height: float) -> bool:
 
 def largest(c: Components, found: list[Group]) -> Group:
     """The group with the most ink (the digit of a one-digit image): the strength summed,
-    so that a wide faint smudge at a shadow's edge loses to a pen stroke."""
-    return max(found, key=lambda g: float(c.mass[[i - 1 for i in g.labels]].sum()))
+    so that a wide faint smudge at a shadow's edge loses to a pen stroke.  A group that
+    touches the picture's edge yields to the largest one inside it that has ``EDGE_YIELD``
+    of its ink: the dark corner a hard shadow leaves at the edge is no digit, and a digit
+    the frame cuts through could not be read anyway."""
+    def mass(g: Group) -> float:
+        return float(c.mass[[i - 1 for i in g.labels]].sum())
+
+    h, w = c.labels.shape
+    best = max(found, key=mass)
+    inside = [g for g in found if not _at_edge(g.box, w, h)]
+    if inside and _at_edge(best.box, w, h):
+        other = max(inside, key=mass)
+        if mass(other) >= EDGE_YIELD * mass(best):
+            return other
+    return best
 
 
 def beside(c: Components, found: list[Group], chosen: Group) -> int:
     """How many groups of ``found`` besides ``chosen`` (the largest) may be digits beside
     it: at least ``BESIDE_HEIGHT`` of its height and ``BESIDE_INK`` of its ink (a picture of
-    a number, read as one digit)."""
+    a number, read as one digit), and not at the picture's edge when ``chosen`` is not."""
     def mass(g: Group) -> float:
         return float(c.mass[[i - 1 for i in g.labels]].sum())
 
     height, ink = chosen.box[3] - chosen.box[1], mass(chosen)
+    h, w = c.labels.shape
+    inside = not _at_edge(chosen.box, w, h)  # then what the edge cuts is none (``largest``)
     return sum(g != chosen and g.box[3] - g.box[1] >= BESIDE_HEIGHT * height
-               and mass(g) >= BESIDE_INK * ink for g in found)
+               and mass(g) >= BESIDE_INK * ink and not (inside and _at_edge(g.box, w, h))
+               for g in found)
 
 
 def member_mask(c: Components, g: Group) -> NDArray[np.bool_]:
