@@ -312,37 +312,39 @@ def test_a_global_threshold_would_fail_on_that_photo(reference):
     assert page[700:, 500:].mean() < page[250:550, 150:300].max() - 0.3
 
 
+def _shadowed(ref: np.ndarray, light: np.ndarray, size: int, top: int, left: int,
+              seed: int) -> np.ndarray:
+    """The digit ``size`` px high at (top, left) in dark ink on a page lit by ``light``
+    (h, w), with a little sensor noise, as uint8."""
+    digit = Image.fromarray((ref * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)
+    ink = np.zeros(light.shape, np.float32)
+    ink[top : top + size, left : left + size] = np.asarray(digit, np.float32) / 255
+    page = light * (1 - 0.8 * ink) + np.random.default_rng(seed).normal(0, 0.01, light.shape)
+    return (np.clip(page, 0, 1) * 255).astype(np.uint8)
+
+
+def _edge(x: np.ndarray, width: float) -> np.ndarray:
+    """1 where x << 0, 0 where x >> 0, a logistic step ``width`` px wide between."""
+    return 1 / (1 + np.exp(np.clip(x / width, -50, 50)))
+
+
 def test_a_small_digit_in_a_hard_shadow_is_dark_ink(reference):
     # Most of the page in a shadow with a hard diagonal edge, lit paper beyond it, and the
     # digit small and thin-stroked inside the shadow: the lit side of the edge stands out
     # brighter from the paper around it than the little ink stands out darker, which once
     # turned the page's polarity (the lit band read as ink, the digit lost).
-    rng = np.random.default_rng(3)
-    h, w = 1000, 750
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    lit = 1 / (1 + np.exp(np.clip((x - (0.55 * w - 0.35 * y)) / 25, -50, 50)))  # 1: lit
-    page = 0.38 + 0.45 * lit - 0.1 * x / w
-    small = Image.fromarray((reference * 255).astype(np.uint8)).resize((40, 40), Image.BICUBIC)
-    ink = np.zeros((h, w), np.float32)
-    ink[660:700, 450:490] = np.asarray(small, np.float32) / 255
-    page = page * (1 - 0.8 * ink) + rng.normal(0, 0.01, (h, w))
-    got = prepare((np.clip(page, 0, 1) * 255).astype(np.uint8))
+    y, x = np.mgrid[0:1000, 0:750].astype(np.float32)
+    light = 0.38 + 0.45 * _edge(x - (412 - 0.35 * y), 25) - 0.1 * x / 750
+    got = prepare(_shadowed(reference, light, 40, 660, 450, seed=3))
     assert _corr(got, reference) > 0.8
 
 
 def test_a_shadow_cut_off_by_the_frame_yields_to_the_digit_inside(reference):
     # A hard shadow's dark corner at the picture's edge, with more "ink" than the digit:
     # the group touching the edge yields to the one inside it (components.largest).
-    rng = np.random.default_rng(5)
-    h, w = 1000, 750
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    shade = 1 / (1 + np.exp(np.clip((x - (110 - 0.15 * y)) / 20, -50, 50)))  # top-left
-    page = 0.85 - 0.35 * shade
-    big = Image.fromarray((reference * 255).astype(np.uint8)).resize((160, 160), Image.BICUBIC)
-    ink = np.zeros((h, w), np.float32)
-    ink[500:660, 300:460] = np.asarray(big, np.float32) / 255
-    page = page * (1 - 0.8 * ink) + rng.normal(0, 0.01, (h, w))
-    got = prepare((np.clip(page, 0, 1) * 255).astype(np.uint8))
+    y, x = np.mgrid[0:1000, 0:750].astype(np.float32)
+    light = 0.85 - 0.35 * _edge(x - (110 - 0.15 * y), 20)  # the shadow in the top left
+    got = prepare(_shadowed(reference, light, 160, 500, 300, seed=5))
     assert _corr(got, reference) > 0.8
 
 
