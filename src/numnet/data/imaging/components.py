@@ -357,30 +357,36 @@ def largest(c: Components, found: list[Group]) -> Group:
     of its ink: the dark corner a hard shadow leaves at the edge is no digit, and a digit
     the frame cuts through could not be read anyway."""
     def mass(g: Group) -> float:
-        return float(c.mass[[i - 1 for i in g.labels]].sum())
+        return _mass(c, g)
 
-    h, w = c.labels.shape
     best = max(found, key=mass)
-    inside = [g for g in found if not _at_edge(g.box, w, h)]
-    if inside and _at_edge(best.box, w, h):
+    inside = [g for g in found if not _at_picture_edge(c, g)]
+    if inside and _at_picture_edge(c, best):
         other = max(inside, key=mass)
         if mass(other) >= EDGE_YIELD * mass(best):
             return other
     return best
 
 
+def _mass(c: Components, g: Group) -> float:
+    """The ink strength summed over ``g``'s components."""
+    return float(c.mass[[i - 1 for i in g.labels]].sum())
+
+
+def _at_picture_edge(c: Components, g: Group) -> bool:
+    """``g``'s box touches the edge of the labelled picture."""
+    h, w = c.labels.shape
+    return _at_edge(g.box, w, h)
+
+
 def beside(c: Components, found: list[Group], chosen: Group) -> int:
     """How many groups of ``found`` besides ``chosen`` (the largest) may be digits beside
     it: at least ``BESIDE_HEIGHT`` of its height and ``BESIDE_INK`` of its ink (a picture of
     a number, read as one digit), and not at the picture's edge when ``chosen`` is not."""
-    def mass(g: Group) -> float:
-        return float(c.mass[[i - 1 for i in g.labels]].sum())
-
-    height, ink = chosen.box[3] - chosen.box[1], mass(chosen)
-    h, w = c.labels.shape
-    inside = not _at_edge(chosen.box, w, h)  # then what the edge cuts is none (``largest``)
+    height, ink = chosen.box[3] - chosen.box[1], _mass(c, chosen)
+    inside = not _at_picture_edge(c, chosen)  # then what the edge cuts is none (``largest``)
     return sum(g != chosen and g.box[3] - g.box[1] >= BESIDE_HEIGHT * height
-               and mass(g) >= BESIDE_INK * ink and not (inside and _at_edge(g.box, w, h))
+               and _mass(c, g) >= BESIDE_INK * ink and not (inside and _at_picture_edge(c, g))
                for g in found)
 
 
@@ -444,7 +450,7 @@ def row_height(c: Components, found: list[Group]) -> float:
 def _ink_median(c: Components, found: list[Group], values: np.ndarray) -> float:
     """The median of ``values`` (one per group of ``found``), each weighed by its group's ink
     (summed strength)."""
-    ink = np.array([c.mass[[i - 1 for i in g.labels]].sum() for g in found])
+    ink = np.array([_mass(c, g) for g in found])
     order = np.argsort(values)
     cum = np.cumsum(ink[order])
     return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
