@@ -442,11 +442,20 @@ def test_a_thin_pen_stroke_is_thickened_to_mnist_width(reference):
 
 def test_the_digit_rule():
     from numnet.data.imaging.verdict import MAX_ASPECT, MAX_FILL, MIN_CONFIDENCE, judge
+    from numnet.data.imaging.verdict.rule import SURE
 
     sure = np.eye(10, dtype=np.float32)[3]
+    likely = np.full(10, (1 - 0.9) / 9, np.float32)  # a 3 at 90%: below SURE
+    likely[3] = 0.9
     assert judge(0.7, 0.25, sure) is None
-    assert "blot" in judge(0.9, MAX_FILL + 0.1, sure)
-    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, sure)
+    assert "blot" in judge(0.9, MAX_FILL + 0.1, likely)
+    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, likely)
+    # the network that sure of a digit: its fill and width do not refuse it
+    at_sure = np.full(10, (1 - SURE) / 9, np.float32)
+    at_sure[3] = SURE
+    assert judge(0.9, MAX_FILL + 0.1, at_sure) is None
+    assert judge(MAX_ASPECT + 0.5, 0.2, at_sure) is None
+    assert "blot" in judge(0.9, MAX_FILL + 0.1, at_sure, min_confidence=0.0)  # in a number
     unsure = np.full(10, 0.1, np.float32)
     assert "best guess 0 at 10%" in judge(0.7, 0.25, unsure)
     assert judge(0.7, 0.25, unsure, min_confidence=0.0) is None  # ink alone (in a number)
@@ -458,7 +467,7 @@ def test_the_digit_rule():
     assert judge(MAX_ASPECT, MAX_FILL, sure) is None  # the limits themselves pass
     # a wide or filled candidate standing in a row of digits as high as itself passes
     assert judge(MAX_ASPECT + 0.5, 0.2, sure, max_aspect=np.inf) is None
-    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, sure, max_aspect=MAX_ASPECT + 0.4)
+    assert "line or a smear" in judge(MAX_ASPECT + 0.5, 0.2, likely, max_aspect=MAX_ASPECT + 0.4)
     assert judge(MAX_ASPECT + 0.5, MAX_FILL + 0.1, sure, max_fill=2.0, max_aspect=np.inf) is None
 
 

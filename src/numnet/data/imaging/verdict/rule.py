@@ -96,6 +96,11 @@ MAX_FILL = 0.49
 FLAT_MAX_FILL = 0.7
 #: a candidate wider than this many times its height is a dash or a smear
 MAX_ASPECT = 1.9
+#: ... unless the network is this sure of a digit (judging one image): then its shape
+#: decides.  Chosen on the validation sets: 4 of the 1,600 photos (bold 8s and 0s, 2s with
+#: long tails) were refused at 0.995 or more for their fill or width, none of the 800
+#: non-digits (6 at 0.99 or more)
+SURE = 0.995
 #: the shape of its ink (``numnet.data.imaging.verdict.shape``): a stroke wider than this share of
 #: the ink's longer side is a dot or a blot ...
 MAX_WIDTH = 0.45
@@ -158,7 +163,8 @@ def judge(
     reads as a digit; otherwise the reason, a phrase such as "it does not look like a digit
     (...)".  With a logit and a shape, ink of ``plain`` strokes is held to the floors
     ``PLAIN_CONFIDENCE`` and ``PLAIN_EVIDENCE`` instead of ``min_confidence`` and
-    ``MIN_EVIDENCE``.
+    ``MIN_EVIDENCE``.  A candidate the network gives ``SURE`` or more is not held to
+    ``max_fill`` and ``max_aspect`` (judging one image).
 
     ``min_confidence`` 0 judges by the ink statistics alone (a digit among the digits of a
     number: neither its shape nor the network's confidence is weighed); ``max_fill`` above 1
@@ -166,11 +172,12 @@ def judge(
     with a long tail, standing in a row of digits as high as itself, see
     ``numnet.data.imaging.reading``); ``max_width`` is the stroke width of a blot
     (``FLAT_MAX_WIDTH`` on flat paper)."""
-    if fill > max_fill:
-        return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
-    if aspect > max_aspect:
-        return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
     whole = min_confidence > 0  # the whole rule, not the ink statistics alone
+    sure = whole and float(np.max(probs)) >= SURE  # a bold digit, a 2 with a long tail
+    if fill > max_fill and not sure:
+        return f"the ink is a blot or a dot, not strokes ({fill:.0%} of its box is ink)"
+    if aspect > max_aspect and not sure:
+        return f"the ink is a line or a smear, {aspect:.1f} times wider than high"
     floor = MIN_EVIDENCE
     if whole and shape is not None:
         reason = _judge_shape(shape, max_width)
