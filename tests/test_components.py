@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numnet.data.imaging.components import groups, label, label_ink, row
+from numnet.data.imaging.components import groups, label, label_ink, row, without_marks
 from numnet.data.imaging.split import joins
 
 PEN, LINE, HIGH = 0.8, 0.15, 0.5
@@ -190,3 +190,58 @@ def test_stroke_width_of_ink_at_the_edge_counts_the_edge_as_paper():
     inner = ndimage.binary_erosion(mask, structure=np.ones((3, 3), bool))
     assert stroke_width(mask) == 2 * mask.sum() / (mask.sum() - inner.sum())
     assert stroke_width(np.zeros((5, 5), bool)) == 0.0
+
+
+def _marked(s: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The boxes of the components ``without_marks`` keeps."""
+    c = without_marks(label(s > 0.1, s, HIGH))
+    return [tuple(int(v) for v in b) for b in c.boxes]
+
+
+def _ring(s: np.ndarray, box: tuple[int, int, int, int], width: int = 4) -> None:
+    x0, y0, x1, y1 = box
+    s[y0:y1, x0:x1] = PEN
+    s[y0 + width : y1 - width, x0 + width : x1 - width] = 0
+
+
+def test_a_box_or_a_circle_drawn_around_a_digit_is_taken_off():
+    s = np.zeros((160, 400), np.float32)
+    _ring(s, (70, 5, 140, 140))
+    s += _bars([100])  # a 1 at (100, 20, 110, 120)
+    assert _marked(s) == [(100, 20, 110, 120)]
+    numbers = np.zeros((160, 400), np.float32)
+    _ring(numbers, (80, 5, 230, 140))  # a box around a number
+    numbers += _bars([100, 150, 200])
+    assert _marked(numbers) == [(100, 20, 110, 120), (150, 20, 160, 120), (200, 20, 210, 120)]
+
+
+def test_a_zero_with_a_speck_inside_or_a_digit_in_pieces_is_no_frame():
+    s = np.zeros((160, 400), np.float32)
+    _ring(s, (100, 20, 160, 120), width=8)  # a 0 ...
+    s[60:70, 125:135] = PEN  # ... with a speck inside, lower than ENCLOSED of it
+    assert len(_marked(s)) == 2
+    t = np.zeros((160, 400), np.float32)
+    t[20:120, 100:108] = PEN  # a 6 whose loop broke off: its stem ...
+    t[112:120, 100:140] = PEN
+    t[70:110, 130:140] = PEN  # ... and the loop's side, reaching to the right of the stem's box
+    t[70:78, 112:140] = PEN
+    assert len(_marked(t)) == 2
+
+
+def test_a_line_drawn_under_a_digit_or_a_number_is_taken_off():
+    s = _bars([100, 150])
+    s[130:136, 90:170] = PEN  # an underline 10 px below, wider than the number
+    assert _marked(s) == [(100, 20, 110, 120), (150, 20, 160, 120)]
+
+
+def test_a_flat_stroke_that_is_part_of_a_digit_stays():
+    s = _bars([100], top=30, height=90)
+    s[20:26, 95:130] = PEN  # a 5's flag, written apart, above its body
+    assert len(_marked(s)) == 2
+    t = _bars([100])
+    t[121:127, 90:130] = PEN  # a 2's base that broke off at its foot: no gap
+    assert len(_marked(t)) == 2
+    u = _bars([100])
+    u[130:136, 102:108] = PEN  # a short dash under a digit is narrower than it: no underline
+    u[130:133, 98:112] = PEN
+    assert len(_marked(u)) == 2

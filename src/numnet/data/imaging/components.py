@@ -47,6 +47,13 @@ counters): ``rows`` finds them from the vertical positions of the digit-sized gr
 the page's row height (``ROW_GAP``; neighbours in a slanted or uneven row are near each
 other, two rows are a row height apart), and groups each row as above, on its own.
 
+Before any grouping, what a writer draws *around* the writing is taken off
+(``without_marks``): a circle or a box drawn or printed around a digit or a number (a
+component whose box holds another one's with a margin on every side, at least
+``ENCLOSED`` of its height), and a line drawn under it (a flat component, at most ``FLAT``
+as high as wide, below the ink above it by a gap, and as wide as that ink).  Each would be
+grouped with the digits it overlaps, and the network would read a 0 or a smear.
+
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
 of the components inside it.
 """
@@ -54,7 +61,7 @@ of the components inside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,6 +107,18 @@ BAND = 1.5
 ROW_GAP = 0.7
 #: ... and a row lower than this share of the page's row height is marks, no number
 ROW_LOW = 0.6
+#: a component whose box holds another's, at least this share of its height high, with a
+#: margin of ``FRAME_MARGIN`` of its size on every side, is a frame around the writing
+ENCLOSED = 0.4
+FRAME_MARGIN = 0.02
+#: an underline is at most this share of its width high ...
+FLAT = 0.2
+#: ... at least this share of the width of the ink above it wide ...
+UNDER_WIDE = 0.8
+#: ... and below it by a gap of at least this share of that ink's height, at most of its
+#: whole height (``UNDER_FAR``)
+UNDER_GAP = 0.04
+UNDER_FAR = 1.0
 #: hairlines are thinner than this share of the pen's stroke width ...
 HAIRLINE = 0.34
 #: ... and fainter than this share of its ink (a thin stroke of the pen is as dark as a thick)
@@ -226,6 +245,51 @@ def label_ink(mask: NDArray[np.bool_], s: NDArray[np.float32], high: float) -> C
     ink = mask.copy()
     ink[y0:y1, x0:x1] &= ~hair
     return label(ink, s, high)
+
+
+def without_marks(c: Components) -> Components:
+    """``c`` without the frames and underlines drawn around its writing (see the module
+    docstring); ``c`` itself when it has none."""
+    b = c.boxes
+    n = len(b)
+    if n < 2:
+        return c
+    x0, y0, x1, y1 = (b[:, i, None].astype(np.float64) for i in range(4))  # (n, 1): frame i
+    w, h = x1 - x0, y1 - y0
+    m = FRAME_MARGIN * np.maximum(w, h)
+    bx0, by0, bx1, by1 = (b[None, :, i] for i in range(4))  # (1, n): what frame i holds
+    holds = ((bx0 >= x0 + m) & (bx1 <= x1 - m) & (by0 >= y0 + m) & (by1 <= y1 - m)
+             & (by1 - by0 >= ENCLOSED * h))
+    drop: NDArray[np.bool_] = np.asarray(holds.any(axis=1))
+    for i in np.flatnonzero((h[:, 0] <= FLAT * w[:, 0]) & ~drop):
+        above = _ink_above(b, int(i))
+        if above is not None and w[i, 0] >= UNDER_WIDE * (above[2] - above[0]):
+            drop[i] = True
+    if not drop.any():
+        return c
+    new = np.zeros(n + 1, np.int32)
+    new[1:][~drop] = np.arange(1, n - int(drop.sum()) + 1)
+    return replace(c, labels=new[c.labels], boxes=b[~drop], area=c.area[~drop],
+                   mass=c.mass[~drop])
+
+
+def _ink_above(boxes: NDArray[np.int64], i: int) -> NDArray[np.int64] | None:
+    """The box around the components whose middle lies over flat component ``i``'s columns
+    and that end above it by at most ``UNDER_FAR`` of their height; None if there are none,
+    if the gap to them is under ``UNDER_GAP`` of their box's height, or if another component
+    there crosses ``i``'s rows."""
+    x0, y0, x1, y1 = boxes[i]
+    mid = (boxes[:, 0] + boxes[:, 2]) / 2
+    tall = boxes[:, 3] - boxes[:, 1]
+    over = (mid >= x0) & (mid <= x1)
+    over[i] = False
+    if (over & (boxes[:, 3] > y0) & (boxes[:, 1] < y1)).any():
+        return None
+    over &= (boxes[:, 3] <= y0) & (y0 - boxes[:, 3] <= UNDER_FAR * tall)
+    if not over.any():
+        return None
+    box = np.concatenate([boxes[over, :2].min(axis=0), boxes[over, 2:].max(axis=0)])
+    return box if y0 - box[3] >= UNDER_GAP * (box[3] - box[1]) else None
 
 
 def _opening(mask: NDArray[np.bool_], shape: tuple[int, int]) -> NDArray[np.bool_]:

@@ -8,7 +8,8 @@ The steps, each in its own module:
     computer, against its one level: flat/)  ->  ink thresholds from the image's own
     noise (ink.py; flat/ from the ink's strength)  ->  ruled and squared lines removed
     (lines.py)  ->  for a number, the haze around its row taken off (ink.py,
-    ``without_haze``)  ->  connected components grouped into digits (components.py)  ->
+    ``without_haze``)  ->  connected components, without circles, boxes and underlines
+    drawn around the writing, grouped into digits (components.py)  ->
     each digit's pixels with their faint fringe, as gray levels (ink.py)  ->  cropped,
     scaled to 20 px and centred in 28x28 (mnist_box.py)
 
@@ -45,6 +46,7 @@ from numnet.data.imaging.components import (
     row_height,
     rows,
     union,
+    without_marks,
 )
 from numnet.data.imaging.decode import decode, describe
 from numnet.data.imaging.desk import without_desk
@@ -146,7 +148,7 @@ def find_digits(source: Any, name: str | None = None, number: bool = False) -> P
         mask = without_haze(mask, s, t.high)
     # faint straight leftovers of the paper's lines touching the ink (a digit written on a
     # ruled line keeps a piece of it, which makes it look like a dash)
-    components = label_ink(mask, s, t.high)
+    components = without_marks(label_ink(mask, s, t.high))
     lines = rows(components) if number else None
     found = groups(components) if lines is None else [g for r in lines for g in r.groups]
     flat = paper is not None
