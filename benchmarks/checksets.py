@@ -5,6 +5,7 @@
     python benchmarks/checksets.py desk      sets/desk      [--count 400]
     python benchmarks/checksets.py askew     sets/askew     [--count 400]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
+    python benchmarks/checksets.py marked    sets/marked    [--count 240]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
     python benchmarks/checksets.py signed    sets/signed    [--count 240]
@@ -30,6 +31,10 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
 - ``numbers``: 2 to 7 MNIST digits in a row, each 85-115% of a common height, with gaps of
   -3% to 35% of it (a few touch) and baselines up to 10% apart, on such a page.  Style =
   the number of digits.
+- ``marked``: what a writer draws around the writing, on plain paper: a circle (an oval
+  around a number), a box or a line under it, with the pen, apart from the ink; a single
+  digit (as ``photos``, at least 12% of the page from its edges) and a number of 2-6 digits
+  (as ``numbers``, with gaps of 5-35%) in turn.  Style = the mark, and "number".
 - ``nondigits``: what must come back as "no digit": a blank page, ruled or squared paper,
   a dot, a scribble, a dash, a blot, a shadow only.  Label ``-``.
 - ``signed``: numbers as ``numbers`` writes them, of 2-5 digits, with what ``numnet read``
@@ -83,6 +88,8 @@ PAPERS = ("plain", "ruled", "squared")
 SIGNED = ("point", "comma", "minus", "minus point", "two rows", "two rows signed")
 #: degrees (either way) of the page in an askew photo
 ASKEW = (2.0, 10.0)
+#: what a writer draws around a digit or a number (``marked``)
+MARKS = ("circle", "box", "underline")
 NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
 DRAWN = ("blank", "dot", "disc", "blot", "square", "specks", "line", "ruled", "scribble")
 RESAMPLING = {
@@ -112,13 +119,16 @@ def _page(
 
 
 def _written(
-    digit: np.ndarray, w: int, h: int, rng: np.random.Generator, turn: float = 0.0
+    digit: np.ndarray, w: int, h: int, rng: np.random.Generator, turn: float = 0.0,
+    margin: float = 0.0,
 ) -> np.ndarray:
-    """(h, w) pen alpha of ``digit`` written 12-45% of the page's width high, anywhere,
-    turned ``turn`` degrees clockwise."""
+    """(h, w) pen alpha of ``digit`` written 12-45% of the page's width high, anywhere (at
+    least ``margin`` of the page's sides from its edges), turned ``turn`` degrees clockwise."""
     size = int(rng.uniform(0.12, 0.45) * w)
     ink = np.zeros((h, w), np.float32)
-    top, left = int(rng.integers(0, h - size)), int(rng.integers(0, w - size))
+    my, mx = int(margin * h), int(margin * w)
+    top = int(rng.integers(my, max(my + 1, h - size - my)))
+    left = int(rng.integers(mx, max(mx + 1, w - size - mx)))
     alpha = pr.pen_alpha(digit, size, size, rng)
     if turn:
         alpha = np.asarray(Image.fromarray(alpha).rotate(-turn, Image.Resampling.BILINEAR))
@@ -193,6 +203,35 @@ def desk(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
 
 
+def _number_ink(
+    x: np.ndarray, chosen: np.ndarray, w: int, h: int, rng: np.random.Generator,
+    widest: float = 0.85, gaps: tuple[float, float] = (-0.03, 0.35), margin: float = 0.05,
+) -> np.ndarray:
+    """(h, w) pen alpha of the digits ``x[chosen]`` in a row: each 85-115% of a common
+    height, the row at most ``widest`` of the page wide, gaps of ``gaps`` of the height, at
+    least ``margin`` of the page's width from its sides (and 10% from top and bottom)."""
+    n = len(chosen)
+    crops = [pr.ink_box(x[i]) for i in chosen]
+    height = w * rng.uniform(0.06, widest / (1.1 * n))
+    sizes = [height * rng.uniform(0.85, 1.15) for _ in crops]
+    widths = [
+        max(2, round(c.shape[1] / c.shape[0] * s)) for c, s in zip(crops, sizes, strict=True)
+    ]
+    spaces = [height * rng.uniform(*gaps) for _ in crops[1:]]
+    total = sum(widths) + sum(spaces)
+    left = rng.uniform(margin * w, max(margin * w + 1, w - total - margin * w))
+    base = rng.uniform(max(0.1, margin) * h + height, (1 - max(0.1, margin)) * h)
+    ink = np.zeros((h, w), np.float32)
+    for c, s, cw, gap in zip(crops, sizes, widths, [0.0, *spaces], strict=True):
+        left += gap
+        top = round(base - s + rng.uniform(-0.1, 0.1) * height)
+        a = pr.pen_alpha(c, cw, round(s), rng)
+        region = ink[top : top + a.shape[0], round(left) : round(left) + cw]
+        np.maximum(region, a[: region.shape[0], : region.shape[1]], out=region)
+        left += cw
+    return ink
+
+
 def numbers(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
     x, y = digits(split)
     for k in range(count):
@@ -200,27 +239,28 @@ def numbers(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         chosen = rng.choice(len(x), size=n, replace=False)
         w, h = pr.page_size(rng)
         page, light, lines = _page(rng, PAPERS[k % len(PAPERS)], w, h)
-        crops = [pr.ink_box(x[i]) for i in chosen]
-        height = w * rng.uniform(0.06, 0.85 / (1.1 * n))
-        sizes = [height * rng.uniform(0.85, 1.15) for _ in crops]
-        widths = [
-            max(2, round(c.shape[1] / c.shape[0] * s)) for c, s in zip(crops, sizes, strict=True)
-        ]
-        gaps = [height * rng.uniform(-0.03, 0.35) for _ in crops[1:]]
-        total = sum(widths) + sum(gaps)
-        left = rng.uniform(0.05 * w, max(0.05 * w + 1, w - total - 0.05 * w))
-        base = rng.uniform(0.1 * h + height, 0.9 * h)
-        ink = np.zeros((h, w), np.float32)
-        for c, s, cw, gap in zip(crops, sizes, widths, [0.0, *gaps], strict=True):
-            left += gap
-            top = round(base - s + rng.uniform(-0.1, 0.1) * height)
-            a = pr.pen_alpha(c, cw, round(s), rng)
-            region = ink[top : top + a.shape[0], round(left) : round(left) + cw]
-            np.maximum(region, a[: region.shape[0], : region.shape[1]], out=region)
-            left += cw
+        ink = _number_ink(x, chosen, w, h, rng)
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         label = "".join(str(y[i]) for i in chosen)
         yield f"{k:04d}_{n}digits_{label}.jpg", data, label, f"{n} digits"
+
+
+def marked(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    x, y = digits(split)
+    for k in range(count):
+        mark = MARKS[k % len(MARKS)]
+        n = 1 if k % 2 == 0 else 2 + (k // 2) % 5
+        chosen = rng.choice(len(x), size=n, replace=False)
+        w, h = pr.page_size(rng)
+        page, light, lines = _page(rng, "plain", w, h)
+        ink = (_written(x[chosen[0]], w, h, rng, 0.0, margin=0.12) if n == 1
+               else _number_ink(x, chosen, w, h, rng, 0.6, (0.05, 0.35), 0.2))
+        pen = pr.pen_colour(rng)
+        img = pr.marked(pr.compose(page, light, lines, ink, pen), ink, mark, pen, rng)
+        data, _ = pr.photo_bytes(img, rng)
+        label = "".join(str(y[i]) for i in chosen)
+        name = f"{k:04d}_{mark}_label{label}.jpg" if n == 1 else f"{k:04d}_{mark}_{label}.jpg"
+        yield name, data, label, mark + ("" if n == 1 else " number")
 
 
 def signed(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
@@ -487,6 +527,7 @@ KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "askew": askew,
     "desk": desk,
     "numbers": numbers,
+    "marked": marked,
     "nondigits": nondigits,
     "foreign": foreign,
     "signed": signed,
@@ -526,7 +567,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    counts = {"photos": 400, "crops": 400, "askew": 400, "desk": 400, "numbers": 200,
+    counts = {"photos": 400, "crops": 400, "askew": 400, "desk": 400, "numbers": 200, "marked": 240,
               "nondigits": 200, "signed": 240, "files": 400, "drawn": 200}
     default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)

@@ -10,6 +10,7 @@ The building blocks of ``benchmarks/checksets.py`` (seeded: every function takes
   tilted up to 0.8 degrees (or as much as asked);
 - ``pen_alpha``: an MNIST digit (28x28 uint8) drawn large and smooth, its stroke made
   thinner or thicker by where its gray levels are cut (a ballpoint, a felt pen);
+- ``marked``: a circle, a box or a line under the ink, drawn by the pen;
 - ``desk``: what a page photographed lying on it shows around it (wood, a dark, grey or
   light table);
 - ``photo_bytes``: light, sensor noise and a slight blur applied, encoded as JPEG
@@ -153,6 +154,32 @@ def compose(
     ink_image = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8), "L")
     out = ImageChops.multiply(out, _tint(ink_image, np.minimum(pen / 0.9, 1)))
     return ImageChops.multiply(out, light.convert("RGB"))
+
+
+def marked(
+    img: Image.Image, ink: np.ndarray, mark: str, pen: np.ndarray, rng: np.random.Generator
+) -> Image.Image:
+    """``img`` with ``mark`` drawn around the ``ink`` (h, w) by the pen: "circle" (an oval
+    through the corners of the ink's box and a margin beyond), "box" or "underline", 10-30%
+    of the ink's height away from it, 2-5 px wide per 1200 px of the page."""
+    from PIL import ImageDraw
+
+    rows, cols = np.nonzero(ink > 0.3)
+    x0, y0, x1, y1 = cols.min(), rows.min(), cols.max(), rows.max()
+    gap = (y1 - y0) * rng.uniform(0.1, 0.3)
+    width = max(2, round(rng.uniform(2, 5) * img.size[0] / 1200))
+    colour = tuple(round(255 * c) for c in pen)
+    d = ImageDraw.Draw(img)
+    if mark == "circle":  # sqrt(2) times the box's half sides reaches its corners
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        ax, ay = (x1 - x0) / 2 * 1.42 + gap, (y1 - y0) / 2 * 1.42 + gap
+        d.ellipse([cx - ax, cy - ay, cx + ax, cy + ay], outline=colour, width=width)
+    elif mark == "box":
+        d.rectangle([x0 - gap, y0 - gap, x1 + gap, y1 + gap], outline=colour, width=width)
+    else:
+        y = y1 + gap / 2 + width
+        d.line([(x0 - gap, y), (x1 + gap, y)], colour, width)
+    return img
 
 
 def photo_bytes(img: Image.Image, rng: np.random.Generator) -> tuple[bytes, int]:

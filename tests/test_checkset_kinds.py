@@ -1,5 +1,5 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``), ``crops``, ``desk`` and ``askew``: what each file holds is
+``foreign-files``, ``drawn``), ``crops``, ``desk``, ``askew`` and ``marked``: what each file holds is
 what its name and style say, and the pictures made on a computer have flat paper."""
 
 from __future__ import annotations
@@ -74,3 +74,13 @@ def test_askew_photos_turn_the_lines_and_the_digit_alike():
         assert data[:2] == b"\xff\xd8" and f"label{label}" in name and style in name
         degrees = int(style.split("-")[1].removesuffix("deg"))
         assert checksets.ASKEW[0] <= degrees <= checksets.ASKEW[1]
+
+
+def test_marked_photos_draw_a_circle_box_or_underline_around_a_digit_or_a_number():
+    mnist_dir()
+    rows = list(checksets.marked(6, np.random.default_rng(0), "validation"))
+    assert [r[3] for r in rows] == ["circle", "box number", "underline", "circle number",
+                                    "box", "underline number"]
+    for name, data, label, style in rows:
+        assert data[:2] == b"\xff\xd8" and style.split()[0] in name and label in name
+        assert (len(label) == 1) == ("number" not in style)

@@ -245,3 +245,14 @@ def test_a_flat_stroke_that_is_part_of_a_digit_stays():
     u[130:136, 102:108] = PEN  # a short dash under a digit is narrower than it: no underline
     u[130:133, 98:112] = PEN
     assert len(_marked(u)) == 2
+
+
+def test_the_upright_sides_left_of_a_box_around_a_number_are_taken_off():
+    s = _bars([100, 150, 200], top=30, height=80)  # three 1s, 80 px
+    s[15:125, 80:84] = PEN  # the box's sides, 110 px: its top and bottom went as paper lines
+    s[15:125, 226:230] = PEN
+    assert _marked(s) == [(100, 30, 110, 110), (150, 30, 160, 110), (200, 30, 210, 110)]
+    ones = _bars([100, 150, 200], top=30, height=80)  # 1s at both ends as tall as the rest
+    ones[30:110, 80:84] = PEN
+    ones[30:110, 226:230] = PEN
+    assert len(_marked(ones)) == 5

@@ -50,9 +50,11 @@ other, two rows are a row height apart), and groups each row as above, on its ow
 Before any grouping, what a writer draws *around* the writing is taken off
 (``without_marks``): a circle or a box drawn or printed around a digit or a number (a
 component whose box holds another one's with a margin on every side, at least
-``ENCLOSED`` of its height), and a line drawn under it (a flat component, at most ``FLAT``
-as high as wide, below the ink above it by a gap, and as wide as that ink).  Each would be
-grouped with the digits it overlaps, and the network would read a 0 or a smear.
+``ENCLOSED`` of its height; or what is left of a box whose straight top and bottom were
+taken for paper lines: its two upright sides around the ink), and a line drawn under it
+(a flat component, at most ``FLAT`` as high as wide, below the ink above it by a gap, and
+as wide as that ink).  Each would be grouped with the digits it overlaps, and the network
+would read a 0, a smear or a 1 at each end.
 
 A ``Group`` is a box (x0, y0, x1, y1; ends exclusive) on the labelled page and the labels
 of the components inside it.
@@ -111,6 +113,10 @@ ROW_LOW = 0.6
 #: margin of ``FRAME_MARGIN`` of its size on every side, is a frame around the writing
 ENCLOSED = 0.4
 FRAME_MARGIN = 0.02
+#: the two upright sides of a box are of one height and level within this share of it ...
+SIDES_ALIKE = 0.05
+#: ... and the ink between them at most this share of their height high
+SIDES_INNER = 0.92
 #: an underline is at most this share of its width high ...
 FLAT = 0.2
 #: ... at least this share of the width of the ink above it wide ...
@@ -261,6 +267,7 @@ def without_marks(c: Components) -> Components:
     holds = ((bx0 >= x0 + m) & (bx1 <= x1 - m) & (by0 >= y0 + m) & (by1 <= y1 - m)
              & (by1 - by0 >= ENCLOSED * h))
     drop: NDArray[np.bool_] = np.asarray(holds.any(axis=1))
+    drop[_box_sides(b)] = True
     for i in np.flatnonzero((h[:, 0] <= FLAT * w[:, 0]) & ~drop):
         above = _ink_above(b, int(i))
         if above is not None and w[i, 0] >= UNDER_WIDE * (above[2] - above[0]):
@@ -271,6 +278,32 @@ def without_marks(c: Components) -> Components:
     new[1:][~drop] = np.arange(1, n - int(drop.sum()) + 1)
     return replace(c, labels=new[c.labels], boxes=b[~drop], area=c.area[~drop],
                    mass=c.mass[~drop])
+
+
+def _box_sides(boxes: NDArray[np.int64]) -> list[int]:
+    """The components that are the two upright sides of a box drawn around a number, whose
+    top and bottom were taken for paper lines: two thin upright strokes (at most ``FLAT`` as
+    wide as high) of one height and level (within ``SIDES_ALIKE`` of it), with ink between
+    them that their rows hold with a margin of ``FRAME_MARGIN`` of their height, and at most
+    ``SIDES_INNER`` of their height high."""
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    upright = np.flatnonzero(w <= FLAT * h)
+    out: list[int] = []
+    for a in upright:
+        for c in upright:
+            left, right = boxes[a], boxes[c]
+            tall = max(h[a], h[c])
+            if (left[2] >= right[0] or abs(int(h[a]) - int(h[c])) > SIDES_ALIKE * tall
+                    or abs(int(left[1]) - int(right[1])) > SIDES_ALIKE * tall):
+                continue
+            m = FRAME_MARGIN * tall
+            top, bottom = max(left[1], right[1]) + m, min(left[3], right[3]) - m
+            between = ((boxes[:, 0] >= left[2]) & (boxes[:, 2] <= right[0])
+                       & (boxes[:, 1] >= top) & (boxes[:, 3] <= bottom))
+            if between.any() and (
+                    boxes[between, 3].max() - boxes[between, 1].min() <= SIDES_INNER * tall):
+                out += [int(a), int(c)]
+    return out
 
 
 def _ink_above(boxes: NDArray[np.int64], i: int) -> NDArray[np.int64] | None:
