@@ -1,6 +1,6 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``), ``crops``, ``desk``, ``askew`` and ``marked``: what each file holds is
-what its name and style say, and the pictures made on a computer have flat paper."""
+``foreign-files``, ``drawn``), ``crops``, ``desk``, ``askew`` and ``marked``: what each file
+holds is what its name and style say, and the pictures made on a computer have flat paper."""
 
 from __future__ import annotations
 
