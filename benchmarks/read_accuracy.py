@@ -2,9 +2,9 @@
 
     python benchmarks/read_accuracy.py sets/photos [--model MODEL] [--wrong]
 
-Digit sets (photos, foreign) run ``numnet predict FILES... --json``, numbers sets
-``numnet read FILES... --json``, non-digit sets ``numnet predict`` too, with the model numnet
-ships unless ``--model`` names another.  Per style it
+Files of one digit (photos, foreign) run ``numnet predict FILES... --json``, files of a number
+``numnet read FILES... --json`` (a set may hold both: ``marked``), non-digit sets ``numnet
+predict`` too, with the model numnet ships unless ``--model`` names another.  Per style it
 prints how many were read right, how many real digits were refused ("no digit"), and for
 non-digits how many came back as a digit (which should be none).  ``--wrong`` lists the
 files read wrongly with what was read, for opening with ``numnet predict --show``.
@@ -44,26 +44,34 @@ def main() -> None:
     args = parser.parse_args()
     with open(args.set / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    numbers = any(len(r["label"]) > 1 for r in rows)
-    files = [args.set / r["file"] for r in rows]
-    answers = run("read" if numbers else "predict", args.model, files)
+    is_number = [len(r["label"]) > 1 for r in rows]
+    numbers = any(is_number)
+    answers: list[dict] = [{}] * len(rows)
+    for command, wanted in (("predict", False), ("read", True)):
+        at = [i for i, n in enumerate(is_number) if n == wanted]
+        if at:
+            got = run(command, args.model, [args.set / rows[i]["file"] for i in at])
+            for i, a in zip(at, got, strict=True):
+                answers[i] = a
     right: dict[str, list[bool]] = defaultdict(list)
     refused: dict[str, list[bool]] = defaultdict(list)
     wrong = []
     extra_signs = other_rows = 0
-    for row, a in zip(rows, answers, strict=True):
-        got = a["number"] if numbers else a["label"]
+    for k, (row, a) in enumerate(zip(rows, answers, strict=True)):
+        got = a["number"] if is_number[k] else a["label"]
         got = None if got is None else str(got)
         truth = None if row["label"] == "-" else row["label"]
         right[row["style"]].append(got == truth)
         refused[row["style"]].append(got is None)
-        if numbers and got is not None and truth is not None:
+        if is_number[k] and got is not None and truth is not None:
             extra_signs += any(got.count(s) > truth.count(s) for s in ".-")
             other_rows += len(got.split()) != len(truth.split())
         if got != truth:
             wrong.append(f"{row['file']}: read {got}, written {truth} {a.get('reason', '')}")
     kind = "non-digits" if all(r["label"] == "-" for r in rows) else "digits"
-    print(f"{args.set} ({len(rows)} files, {kind}; numnet {'read' if numbers else 'predict'})")
+    commands = " and ".join(c for c, used in (("predict", not all(is_number)), ("read", numbers))
+                            if used)
+    print(f"{args.set} ({len(rows)} files, {kind}; numnet {commands})")
     print(f"  {'style':<14} {'right':>12} {'refused':>8}")
     for style in sorted(right):
         hits = right[style]
