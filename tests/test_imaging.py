@@ -348,6 +348,28 @@ def test_a_shadow_cut_off_by_the_frame_yields_to_the_digit_inside(reference):
     assert _corr(got, reference) > 0.8
 
 
+@pytest.mark.parametrize(
+    "turn, edge", [(np.pi / 6, 0.2), (5 * np.pi / 6, 0.65), (11 * np.pi / 6, 0.2)]
+)
+def test_a_blank_page_mostly_in_shadow_is_no_digit(turn, edge):
+    # Its lit part stands out brighter from the paper around it than anything stands out
+    # darker, and once turned the page's polarity: the lit part was the ink, read as a 1.
+    from numnet.data.imaging import read_digit
+    from numnet.files.model_file import load_model
+
+    y, x = np.mgrid[0:1000, 0:750].astype(np.float32) / np.float32(1000)
+    side = (x - edge) * np.cos(turn) + (y - 0.5) * np.sin(turn)
+    light = (1 - 0.4 * ((x - 0.375) ** 2 + (y - 0.5) ** 2)) * (1 - 0.55 * _edge(-side, 0.05))
+    page = 0.9 * light + np.random.default_rng(0).normal(0, 0.01, light.shape)
+    page = (np.clip(page, 0, 1) * 255).astype(np.uint8)
+    assert read_digit(page, load_model(), shipped=True).number is None
+
+
+def test_light_ink_on_a_dark_page_is_read(reference):
+    # The photo above, negated: light ink under uneven light, the polarity turned.
+    assert _corr(prepare(255 - _photo(reference, "plain")), reference) > 0.85
+
+
 @pytest.mark.parametrize("mark", ["circle", "box", "underline"])
 def test_a_circle_box_or_line_drawn_around_the_digit_is_no_ink_of_it(reference, mark):
     # Drawn with the same pen, apart from the digit: grouped with it, the network saw a 0

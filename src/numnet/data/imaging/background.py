@@ -45,6 +45,9 @@ and a light chalk or canvas stroke on black both come out bright.  The lit side 
 shadow's edge stands out brighter from those medians too, and can outweigh a small digit's
 ink; so dark ink is also taken where thin dark features (a black top-hat over the stroke
 window) outweigh thin bright ones ``THIN_DARK_WINS`` times: an edge is no thin feature.
+And a page with hardly any thin bright features (``MIN_THIN_LIGHT``) is dark ink on light
+paper whatever its medians say: a blank or ruled page, mostly in shadow, has its lit part
+stand out brighter, and that part was read as the ink (a "1" along its edge).
 
 A picture made on a computer (flat paper, one exact gray level) is not estimated this way:
 see ``numnet.data.imaging.flat``.
@@ -67,6 +70,12 @@ WIDE_WINDOW = 0.25
 INKED = 0.35
 #: thin dark features this many times the thin bright ones mean dark ink (``_thin_dark``)
 THIN_DARK_WINS = 2.0
+#: ... and so do thin bright ones weighing less than this in all (strength above the spread,
+#: summed over the copy): light ink is strokes, and a page without light strokes has none.
+#: Chosen on validation photos: the blank, ruled and shadowed pages of 800 non-digits that
+#: turned light weigh at most 0.6 (the lit part of a page in shadow, read as ink: a "1");
+#: 400 photos of digits, inverted (light ink on a dark page), at least 2.6
+MIN_THIN_LIGHT = 1.5
 #: the paper is never taken as darker than this (a black page has no "ink on paper")
 DARKEST_PAPER = 0.05
 #: passes of taking the paper under the ink from the paper around it
@@ -133,9 +142,10 @@ def _dark_ink(small: NDArray[np.float32]) -> bool:
 def _thin_dark(small: NDArray[np.float32], spread: float) -> bool:
     """True if the thin dark features (closing - gray, a black top-hat over the stroke
     window) outweigh the thin bright ones (gray - opening) ``THIN_DARK_WINS`` times, each
-    counted above ``spread``.  The edge of a hard shadow leaves its lit side brighter than
-    the cell medians around it, and a small digit has little ink to weigh against that;
-    but an edge is no thin feature (opening and closing keep a step), and a pen stroke is."""
+    counted above ``spread``, or if the thin bright ones weigh less than ``MIN_THIN_LIGHT``.
+    The edge of a hard shadow leaves its lit side brighter than the cell medians around it,
+    and a small digit has little ink to weigh against that; but an edge is no thin feature
+    (opening and closing keep a step), and a pen stroke is."""
     from scipy import ndimage
 
     k = max(3, round(STROKE_WINDOW * max(small.shape))) | 1
@@ -143,7 +153,7 @@ def _thin_dark(small: NDArray[np.float32], spread: float) -> bool:
     white = small - ndimage.grey_opening(small, size=(k, k), mode="nearest")
     dark = float(np.clip(black - spread, 0, None).sum())
     bright = float(np.clip(white - spread, 0, None).sum())
-    return dark > THIN_DARK_WINS * bright
+    return dark > THIN_DARK_WINS * bright or bright < MIN_THIN_LIGHT
 
 
 def _cell_median(x: NDArray[np.float32]) -> NDArray[np.float32]:
