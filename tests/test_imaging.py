@@ -365,6 +365,22 @@ def test_a_blank_page_mostly_in_shadow_is_no_digit(turn, edge):
     assert read_digit(page, load_model(), shipped=True).number is None
 
 
+@pytest.mark.parametrize("seed", [2, 7])
+def test_a_page_lighter_than_its_grainy_desk_keeps_dark_ink(seed):
+    # Cell medians at the page's edge lean to light (the page stands out brighter than the
+    # desk), the desk's grain is as much thin dark as thin bright: the pen's stroke decides.
+    from numnet.data.imaging.background import ink_strength
+
+    rng = np.random.default_rng(seed)
+    gray = np.full((400, 300), 0.9, np.float32)
+    cut = int(rng.uniform(0.5, 0.8) * 300)
+    desk = rng.uniform(0.55, 0.75)
+    gray[:, cut:] = desk + rng.normal(0, rng.uniform(0.02, 0.06), (400, 300 - cut))
+    gray[150:250, 60:63] -= 0.5  # a stroke of dark pen on the page, and one across
+    gray[150:153, 40:90] -= 0.5
+    assert ink_strength(np.clip(gray, 0, 1))[200, 61] > 0.4
+
+
 def test_light_ink_on_a_dark_page_is_read(reference):
     # The photo above, negated: light ink under uneven light, the polarity turned.
     assert _corr(prepare(255 - _photo(reference, "plain")), reference) > 0.85
