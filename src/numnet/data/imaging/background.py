@@ -70,7 +70,7 @@ GRID = 15
 WIDE_WINDOW = 0.25
 #: where the median is this much darker than the wide closing, ink dominated its cells
 INKED = 0.35
-#: thin dark features this many times the thin bright ones mean dark ink (``_thin_dark``)
+#: thin dark features this many times the thin bright ones mean dark ink (``_dark_ink``)
 THIN_DARK_WINS = 2.0
 #: ... and so do thin bright ones weighing less than this in all (strength above the spread,
 #: summed over the copy): light ink is strokes, and a page without light strokes has none.
@@ -140,24 +140,32 @@ def _under_ink(small: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArra
 
 
 def _dark_ink(small: NDArray[np.float32]) -> bool:
-    """True if what stands out from the local paper level is darker than it, not brighter,
-    unless the thin features say otherwise (``_thin_dark``)."""
+    """True if the ink is darker than the paper.  What stands out from the local paper level
+    (the cell medians) decides where it is darker, not brighter; otherwise the thin features
+    (``_thin_features``) have a say: a page without thin bright ones (``MIN_THIN_LIGHT``) is
+    dark ink, and so is one whose thin dark ones outweigh them ``THIN_DARK_WINS`` times, or,
+    where the medians only lean to light (``LEANING``), one whose thin bright ones do not
+    outweigh the thin dark ones as many times."""
     d = small - _cell_median(small)
     spread = 3 * 1.4826 * float(np.median(np.abs(d))) + 0.02
     dark = float(np.clip(-d - spread, 0, None).sum())
     bright = float(np.clip(d - spread, 0, None).sum())
-    return dark >= bright or _thin_dark(small, spread, leaning=dark >= LEANING * bright)
+    if dark >= bright:
+        return True
+    thin_dark, thin_bright = _thin_features(small, spread)
+    if thin_bright < MIN_THIN_LIGHT:
+        return True
+    if dark >= LEANING * bright:
+        return thin_bright <= THIN_DARK_WINS * thin_dark
+    return thin_dark > THIN_DARK_WINS * thin_bright
 
 
-def _thin_dark(small: NDArray[np.float32], spread: float, leaning: bool) -> bool:
-    """True if the thin dark features (closing - gray, a black top-hat over the stroke
-    window) outweigh the thin bright ones (gray - opening) ``THIN_DARK_WINS`` times, each
-    counted above ``spread``, or if the thin bright ones weigh less than ``MIN_THIN_LIGHT``,
-    or, when the cell medians only lean to light (``leaning``), unless the thin bright ones
-    outweigh the thin dark ones as many times.  The edge of a hard shadow leaves its lit
-    side brighter than the cell medians around it, and a small digit has little ink to
-    weigh against that; but an edge is no thin feature (opening and closing keep a step),
-    and a pen stroke is."""
+def _thin_features(small: NDArray[np.float32], spread: float) -> tuple[float, float]:
+    """(dark, bright): the thin dark features (closing - gray, a black top-hat over the
+    stroke window) and the thin bright ones (gray - opening), each summed above ``spread``.
+    The edge of a hard shadow leaves its lit side brighter than the cell medians around it,
+    and a small digit has little ink to weigh against that; but an edge is no thin feature
+    (opening and closing keep a step), and a pen stroke is."""
     from scipy import ndimage
 
     k = max(3, round(STROKE_WINDOW * max(small.shape))) | 1
@@ -165,9 +173,7 @@ def _thin_dark(small: NDArray[np.float32], spread: float, leaning: bool) -> bool
     white = small - ndimage.grey_opening(small, size=(k, k), mode="nearest")
     dark = float(np.clip(black - spread, 0, None).sum())
     bright = float(np.clip(white - spread, 0, None).sum())
-    if dark > THIN_DARK_WINS * bright or bright < MIN_THIN_LIGHT:
-        return True
-    return leaning and bright <= THIN_DARK_WINS * dark
+    return dark, bright
 
 
 def _cell_median(x: NDArray[np.float32]) -> NDArray[np.float32]:
