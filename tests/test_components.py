@@ -67,6 +67,32 @@ def test_a_digit_broken_into_pieces_smaller_than_a_digit_is_one_candidate():
     assert len(_boxes(s, number=False)) == 2  # a page of one digit drops the pieces
 
 
+def _five(flag_x0: int, flag_x1: int, flag_top: int = 12) -> np.ndarray:
+    """A 5 as strengths: a stem and a bowl (x 100-160, y 20-120) and a flag written apart,
+    a 12 px stroke from ``flag_x0`` to ``flag_x1``, its top at ``flag_top``."""
+    s = np.zeros((160, 400), np.float32)
+    s[20:70, 100:110] = PEN  # the stem
+    s[60:70, 100:160] = PEN  # the bowl's top ...
+    s[60:120, 150:160] = PEN  # ... its right side ...
+    s[110:120, 100:160] = PEN  # ... and its foot
+    s[flag_top : flag_top + 12, flag_x0:flag_x1] = PEN
+    return s
+
+
+@pytest.mark.parametrize("number", [False, True])
+def test_a_flag_written_apart_beside_the_stem_is_part_of_its_digit(number: bool):
+    # the flag starts past the stem, sharing 5 of its 85 columns with the digit: too few for
+    # a broken stroke, but it is at the digit's top
+    assert _boxes(_five(155, 240), number) == [(100, 12, 240, 120)]
+
+
+def test_a_minus_or_a_mark_beside_a_digit_is_no_flag():
+    # a minus at the middle of the digit's height, to its left
+    assert _boxes(_five(60, 95, flag_top=64)) == [(100, 20, 160, 120)]
+    # a flag's stroke so long that the two would be much wider than high: a line, not a flag
+    assert _boxes(_five(155, 320), number=False) == [(100, 20, 160, 120)]
+
+
 def test_a_decimal_point_and_a_speck_stay_apart_and_are_dropped():
     s = _bars([100, 200])
     s[112:120, 150:158] = PEN  # a point low between the digits

@@ -15,7 +15,13 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
    vertically, and whose mean strengths are within ``ALIKE`` of each other, belong to the
    same digit (digits are written side by side, so pieces of
    one digit share columns and neighbours mostly do not);
-3. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
+3. *flags*: a piece much smaller than the tallest group (under ``SMALL`` of its height)
+   that lies at a digit-sized group's top (its bottom above ``FLAG_TOP`` of the group's
+   height, ``GAP`` of it beside the group at most, the two no wider than ``FLAG_WIDE``
+   times their height, one pen) is that digit's flag or bar: a 5's flag or a 7's bar written
+   apart from the rest, often beside the stem rather than over the bowl, so sharing few of
+   its columns;
+4. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
    its height) are dropped, and the rest ordered by their left edge.
 
 A number (``row``) is grouped against the height of its row (the median height of the
@@ -34,9 +40,10 @@ each other:
   none of which is a digit) are joined to each other (and to what they were joined into)
   when they are at most ``GAP`` of the row apart and their union is no larger than a digit
   (``TALL`` high, ``WIDE`` wide); a piece
-  joins a digit only through step 2 (sharing its columns), so a decimal point between two
-  digits stays apart;
-- step 3 drops groups under ``SMALL`` of the row's height instead of the tallest's, and
+  joins a digit only through step 2 (sharing its columns) or as its flag (step 3, at its
+  top), so a decimal point between two digits, on the line, and a minus, at their middle,
+  stay apart;
+- step 4 drops groups under ``SMALL`` of the row's height instead of the tallest's, and
   those far above or below the row (``BAND``: a mark in a corner of the page);
   A thin short stroke beside the digits (``is_mark``: a touch of the pen, a stray stroke
   of the writer's) is kept here, for it may be the stem a 4 broke off; alone, it is no
@@ -86,6 +93,12 @@ GAP = 0.3
 ALIKE = 0.7
 #: groups lower than this share of the tallest group are not digits of the number
 SMALL = 0.4
+#: a piece whose bottom is above this share of a digit's height, from its top, is at its top
+#: (a 5's flag, a 7's bar; a minus or a decimal point lies lower)
+FLAG_TOP = 0.35
+#: ... and joins it if the two are no wider than this many times their height (a 5's flag
+#: may reach far beyond its bowl)
+FLAG_WIDE = 1.5
 #: one digit wanted: another group at least this share of its height ...
 BESIDE_HEIGHT = 0.6
 #: ... and of its ink may be a digit beside it (the picture holds a number)
@@ -345,6 +358,7 @@ def groups(c: Components) -> list[Group]:
     if not found:
         return []
     tallest = max(g.box[3] - g.box[1] for g in found)
+    found = _join_flags(c, found, tallest)
     found = [g for g in found if g.box[3] - g.box[1] >= SMALL * tallest]
     return sorted(found, key=lambda g: g.box[0])
 
@@ -368,7 +382,7 @@ def row(c: Components, among: Sequence[int] | None = None) -> Row:
     if not found:
         return Row([], 0.0)
     height = row_height(c, found)
-    joined = _join_pieces(c, _merge_overlapping(c, height, among), height)
+    joined = _join_flags(c, _join_pieces(c, _merge_overlapping(c, height, among), height), height)
     found = [g for g in joined if g.box[3] - g.box[1] >= SMALL * height]
     small = [g for g in joined if g.box[3] - g.box[1] < SMALL * height]
     by_x = sorted(_in_band(c, found, height), key=lambda g: g.box[0])
@@ -582,6 +596,34 @@ def _join_pieces(c: Components, found: list[Group], height: float) -> list[Group
         _, i, j = best
         joined = union(pieces[i], pieces[j])
         pieces = [g for k, g in enumerate(pieces) if k not in (i, j)] + [joined]
+
+
+def _join_flags(c: Components, found: list[Group], height: float) -> list[Group]:
+    """Join each piece lower than ``SMALL`` of ``height`` that lies at the top of a group
+    at least that high (step 3 of the module docstring) into the nearest such group."""
+    digits = [g for g in found if g.box[3] - g.box[1] >= SMALL * height]
+    pieces = [g for g in found if g.box[3] - g.box[1] < SMALL * height]
+    kept: list[Group] = []
+    for p in pieces:
+        best: tuple[int, int] | None = None  # (horizontal gap, index into digits)
+        for k, d in enumerate(digits):
+            dh = d.box[3] - d.box[1]
+            apart = max(p.box[0], d.box[0]) - min(p.box[2], d.box[2])  # < 0: shared columns
+            u = union(p, d).box
+            if (
+                p.box[3] <= d.box[1] + FLAG_TOP * dh
+                and p.box[1] >= d.box[1] - GAP * dh
+                and apart <= GAP * dh
+                and u[2] - u[0] <= FLAG_WIDE * (u[3] - u[1])
+                and _alike(c, p, d)
+                and (best is None or apart < best[0])
+            ):
+                best = (apart, k)
+        if best is None:
+            kept.append(p)
+        else:
+            digits[best[1]] = union(digits[best[1]], p)
+    return digits + kept
 
 
 def _alike(c: Components, a: Group, b: Group) -> bool:
