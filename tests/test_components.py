@@ -86,6 +86,16 @@ def test_a_flag_written_apart_beside_the_stem_is_part_of_its_digit(number: bool)
     assert _boxes(_five(155, 240), number) == [(100, 12, 240, 120)]
 
 
+def test_a_flag_as_large_as_its_bowl_written_above_it_is_part_of_its_digit():
+    s = np.zeros((160, 400), np.float32)
+    s[60:70, 100:160] = PEN  # the bowl: its top, right side and foot
+    s[60:120, 150:160] = PEN
+    s[110:120, 100:160] = PEN
+    s[10:56, 140:150] = PEN  # the stem and the flag, above it and apart, sharing 20 of the
+    s[10:20, 140:200] = PEN  # bowl's 60 columns: too few for a broken stroke beside another
+    assert _boxes(s, number=False) == _boxes(s) == [(100, 10, 200, 120)]
+
+
 def test_a_minus_or_a_mark_beside_a_digit_is_no_flag():
     # a minus at the middle of the digit's height, to its left
     assert _boxes(_five(60, 95, flag_top=64)) == [(100, 20, 160, 120)]
@@ -103,8 +113,8 @@ def test_neighbours_sharing_columns_may_be_one_digit():
     s = _bars([200, 290])
     s[62:120, 100:110] = PEN  # a stem ...
     s[20:30, 60:104] = PEN  # ... and the piece left of it that it broke off (a bar and an
-    s[20:60, 60:70] = PEN  # upright), sharing 4 of its 10 columns: too few to be sure they
-    # are one digit
+    s[20:66, 60:70] = PEN  # upright), sharing 4 of its 10 columns and a few of its rows: too
+    # few to be sure they are one digit
     c = label(s > 0.1, s, HIGH)
     found = row(c)
     runs = joins(found.groups, found.height)

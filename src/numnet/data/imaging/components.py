@@ -11,10 +11,12 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
    margin, vignetting), and those whose mean strength is under ``MEAN_INK`` or under
    ``FAINTER`` of the strongest component's (what is left of printed lines, shadows);
 2. *broken strokes*: components whose columns overlap by at least ``OVERLAP`` of the
-   narrower one's width, and are at most ``GAP`` of the taller one's height apart
-   vertically, and whose mean strengths are within ``ALIKE`` of each other, belong to the
-   same digit (digits are written side by side, so pieces of
-   one digit share columns and neighbours mostly do not);
+   narrower one's width (``STACKED`` if one lies wholly above the other, a flag or a bar
+   as large as the rest of its digit, and the two are no wider than ``FLAG_WIDE`` times
+   their height), are at most ``GAP`` of the taller one's height apart vertically, and
+   whose mean strengths are within ``ALIKE`` of each other, belong to the same digit
+   (digits are written side by side, not one on the other, so pieces of one digit share
+   columns and neighbours mostly do not);
 3. *flags*: a piece much smaller than the tallest group (under ``SMALL`` of its height)
    that lies at a digit-sized group's top (its bottom above ``FLAG_TOP`` of the group's
    height, ``GAP`` of it beside the group at most, the two no wider than ``FLAG_WIDE``
@@ -87,6 +89,9 @@ FAINTER = 0.5
 EDGE_INK = 0.35
 #: components sharing this share of the narrower one's columns are one digit
 OVERLAP = 0.5
+#: ... or, one wholly above the other (a 5's flag or a 7's bar written apart, as large as
+#: the rest), this share, the two no wider than ``FLAG_WIDE`` times their height ...
+STACKED = 0.25
 #: ... and whose rows are no further apart than this share of the taller one's height
 GAP = 0.3
 #: ... and whose mean ink strengths are within this ratio (one pen wrote them)
@@ -527,8 +532,10 @@ def _merge_overlapping(
                 gap = max(g.box[1], h.box[1]) - min(g.box[3], h.box[3])
                 taller = max(g.box[3] - g.box[1], h.box[3] - h.box[1], height)
                 tall = max(g.box[3], h.box[3]) - min(g.box[1], h.box[1])
+                wide = max(g.box[2], h.box[2]) - min(g.box[0], h.box[0])
+                on_top = gap >= 0 and wide <= FLAG_WIDE * tall
                 if (
-                    shared >= OVERLAP * narrower
+                    (shared >= OVERLAP * narrower or on_top and shared >= STACKED * narrower)
                     and gap <= GAP * taller
                     and (height == 0 or tall <= TALL * height)
                     and _alike(c, g, h)
