@@ -283,6 +283,17 @@ def test_a_flat_stroke_that_is_part_of_a_digit_stays():
     assert len(_marked(u)) == 2
 
 
+def test_a_faint_box_drawn_tight_around_a_number_is_taken_off_a_pen_s_1s_are_not():
+    s = _bars([100, 150, 200], top=30, height=80)  # three digits, 80 px
+    s[27:113, 80:83] = 0.5  # a printed box's sides, fainter than the pen, 86 px: the ink
+    s[27:113, 226:229] = 0.5  # between is 0.93 of their height
+    assert _marked(s) == [(100, 30, 110, 110), (150, 30, 160, 110), (200, 30, 210, 110)]
+    ones = _bars([100, 150, 200], top=30, height=80)
+    ones[27:113, 80:83] = PEN  # 1s of the pen, as tight, are digits
+    ones[27:113, 226:229] = PEN
+    assert len(_marked(ones)) == 5
+
+
 def test_the_upright_sides_left_of_a_box_around_a_number_are_taken_off():
     s = _bars([100, 150, 200], top=30, height=80)  # three 1s, 80 px
     s[15:125, 80:84] = PEN  # the box's sides, 110 px: its top and bottom went as paper lines

@@ -135,6 +135,11 @@ FRAME_MARGIN = 0.02
 SIDES_ALIKE = 0.05
 #: ... and the ink between them at most this share of their height high
 SIDES_INNER = 0.92
+#: ... or at most this share, if both are fainter than ``SIDES_FAINTER`` of the faintest
+#: ink between them (a printed box drawn tight around the writing: a pen's 1s at both ends
+#: are as dark as its other digits)
+SIDES_TIGHT = 0.96
+SIDES_FAINTER = 0.9
 #: an underline is at most this share of its width high ...
 FLAT = 0.2
 #: ... at least this share of the width of the ink above it wide ...
@@ -285,7 +290,7 @@ def without_marks(c: Components) -> Components:
     holds = ((bx0 >= x0 + m) & (bx1 <= x1 - m) & (by0 >= y0 + m) & (by1 <= y1 - m)
              & (by1 - by0 >= ENCLOSED * h))
     drop: NDArray[np.bool_] = np.asarray(holds.any(axis=1))
-    drop[_box_sides(b)] = True
+    drop[_box_sides(b, c.mass / np.maximum(c.area, 1))] = True
     for i in np.flatnonzero((h[:, 0] <= FLAT * w[:, 0]) & ~drop):
         above = _ink_above(b, int(i))
         if above is not None and w[i, 0] >= UNDER_WIDE * (above[2] - above[0]):
@@ -298,12 +303,14 @@ def without_marks(c: Components) -> Components:
                    mass=c.mass[~drop])
 
 
-def _box_sides(boxes: NDArray[np.int64]) -> list[int]:
+def _box_sides(boxes: NDArray[np.int64], strength: NDArray[np.float64]) -> list[int]:
     """The components that are the two upright sides of a box drawn around a number, whose
     top and bottom were taken for paper lines: two thin upright strokes (at most ``FLAT`` as
     wide as high) of one height and level (within ``SIDES_ALIKE`` of it), with ink between
     them that their rows hold with a margin of ``FRAME_MARGIN`` of their height, and at most
-    ``SIDES_INNER`` of their height high."""
+    ``SIDES_INNER`` of their height high (``SIDES_TIGHT`` if both are fainter than
+    ``SIDES_FAINTER`` of the faintest ink between; ``strength`` (n,): each component's mean
+    strength)."""
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     upright = np.flatnonzero(w <= FLAT * h)
     out: list[int] = []
@@ -318,8 +325,11 @@ def _box_sides(boxes: NDArray[np.int64]) -> list[int]:
             top, bottom = max(left[1], right[1]) + m, min(left[3], right[3]) - m
             between = ((boxes[:, 0] >= left[2]) & (boxes[:, 2] <= right[0])
                        & (boxes[:, 1] >= top) & (boxes[:, 3] <= bottom))
-            if between.any() and (
-                    boxes[between, 3].max() - boxes[between, 1].min() <= SIDES_INNER * tall):
+            if not between.any():
+                continue
+            faint = max(strength[a], strength[c]) < SIDES_FAINTER * strength[between].min()
+            inner = boxes[between, 3].max() - boxes[between, 1].min()
+            if inner <= (SIDES_TIGHT if faint else SIDES_INNER) * tall:
                 out += [int(a), int(c)]
     return out
 
