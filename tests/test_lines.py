@@ -85,3 +85,20 @@ def test_a_turned_pen_stroke_is_no_line():
     mask = (np.abs((c - 200) + m * (r - 150)) <= 4) & (np.abs(r - 150) <= 100)
     found_rows, found_columns = paper_lines(mask)
     assert not found_rows.any() and not found_columns.any()
+
+
+def test_two_lines_a_smear_joins_are_found_each():
+    """Two ruled lines joined by a smear across both (the dark side of a shadow's edge at
+    the page's side, a blot) are one set of runs, and a line fitted through both is no
+    line; each is found alone, and the smear stays ink."""
+    h, w = 200, 400
+    rows = np.zeros((h, w), bool)
+    rows[[64, 65, 96, 97]] = True
+    mask = rows.copy()
+    mask[56:106, w - 44 :] = True  # the smear: wider than a run, narrower than a line
+    mask[120:160, 100:108] = True  # a pen stroke
+    found_rows, _ = paper_lines(mask)
+    np.testing.assert_array_equal(found_rows[:, : w - 46], rows[:, : w - 46])
+    clean, had_lines = remove_lines(mask)
+    assert had_lines and not clean[[64, 65, 96, 97], : w - 46].any()
+    assert clean[120:160, 100:108].all() and clean[70:90, w - 40 :].all()

@@ -21,7 +21,9 @@ they are found in three steps, per direction (horizontal, then vertical for squa
 2. *lines*: connected sets of runs that together span at least ``SPAN`` of the page (and
    ``MIN_LENGTH`` px), are straight (a fitted line within ``STRAIGHT`` px of the pixels
    near it) and thin (at most ``THIN`` of the page thick, 2 px allowed); of such a set only
-   the pixels on the fitted line are the line's (a stroke touching it is not).
+   the pixels on the fitted line are the line's (a stroke touching it is not).  Two lines
+   that a smear or a stroke joins are one such set, and no straight line fits it: then the
+   bands across the set that hold a line's worth of pixels are tried each alone.
 
 ``paper_lines(mask)`` returns those pixels.  ``remove_lines(mask)`` takes them out of the
 ink and then bridges the gaps they leave in strokes that cross them: a line pixel is ink
@@ -224,7 +226,16 @@ def _mark_straight(
         slope, intercept = np.polyfit(along[keep], off[keep], 1)
         distance = np.abs(off - (slope * along + intercept))
         keep &= distance <= 2 * np.median(distance[keep]) + 1
-    if np.median(distance[keep]) > STRAIGHT or np.ptp(along[keep]) < span:
+    if np.median(distance[keep]) > STRAIGHT:
+        # two lines a smear or a stroke joins are one set: try each band alone
+        bands = _bands(off, span)
+        if len(bands) > 1:
+            for low, high in bands:
+                _mark_straight(
+                    pixels & _across(pixels.shape, axis, low, high), axis, span, thin, box, lines
+                )
+        return
+    if np.ptp(along[keep]) < span:
         return
     half = keep.sum() / max(1, np.ptp(along[keep]) + 1) / 2
     if 2 * half > thin:
@@ -237,3 +248,21 @@ def _mark_straight(
     c += c0 - box[1].start
     a, o = (c, r) if axis == 1 else (r, c)
     window |= np.abs(o - (slope * a + intercept)) <= half + HALO
+
+
+def _bands(off: NDArray[np.intp], span: float) -> list[tuple[int, int]]:
+    """The bands (first, last offset across) where a set of runs holds a line: offsets
+    whose pixels and the next offset's (a sheared line steps between two) number ``span``
+    or more, each widened by one, touching ones joined."""
+    profile = np.bincount(off, minlength=int(off.max()) + 2)
+    full = profile[:-1] + profile[1:] >= span
+    full[1:] |= full[:-1].copy()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], full.astype(np.int8), [0]))))
+    return [(int(a) - 1, int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _across(shape: tuple[int, ...], axis: int, low: int, high: int) -> NDArray[np.bool_]:
+    """(h, w) mask of the offsets across the lines from ``low`` to ``high``."""
+    offsets = np.arange(shape[1 - axis])
+    inside = (offsets >= low) & (offsets <= high)
+    return inside[:, None] if axis == 1 else inside[None, :]
