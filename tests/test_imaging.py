@@ -15,6 +15,8 @@ from PIL import Image, ImageDraw
 
 from numnet.core.errors import ImageError
 from numnet.data.imaging import prepare, prepare_many
+from numnet.data.imaging.background import ink_strength
+from numnet.data.imaging.ink import LOW
 
 
 def _digit_four() -> np.ndarray:
@@ -337,6 +339,24 @@ def test_a_small_digit_in_a_hard_shadow_is_dark_ink(reference):
     light = 0.38 + 0.45 * _edge(x - (412 - 0.35 * y), 25) - 0.1 * x / 750
     got = prepare(_shadowed(reference, light, 40, 660, 450, seed=3))
     assert _corr(got, reference) > 0.8
+
+
+@pytest.mark.parametrize(("depth", "soft", "top", "left"),
+                         [(0.45, 10, 400, 300), (0.55, 20, 430, 250), (0.65, 10, 430, 250)])
+def test_a_digit_across_a_hard_shadow_s_edge_is_read_and_the_edge_is_no_ink(
+        reference, depth, soft, top, left):
+    # A shadow with a sharp diagonal edge across the page (its dark side 45-65% of the
+    # light), the digit written across the edge: the cell medians smooth the edge, and the
+    # shadowed paper along it read as a band of ink that swallowed the digit.
+    y, x = np.mgrid[0:1000, 0:750].astype(np.float32)
+    edge = x - (700 - 0.6 * y)
+    light = 0.9 * (1 - (1 - depth) * _edge(edge, soft))
+    photo = _shadowed(reference, light, 120, top, left, seed=2)
+    s = ink_strength(photo.astype(np.float32) / 255)
+    band = (edge < -3 * soft) & (edge > -100)  # the dark side along the edge ...
+    band[top - 20 : top + 140, left - 20 : left + 140] = False  # ... away from the digit
+    assert (s[band] > LOW).mean() < 0.15
+    assert _corr(prepare(photo), reference) > 0.8
 
 
 def test_a_shadow_cut_off_by_the_frame_yields_to_the_digit_inside(reference):

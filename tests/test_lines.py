@@ -102,3 +102,19 @@ def test_two_lines_a_smear_joins_are_found_each():
     clean, had_lines = remove_lines(mask)
     assert had_lines and not clean[[64, 65, 96, 97], : w - 46].any()
     assert clean[120:160, 100:108].all() and clean[70:90, w - 40 :].all()
+
+
+def test_two_lines_a_stroke_between_them_joins_are_found_each():
+    """Squared paper's columns close together, a pen stroke along them filling the space
+    between (a 4's stem): each column is found, the stroke stays."""
+    h, w = 400, 300
+    columns = np.zeros((h, w), bool)
+    columns[:, [100, 101, 124, 125]] = True
+    mask = columns.copy()
+    mask[150:240, 102:124] = True
+    _, found_columns = paper_lines(mask)
+    outside = np.ones(h, bool)
+    outside[146:244] = False
+    np.testing.assert_array_equal(found_columns[outside], columns[outside])
+    clean, _ = remove_lines(mask)
+    assert clean[150:240, 104:122].all() and not clean[outside][:, [100, 101, 124, 125]].any()

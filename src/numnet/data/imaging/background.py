@@ -51,6 +51,20 @@ stand out brighter, and that part was read as the ink (a "1" along its edge).  W
 medians only lean to light (``LEANING``: a page lighter than the desk it lies on, a crop
 the digit fills), light ink must win the thin features as clearly as dark ink must.
 
+The cell medians smooth a hard shadow's edge: on its dark side, for a fifth of the page,
+the estimate is the lit paper's and the shadowed paper reads as a band of ink, which joins
+a digit near it into a "smear" (and the last step, taking the band for ink, brightens the
+paper under it further).  But the dark side of a shadow is a large dark region, and ink is
+not: an *area closing* of the closed copy (every dark region smaller than ``SHADOW_AREA``
+of the copy filled with the gray around it) keeps the shadow and takes out a digit of pen
+strokes.  Where the estimate is ``SHADOW_CUT`` brighter than that, and up to
+``SHADOW_GROW`` px around, it is lowered to it, but only where that part is the edge of a
+dark region ``SHADOW_WIDER`` times as large (the copy at most ``SHADOW_LEVEL`` of the way
+from its level to the estimate): the estimate follows a shadow beyond its edge, at the
+level of its dark side; a digit that fills a crop, or the blurred strokes of an upscaled
+thumbnail, is large too, but is all of its own dark region (darker than a shadow it
+touches), and stays ink.
+
 A picture made on a computer (flat paper, one exact gray level) is not estimated this way:
 see ``numnet.data.imaging.flat``.
 """
@@ -86,6 +100,18 @@ MIN_THIN_LIGHT = 1.5
 #: even (thin bright 0.6-1.4 times the thin dark); 400 photos of digits negated lean at most
 #: 0.25 but one, at 0.49 with thin bright 18 times the thin dark
 LEANING = 0.4
+#: a dark region of the closed copy this share of it or larger is paper in a shadow, not
+#: ink (an area closing fills the smaller ones: a digit's ink)
+SHADOW_AREA = 0.05
+#: where the paper estimate is this much brighter than such a region (a share of it) ...
+SHADOW_CUT = 0.15
+#: ... where that region is the edge of a dark region this many times as large (the shadow
+#: the estimate follows beyond it; a digit's thick stroke is a dark region of its own) ...
+SHADOW_WIDER = 3.0
+#: ... a region of the copy at most this share of the way from its level to the estimate
+SHADOW_LEVEL = 0.25
+#: ... it is lowered to the region's gray there and up to this many px of the copy around
+SHADOW_GROW = 3
 #: the paper is never taken as darker than this (a black page has no "ink on paper")
 DARKEST_PAPER = 0.05
 #: passes of taking the paper under the ink from the paper around it
@@ -113,6 +139,7 @@ def ink_strength(gray: NDArray[np.float32]) -> NDArray[np.float32]:
     wide = ndimage.grey_closing(closed, size=(k, k), mode="nearest")
     inked = wide - median > INKED * wide  # cells the ink dominates: the median is ink there
     paper = _under_ink(small, np.where(inked, wide, median))
+    paper = _in_shadow(closed, paper)
     paper = _resize(paper, (gray.shape[1], gray.shape[0]))
     s = paper - gray
     s /= np.maximum(paper, DARKEST_PAPER)
@@ -137,6 +164,41 @@ def _under_ink(small: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArra
         # deep inside a blot there is no paper around: keep the estimate there
         paper = np.where(ink & (weight > 1e-3), np.maximum(paper, around), paper)
     return paper.astype(np.float32, copy=False)
+
+
+def _in_shadow(closed: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(h, w) closed copy (pen strokes taken out) and the paper estimate -> the estimate
+    lowered where it is ``SHADOW_CUT`` brighter than a large dark region of the copy that
+    is the edge of one ``SHADOW_WIDER`` times as large, and up to ``SHADOW_GROW`` px around
+    (see the module docstring)."""
+    from scipy import ndimage
+    from skimage.morphology import area_closing
+
+    if not (paper - closed > SHADOW_CUT * paper).any():  # the closing is never darker
+        return paper
+    area = max(1, round(SHADOW_AREA * closed.size))
+    large: NDArray[np.float32] = area_closing(  # type: ignore[no-untyped-call]
+        closed, area_threshold=area, connectivity=2
+    )
+    under = paper - large > SHADOW_CUT * paper
+    eight = np.ones((3, 3), bool)
+    labels, n = ndimage.label(under, structure=eight)
+    edges = np.zeros_like(under)
+    for i in range(1, n + 1):  # a few regions of a copy of 128 px a side
+        region = labels == i
+        # the dark region it lies in: the copy at most SHADOW_LEVEL of the way from its
+        # level to the paper estimated on it (a shadow's dark side is as dark as the rest
+        # of it; a bold digit, darker than a shadow it touches, is a region of its own)
+        level = float(np.median(large[region]))
+        near_level = level + SHADOW_LEVEL * (float(np.median(paper[region])) - level)
+        dark, _ = ndimage.label(closed <= near_level, structure=eight)
+        inside = np.isin(dark, np.unique(dark[region & (dark > 0)]))
+        if inside.sum() >= SHADOW_WIDER * region.sum():
+            edges |= region
+    if not edges.any():
+        return paper
+    near = ndimage.binary_dilation(edges, iterations=SHADOW_GROW)
+    return np.where(near, np.minimum(paper, large), paper).astype(np.float32, copy=False)
 
 
 def _dark_ink(small: NDArray[np.float32]) -> bool:

@@ -253,9 +253,11 @@ def _mark_straight(
 def _bands(off: NDArray[np.intp], span: float) -> list[tuple[int, int]]:
     """The bands (first, last offset across) where a set of runs holds a line: offsets
     whose pixels and the next offset's (a sheared line steps between two) number ``span``
-    or more, each widened by one, touching ones joined."""
+    or more and half the most of any offset (a stroke along the lines, between two, is
+    shorter than they), each widened by one, touching ones joined."""
     profile = np.bincount(off, minlength=int(off.max()) + 2)
-    full = profile[:-1] + profile[1:] >= span
+    pairs = profile[:-1] + profile[1:]
+    full = pairs >= max(span, pairs.max() / 2)
     full[1:] |= full[:-1].copy()
     edges = np.flatnonzero(np.diff(np.concatenate(([0], full.astype(np.int8), [0]))))
     return [(int(a) - 1, int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
