@@ -260,6 +260,17 @@ def test_damaged_real_files(original, flips, cut):
     _valid_or_image_error(bytes(data))
 
 
+@pytest.mark.parametrize("shape", [(1, 20), (20, 1), (1, 300), (300, 1)])
+def test_a_picture_one_pixel_wide_with_a_dark_half(shape):
+    # a dark half of a line of pixels looks like a shadow's edge to the paper's estimate,
+    # which has no room there for its area closing (the fuzzing of the web page found it)
+    gray = np.full(shape, 0.9, np.float32)
+    gray[: shape[0] // 2 or 1, : shape[1] // 2 or 1] = 0.2
+    s = ink_strength(gray)
+    assert s.shape == shape and np.isfinite(s).all()
+    _valid_or_image_error((gray * 255).astype(np.uint8))
+
+
 _shapes = st.one_of(
     hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
     st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([1, 2, 3, 4])),
