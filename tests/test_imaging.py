@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from numnet.core.errors import ImageError
 from numnet.data.imaging import prepare, prepare_many
-from numnet.data.imaging.background import ink_strength
+from numnet.data.imaging.background import _in_shadow, ink_strength
 from numnet.data.imaging.ink import LOW
 
 
@@ -260,8 +260,10 @@ def test_damaged_real_files(original, flips, cut):
     _valid_or_image_error(bytes(data))
 
 
-@pytest.mark.parametrize("shape", [(1, 20), (20, 1), (1, 300), (300, 1)])
-def test_a_picture_one_pixel_wide_with_a_dark_half(shape):
+@pytest.mark.parametrize(
+    "shape", [(1, 20), (20, 1), (1, 300), (300, 1), (2, 16), (16, 2), (2, 300)]
+)
+def test_a_picture_a_pixel_or_two_wide_with_a_dark_half(shape):
     # a dark half of a line of pixels looks like a shadow's edge to the paper's estimate,
     # which has no room there for its area closing (the fuzzing of the web page found it)
     gray = np.full(shape, 0.9, np.float32)
@@ -269,6 +271,10 @@ def test_a_picture_one_pixel_wide_with_a_dark_half(shape):
     s = ink_strength(gray)
     assert s.shape == shape and np.isfinite(s).all()
     _valid_or_image_error((gray * 255).astype(np.uint8))
+    # and the shadow step itself, on a copy that thin with dark pixels scattered over it
+    closed = np.random.default_rng(0).integers(0, 3, shape).astype(np.float32) / 3
+    paper = np.ones(shape, np.float32)
+    np.testing.assert_array_equal(_in_shadow(closed, paper), paper)
 
 
 _shapes = st.one_of(

@@ -174,8 +174,8 @@ def _in_shadow(closed: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArr
     from scipy import ndimage
     from skimage.morphology import area_closing
 
-    if min(closed.shape) < 2 or not (paper - closed > SHADOW_CUT * paper).any():
-        return paper  # a line of pixels has no shadow; the closing is never darker
+    if min(closed.shape) < 3 or not (paper - closed > SHADOW_CUT * paper).any():
+        return paper  # a strip of pixels has no shadow; the closing is never darker
     area = max(1, round(SHADOW_AREA * closed.size))
     large: NDArray[np.float32] = area_closing(  # type: ignore[no-untyped-call]
         closed, area_threshold=area, connectivity=2
