@@ -192,13 +192,15 @@ def _in_shadow(closed: NDArray[np.float32], paper: NDArray[np.float32]) -> NDArr
         level = float(np.median(large[region]))
         near_level = level + SHADOW_LEVEL * (float(np.median(paper[region])) - level)
         dark, _ = ndimage.label(closed <= near_level, structure=eight)
-        inside = np.isin(dark, np.unique(dark[region & (dark > 0)]))
-        if inside.sum() >= SHADOW_WIDER * region.sum():
+        touched = np.unique(dark[region])
+        inside = np.bincount(dark.ravel())[touched[touched > 0]].sum()
+        if inside >= SHADOW_WIDER * region.sum():
             edges |= region
     if not edges.any():
         return paper
     near = ndimage.binary_dilation(edges, iterations=SHADOW_GROW)
-    return np.where(near, np.minimum(paper, large), paper).astype(np.float32, copy=False)
+    out: NDArray[np.float32] = np.where(near, np.minimum(paper, large), paper)
+    return out
 
 
 def _dark_ink(small: NDArray[np.float32]) -> bool:

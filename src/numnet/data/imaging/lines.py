@@ -255,12 +255,14 @@ def _bands(off: NDArray[np.intp], span: float) -> list[tuple[int, int]]:
     whose pixels and the next offset's (a sheared line steps between two) number ``span``
     or more and half the most of any offset (a stroke along the lines, between two, is
     shorter than they), each widened by one, touching ones joined."""
+    from scipy import ndimage
+
     profile = np.bincount(off, minlength=int(off.max()) + 2)
     pairs = profile[:-1] + profile[1:]
     full = pairs >= max(span, pairs.max() / 2)
-    full[1:] |= full[:-1].copy()
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], full.astype(np.int8), [0]))))
-    return [(int(a) - 1, int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    full[1:] |= full[:-1].copy()  # offset i holds the line with i + 1
+    labels, _ = ndimage.label(full)
+    return [(band.start - 1, band.stop) for (band,) in ndimage.find_objects(labels)]
 
 
 def _across(shape: tuple[int, ...], axis: int, low: int, high: int) -> NDArray[np.bool_]:
