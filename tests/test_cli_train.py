@@ -7,9 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from numnet.app.cli import main
+from numnet.app.cli import build_parser, main
+from numnet.app.cli.train import RunSettings
 from numnet.datasets import mnist
 from numnet.files import model_file as io
+from numnet.presets import PRESETS
 from realdata import mnist_dir
 
 pytestmark = pytest.mark.slow
@@ -177,3 +179,33 @@ def test_low_resolution_flag_reaches_the_augmenter_and_is_recorded(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "low_resolution" in err
     assert not (tmp_path / "n.npz").exists()
+
+
+def test_finish_epochs_are_recorded_and_must_leave_epochs_to_augment(
+    tmp_path, capsys, data_dir
+) -> None:
+    argv = ["train", "--limit", "300", "--augment", "--data", data_dir]
+    out = tmp_path / "m.npz"
+    assert main([*argv, "--epochs", "2", "--finish-epochs", "1", "--out", str(out)]) == 0
+    assert "2 epochs (the last 1 unaugmented)" in capsys.readouterr().out
+    training = io.describe(out)["training"]
+    assert training["finish_epochs"] == 1 and "--finish-epochs 1" in training["command"]
+    refused = tmp_path / "n.npz"
+    assert main([*argv, "--epochs", "2", "--finish-epochs", "2", "--out", str(refused)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--finish-epochs 2" in err
+    assert not refused.exists()
+
+
+def test_a_short_run_of_the_digits_preset_drops_its_finish_epochs() -> None:
+    def settings(*words: str) -> RunSettings:
+        return RunSettings.from_args(build_parser().parse_args(["train", *words]))
+
+    finish = PRESETS["digits"].finish_epochs
+    assert finish > 0 and settings("--arch", "digits").finish_epochs == finish
+    assert settings("--arch", "digits", "--epochs", str(finish)).finish_epochs == 0
+    assert settings("--arch", "digits", "--finish-epochs", "0").finish_epochs == 0
+    # a checkpoint of a run from before --finish-epochs: none
+    record = {k: v for k, v in vars(settings("--arch", "cnn")).items() if k != "finish_epochs"}
+    assert RunSettings.from_record(record) == settings("--arch", "cnn", "--finish-epochs", "0")
+    assert RunSettings.from_record({**record, "finish_epochs": record["epochs"]}) is None

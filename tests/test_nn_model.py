@@ -113,6 +113,34 @@ def test_interrupted_and_resumed_training_is_bit_identical(augment):
     assert history == expected
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_augment_epochs_augments_only_the_first_epochs(threads):
+    """``augment_epochs=2`` of 3: every batch of epochs 1 and 2 goes through ``augment``,
+    none of epoch 3 (a function without ``thread_copy``: the whole batch in line or ahead
+    in a thread; split batches: ``test_nn_parallel``)."""
+    x, y = small_data()
+    seen = []
+
+    def counting(batch, rng):
+        seen.append(len(batch))
+        return shifted(batch, rng)
+
+    class Epochs(Callback):
+        def on_epoch_end(self, model, state):
+            ends.append(sum(seen))
+
+    ends: list[int] = []
+    mlp(seed=1).fit(x, y, epochs=3, batch_size=32, verbose=0, augment=counting,
+                    augment_epochs=2, callbacks=[Epochs()], threads=threads)
+    assert ends == [len(x), 2 * len(x), 2 * len(x)]
+    plain = mlp(seed=1)
+    plain.fit(x, y, epochs=3, batch_size=32, verbose=0, threads=threads)
+    finished = mlp(seed=1)
+    finished.fit(x, y, epochs=3, batch_size=32, verbose=0, augment=lambda b, r: b,
+                 augment_epochs=0, threads=threads)
+    np.testing.assert_array_equal(finished.flat.params, plain.flat.params)
+
+
 def test_divergence_stops_with_epoch_step_and_advice():
     x, y = small_data()
     with pytest.raises(DivergenceError, match=r"epoch 1, step \d+.*lower learning rate"):

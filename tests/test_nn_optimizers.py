@@ -6,7 +6,7 @@ import pytest
 from numnet.nn import Dense
 from numnet.nn.layer import bind_layers as bind
 from numnet.nn.optim import SGD, Adam, AdamW, get_optimizer
-from numnet.nn.optim.schedules import Cosine, StepDecay, Warmup, warmup_cosine
+from numnet.nn.optim.schedules import Cosine, Restart, StepDecay, Warmup, warmup_cosine
 
 
 def setup(dtype=np.float64):
@@ -85,6 +85,16 @@ def test_schedules():
     assert [warm(1.0, t) for t in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
     wc = warmup_cosine(total=14, warmup=4)
     assert wc(1.0, 3) == 1.0 and wc(1.0, 4) == 1.0 and wc(1.0, 14) == pytest.approx(0.0)
+
+
+def test_a_warm_restart_follows_the_first_schedule_then_starts_the_second_lower():
+    first = Cosine(10, floor=0.01)
+    restart = Restart(first, 10, Cosine(4), scale=0.1)
+    assert [restart(2.0, t) for t in range(10)] == [first(2.0, t) for t in range(10)]
+    assert restart(2.0, 9) > 0.02  # still on the first cosine, not yet at its floor
+    assert restart(2.0, 10) == pytest.approx(0.2)  # the restart's peak: 0.1 * lr
+    assert restart(2.0, 12) == pytest.approx(0.1)  # halfway down the second cosine
+    assert restart(2.0, 14) == pytest.approx(0.0) and restart(2.0, 99) == pytest.approx(0.0)
 
 
 def test_schedule_drives_the_step_size():

@@ -158,6 +158,24 @@ def test_split_batches_are_augmented_by_each_worker_with_its_own_copy() -> None:
     assert rows == [40] * 5
 
 
+def test_split_batches_are_augmented_only_in_the_first_augment_epochs() -> None:
+    from numnet.data.augment import Augmenter
+
+    rows: list[int] = []
+
+    class Counted(Augmenter):
+        def __call__(self, batch, rng):
+            rows.append(len(batch))
+            return super().__call__(batch, rng)
+
+    train(cnn(), 2, epochs=3, augment=Counted(shift=2), augment_epochs=2)
+    assert sum(rows) == 2 * 200  # two epochs of 200 images, split over the workers
+    assert set(rows) == {20}  # each worker its rows: the split path did run
+    finished = train(cnn(), 2, epochs=3, augment=Counted(shift=2), augment_epochs=0)
+    np.testing.assert_array_equal(finished.flat.params, train(cnn(), 2, epochs=3).flat.params)
+    assert sum(rows) == 2 * 200
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_thread_counts_agree_up_to_rounding(threads: int) -> None:
     """Without Dropout (whose masks are drawn per worker) k threads compute the same steps

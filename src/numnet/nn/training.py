@@ -199,6 +199,7 @@ def fit(
     augment: Callable[[NDArray[Any], np.random.Generator], NDArray[Any]] | None = None,
     initial_state: TrainState | None = None,
     threads: int | None = None,
+    augment_epochs: int | None = None,
 ) -> History:
     """Train on images ``x`` and labels ``y`` (n,) (or one-hot rows (n, k)); returns a
     History (``history.history["val_accuracy"]``, ``history.params`` ...).  This is
@@ -216,6 +217,8 @@ def fit(
                           as in Keras), or Adam and cross-entropy for a model never compiled
     seed                : the run's seed (None: the model's)
     augment             : a function (batch, rng) -> batch, e.g. ``numnet.data.augment``
+    augment_epochs      : augment the first ``augment_epochs`` epochs only (None: all);
+                          the rest train on the images as they are
     initial_state       : a TrainState to resume from (``numnet.files.checkpoint``)
     threads             : worker threads; None or 0: every core this process may use.
                           One is the single-thread step (BLAS held to one thread);
@@ -272,12 +275,13 @@ def fit(
             for cb in callbacks:
                 cb.on_epoch_begin(model, state)
             progress.begin_epoch(state.epoch, state.step)
+            augmenting = augment_epochs is None or state.epoch < augment_epochs
             with epoch_batches(x, y, perm, batch_size, state.step,
-                               augment if in_workers is None else None,
+                               augment if in_workers is None and augmenting else None,
                                seed=(state.seed, state.epoch), background=background) as batches:
                 for xb, yb in batches:
                     try:
-                        step(xb, yb, state, in_workers)
+                        step(xb, yb, state, in_workers if augmenting else None)
                     except DivergenceError:
                         progress.close()
                         raise

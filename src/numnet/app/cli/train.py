@@ -47,7 +47,7 @@ from numnet.nn.engine.threads import blas_threads
 from numnet.nn.engine.workers import resolve_threads
 from numnet.nn.losses import SoftmaxCrossEntropy
 from numnet.nn.optim import OPTIMIZERS
-from numnet.presets import PRESETS
+from numnet.presets import FINISH_RATE, PRESETS
 
 
 def add_parser(subparsers: Any) -> None:
@@ -129,6 +129,14 @@ def add_parser(subparsers: Any) -> None:
         metavar="P",
         help="with --augment: a share P (<= 1) of the training images seen at 1/4 to 1/2 of "
         "their resolution and upscaled back (thumbnails, digits photographed from afar)",
+    )
+    nn.add_argument(
+        "--finish-epochs",
+        type=non_negative_int,
+        metavar="F",
+        help="train the last F of the epochs without augmentation, the rate restarted at "
+        f"{FINISH_RATE:g} of --lr and decayed again ({per_arch('finish_epochs')}; a "
+        "preset's F is dropped when --epochs is not larger)",
     )
     # For tests and quick trials: the first N training and N test images only.
     nn.add_argument("--limit", type=positive_int, help=argparse.SUPPRESS)
@@ -238,14 +246,23 @@ class RunSettings:
     elastic: float | None
     thickness: float | None
     low_resolution: float | None
+    finish_epochs: int
     limit: int | None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunSettings:
         preset = PRESETS[args.arch]
+        epochs = args.epochs or preset.epochs
+        finish = preset.finish_epochs if args.finish_epochs is None else args.finish_epochs
+        if finish >= epochs:
+            if args.finish_epochs is not None:
+                raise NumnetError(
+                    f"--finish-epochs {finish} must be fewer than the {epochs} epochs of the run"
+                )
+            finish = 0
         return cls(
             arch=args.arch,
-            epochs=args.epochs or preset.epochs,
+            epochs=epochs,
             batch_size=args.batch_size or preset.batch_size,
             lr=args.lr or preset.lr,
             optimizer=args.optimizer or preset.optimizer,
@@ -255,6 +272,7 @@ class RunSettings:
             elastic=args.elastic,
             thickness=args.thickness,
             low_resolution=args.low_resolution,
+            finish_epochs=finish,
             limit=args.limit,
         )
 
@@ -268,14 +286,16 @@ class RunSettings:
         def number(v: Any) -> bool:
             return isinstance(v, float) and math.isfinite(v)
 
-        # checkpoints from before --thickness and --low-resolution
-        s = {"thickness": None, "low_resolution": None, **record}
+        # checkpoints from before --thickness, --low-resolution and --finish-epochs
+        s = {"thickness": None, "low_resolution": None, "finish_epochs": 0, **record}
         sound = (
             set(s) == {f.name for f in fields(cls)}
             and s["arch"] in PRESETS
             and PRESETS[s["arch"]].build is not None
             and s["optimizer"] in OPTIMIZERS
             and count(s["epochs"])
+            and count(s["finish_epochs"], 0)
+            and s["finish_epochs"] < s["epochs"]
             and count(s["batch_size"])
             and count(s["seed"], 0)
             and number(s["lr"])
@@ -384,8 +404,10 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     assert preset.build is not None  # run() sends the classic network to train_twolayer
     model = resumed.model if resumed else preset.build(settings["seed"])
     n_fit = len(x_train) - int(len(x_train) * settings["validation_split"])
+    finish = settings["finish_epochs"]
     optimizer = preset.make_optimizer(
-        settings["optimizer"], settings["lr"], n_fit, settings["epochs"], settings["batch_size"]
+        settings["optimizer"], settings["lr"], n_fit, settings["epochs"], settings["batch_size"],
+        finish,
     )
     state = None
     if resumed:
@@ -400,8 +422,10 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
     else:
         print(
             f"training {settings['arch']} ({model.count_params():,} parameters) on {n_fit} "
-            f"images: {settings['epochs']} epochs, batch {settings['batch_size']}, "
-            f"{settings['optimizer']} lr {settings['lr']:g}, seed {settings['seed']}"
+            f"images: {settings['epochs']} epochs"
+            + (f" (the last {finish} unaugmented)" if finish and settings["augment"] else "")
+            + f", batch {settings['batch_size']}, {settings['optimizer']} lr "
+            f"{settings['lr']:g}, seed {settings['seed']}"
         )
     every = args.checkpoint_every if ckdir else 0
     saver = checkpoint.Checkpointer(folder, settings, every, epochs=ckdir is not None, run=run)
@@ -425,6 +449,7 @@ def train_network(args: argparse.Namespace, load: Callable[[], Data]) -> int:
                     if settings["augment"]
                     else None
                 ),
+                augment_epochs=settings["epochs"] - finish if finish else None,
                 callbacks=[saver],
                 initial_state=state,
                 threads=args.threads,

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from numnet.nn.optim.adam import Adam, AdamW
 from numnet.nn.optim.optimizer import Optimizer
-from numnet.nn.optim.schedules import Cosine, Schedule, StepDecay, Warmup, warmup_cosine
+from numnet.nn.optim.schedules import (
+    Cosine,
+    Restart,
+    Schedule,
+    StepDecay,
+    Warmup,
+    warmup_cosine,
+)
 from numnet.nn.optim.sgd import SGD
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
@@ -33,5 +40,5 @@ def get_optimizer(optimizer: str | Optimizer, lr: float | None = None) -> Optimi
 
 __all__ = [
     "OPTIMIZERS", "SGD", "Adam", "AdamW", "Optimizer", "get_optimizer",
-    "Cosine", "Schedule", "StepDecay", "Warmup", "warmup_cosine",
+    "Cosine", "Restart", "Schedule", "StepDecay", "Warmup", "warmup_cosine",
 ]

@@ -5,6 +5,9 @@
     Cosine(T, floor)         lr_t = lr (floor + (1 - floor) (1 + cos(pi min(t, T) / T)) / 2)
     Warmup(steps, after)     lr_t = lr (t + 1) / steps for t < steps, then ``after`` (shifted by
                              ``steps``) or constant
+    Restart(first, steps, after, scale)
+                             lr_t = first(lr, t) for t < steps, then after(scale lr, t - steps):
+                             a warm restart (Loshchilov & Hutter's SGDR) at a lower peak
 
 A schedule is a callable ``schedule(lr, t) -> lr_t``; the optimizer calls it each step with
 its own step counter, so a restored optimizer resumes the schedule where it was.
@@ -53,6 +56,19 @@ class Warmup(Schedule):
         if t < self.steps:
             return lr * (t + 1) / self.steps
         return self.after(lr, t - self.steps)
+
+
+class Restart(Schedule):
+    """``first`` for ``steps`` steps, then ``after`` from its own step 0 at ``scale`` times
+    the rate."""
+
+    def __init__(self, first: Schedule, steps: int, after: Schedule, scale: float = 1.0) -> None:
+        self.first, self.steps, self.after, self.scale = first, int(steps), after, float(scale)
+
+    def __call__(self, lr: float, t: int) -> float:
+        if t < self.steps:
+            return self.first(lr, t)
+        return self.after(lr * self.scale, t - self.steps)
 
 
 def warmup_cosine(total: int, warmup: int, floor: float = 0.0) -> Schedule:
