@@ -126,24 +126,24 @@ MIN_LENGTH = 0.0
 #: a centre line longer than this many times the longer side is a scribble, and so is one
 #: with more junctions, ends or loops than these
 MAX_LENGTH = 4.4
-MAX_JUNCTIONS = 10
+MAX_JUNCTIONS = 5
 MAX_ENDS = 11
 MAX_LOOPS = 3
 #: below this confidence the network is guessing (any model: the rule without the logit)
 MIN_CONFIDENCE = 0.59
 #: the shipped model, judged by its logits too: its confidence floor ...
-SHIPPED_CONFIDENCE = 0.49
+SHIPPED_CONFIDENCE = 0.66
 #: ... and below this largest logit the input looks like none of the digits
-MIN_EVIDENCE = 5.0
+MIN_EVIDENCE = 5.25
 #: *plain strokes* (the shipped model, a measured shape): ink whose strokes are at least this
 #: share of its longer side wide, that meets or crosses itself in at most ``PLAIN_JUNCTIONS``
 #: places and ends in at most ``PLAIN_ENDS`` (a thick pen's digit, or a low-resolution digit
 #: enlarged, whose blurred strokes the network knows less well) ...
-PLAIN_WIDTH = 0.1
-PLAIN_JUNCTIONS = 1
+PLAIN_WIDTH = 0.12
+PLAIN_JUNCTIONS = 3
 PLAIN_ENDS = 3
 #: ... is read from these floors of confidence and largest logit instead
-PLAIN_CONFIDENCE = 0.45
+PLAIN_CONFIDENCE = 0.4
 PLAIN_EVIDENCE = 2.0
 
 
