@@ -402,6 +402,26 @@ def test_a_blank_page_mostly_in_shadow_is_no_digit(turn, edge):
     assert read_digit(page, load_model(), shipped=True).number is None
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_blank_page_in_shadow_but_a_lit_corner_is_dark_ink(seed):
+    # The lit paper a wedge in the top left corner, between the shadow's slanted edge and
+    # the frame: where they meet it is thin for a window's width, as a light stroke is,
+    # and once turned the page's polarity (the wedge's tips were the ink, read as a 1).
+    from numnet.data.imaging import read_digit
+    from numnet.data.imaging.background import _dark_ink, _resize, _small_size
+    from numnet.files.model_file import load_model
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:1600, 0:1200].astype(np.float32) / np.float32(1600)
+    top, left = rng.uniform(0.25, 0.35), rng.uniform(0.45, 0.6)  # where the edge meets the frame
+    lit = _edge(x / top + y / left - 1, rng.uniform(0.03, 0.06))
+    page = 0.85 * (0.45 + 0.55 * lit) * (1 - 0.1 * y) + rng.normal(0, 0.01, x.shape)
+    page = (np.clip(page, 0, 1) * 255).astype(np.uint8)
+    gray = page.astype(np.float32) / 255
+    assert _dark_ink(_resize(gray, _small_size(gray.shape)))
+    assert read_digit(page, load_model(), shipped=True).number is None
+
+
 @pytest.mark.parametrize("seed", [2, 7])
 def test_a_page_lighter_than_its_grainy_desk_keeps_dark_ink(seed):
     # Cell medians at the page's edge lean to light (the page stands out brighter than the

@@ -89,8 +89,9 @@ THIN_DARK_WINS = 2.0
 #: ... and so do thin bright ones weighing less than this in all (strength above the spread,
 #: summed over the copy): light ink is strokes, and a page without light strokes has none.
 #: Chosen on validation photos: the blank, ruled and shadowed pages of 800 non-digits that
-#: turned light weigh at most 0.6 (the lit part of a page in shadow, read as ink: a "1");
-#: 400 photos of digits, inverted (light ink on a dark page), at least 2.6
+#: turned light weigh at most 0.04 (0.6 with the frame's margin weighed: the lit part of a
+#: page in shadow, read as ink, a "1"); 400 photos of digits, inverted (light ink on a dark
+#: page), at least 2.58
 MIN_THIN_LIGHT = 1.5
 #: the cell medians only lean to light where what stands out darker is at least this share
 #: of what stands out brighter (a page lighter than the desk around it, a crop whose digit
@@ -229,12 +230,19 @@ def _thin_features(small: NDArray[np.float32], spread: float) -> tuple[float, fl
     stroke window) and the thin bright ones (gray - opening), each summed above ``spread``.
     The edge of a hard shadow leaves its lit side brighter than the cell medians around it,
     and a small digit has little ink to weigh against that; but an edge is no thin feature
-    (opening and closing keep a step), and a pen stroke is."""
+    (opening and closing keep a step), and a pen stroke is.  Where a shadow's edge meets
+    the frame at a slant, the lit wedge between them is thin for a window's width, as a
+    stroke is (a blank page in shadow, its lit corner read as light ink: a "1" along the
+    edge); a stroke is thin all along, so the half-window margin along the frame is not
+    weighed."""
     from scipy import ndimage
 
     k = max(3, round(STROKE_WINDOW * max(small.shape))) | 1
     black = ndimage.grey_closing(small, size=(k, k), mode="nearest") - small
     white = small - ndimage.grey_opening(small, size=(k, k), mode="nearest")
+    if min(small.shape) > 2 * k:  # the frame's margin is not weighed (see the docstring)
+        m = k // 2
+        black, white = black[m:-m, m:-m], white[m:-m, m:-m]
     dark = float(np.clip(black - spread, 0, None).sum())
     bright = float(np.clip(white - spread, 0, None).sum())
     return dark, bright
