@@ -3,6 +3,7 @@
     python benchmarks/checksets.py photos    sets/photos    [--count 400] [--seed 0]
     python benchmarks/checksets.py crops     sets/crops     [--count 400]
     python benchmarks/checksets.py desk      sets/desk      [--count 400]
+    python benchmarks/checksets.py sent      sets/sent      [--count 400]
     python benchmarks/checksets.py askew     sets/askew     [--count 400]
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py marked    sets/marked    [--count 240]
@@ -25,6 +26,9 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   55-90% of the frame's size, turned up to 1.5 degrees, placed anywhere in it (often
   running off an edge), the digit on it as ``photos`` writes it, the light and a shadow
   over the page and the desk alike.  Style = the desk and the paper.
+- ``sent``: photos as ``photos`` makes them, sent on through a messenger: turned upright
+  (the EXIF tag dropped), brought down to 640-1600 px on the longer side and saved again as
+  JPEG at quality 10-40, whose 8x8 blocks flatten the paper.  Style = the quality, by tens.
 - ``askew``: photos of ruled or squared paper (alternately) taken with the phone turned
   2-10 degrees either way: the printed lines and the digit are turned alike, the rest as
   ``photos``.  Style = the paper and the degrees.
@@ -77,7 +81,7 @@ from pathlib import Path
 
 import numpy as np
 import photo_render as pr
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageOps
 
 from numnet.core.atomic import write_bytes, write_text
 from numnet.datasets.mnist import load_data
@@ -146,6 +150,20 @@ def photos(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
         data, turn = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
         style = kind + ("-exif" if turn != 1 else "")
         yield f"{k:04d}_{style}_label{y[i]}.jpg", data, str(y[i]), style
+
+
+def sent(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    for name, data, label, _ in photos(count, rng, split):
+        img = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+        f = rng.uniform(640, 1600) / max(img.size)
+        if f < 1:
+            size = (round(img.width * f), round(img.height * f))
+            img = img.resize(size, Image.Resampling.BILINEAR)
+        quality = int(rng.integers(10, 41))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality)
+        style = f"q{min(quality, 39) // 10 * 10}"
+        yield f"{name[:4]}_{style}_label{label}.jpg", buf.getvalue(), label, style
 
 
 def askew(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
@@ -525,6 +543,7 @@ KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "photos": photos,
     "crops": crops,
     "askew": askew,
+    "sent": sent,
     "desk": desk,
     "numbers": numbers,
     "marked": marked,
@@ -567,8 +586,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.split == "all" and not args.kind.startswith("foreign"):
         parser.error("--split all is for the foreign sets only")
-    counts = {"photos": 400, "crops": 400, "askew": 400, "desk": 400, "numbers": 200, "marked": 240,
-              "nondigits": 200, "signed": 240, "files": 400, "drawn": 200}
+    counts = {"photos": 400, "crops": 400, "sent": 400, "askew": 400, "desk": 400,
+              "numbers": 200, "marked": 240, "nondigits": 200, "signed": 240, "files": 400,
+              "drawn": 200}
     default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")

@@ -1,6 +1,7 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``), ``crops``, ``desk``, ``askew`` and ``marked``: what each file
-holds is what its name and style say, and the pictures made on a computer have flat paper."""
+``foreign-files``, ``drawn``), ``crops``, ``sent``, ``desk``, ``askew`` and ``marked``: what
+each file holds is what its name and style say, and the pictures made on a computer have
+flat paper (the photos, sent through a messenger too, have not)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,20 @@ def test_crops_are_photos_of_a_digit_filling_most_of_them():
         gray = _gray(data)
         assert flat_paper(gray) is None  # a photo: noise, light
         assert (gray < np.median(gray) - 0.2).mean() > 0.02  # ink in a good part of it
+
+
+def test_photos_sent_through_a_messenger_are_small_low_quality_jpegs_and_no_flat_paper():
+    # At quality 10-30 the 8x8 blocks flatten a photo's gray paper into one exact level
+    # where the light varies little (the fourth of these was taken for flat paper, its
+    # light's gradient read as ink), but the rest of its paper lies in the haze around it.
+    mnist_dir()
+    rows = list(checksets.sent(12, np.random.default_rng(0), "validation"))
+    for name, data, label, style in rows:
+        assert data[:2] == b"\xff\xd8" and f"label{label}" in name and style in name
+        img = Image.open(io.BytesIO(data))
+        assert 640 <= max(img.size) <= 1600 and 0x0112 not in img.getexif()
+        assert flat_paper(_gray(data)) is None
+    assert {r[3] for r in rows} <= {"q10", "q20", "q30"}
 
 
 def test_desk_photos_show_the_desk_along_the_border():

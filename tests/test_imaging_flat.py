@@ -46,6 +46,12 @@ def test_flat_paper_is_one_exact_gray_level():
     assert flat_paper(photo) is None
 
 
+def test_a_computer_s_gray_paper_is_flat():
+    eight = Image.fromarray(_bold_eight()).resize((280, 280), Image.Resampling.BICUBIC)
+    gray = 0.5 * (1 - np.asarray(eight, np.float32) / 255)  # dark ink on gray paper
+    assert flat_paper(gray) == pytest.approx(0.5, abs=1 / 255)
+
+
 @pytest.mark.parametrize("invert", [False, True])
 def test_a_bold_digit_filling_its_picture_is_taken_as_it_is(invert):
     """A 28x28 MNIST-style digit is already what the network reads: prepared, it comes back

@@ -17,6 +17,16 @@ difference:
 
     s = (P - g) / P   (dark ink)      or      s = (g - P) / (1 - P)   (bright ink)
 
+A photo saved at a low JPEG quality (30 or less: a messenger's, a thumbnail's) flattens
+its paper too: where the light varies less than a quantisation step, whole 8x8 blocks
+come out at one exact level, and up to a third of the photos saved at quality 10 passed
+the test above (the light's gradient then read as ink).  But such paper is gray, not white
+or black, and the rest of it lies a few levels away, in the haze; so paper between
+``FLAT_EXTREME`` and ``1 - FLAT_EXTREME`` is flat only if at most ``FLAT_MID_HAZE`` as many
+pixels lie in its haze as at it (MNIST validation digits enlarged 2-10 times on paper of
+0.5-0.94, as PNGs: at most 0.085; validation photos of digits and non-digits saved at
+quality 10-30 that passed the rest of the test: at least 0.16).
+
 The thresholds (``flat_threshold``) need no noise estimate: the soft edges of such ink
 (anti-aliasing, the blur of an upscaled thumbnail) are its fringe, not its stroke, so a
 pixel is ink from ``FLAT_LOW`` of the strongest ink.
@@ -38,6 +48,10 @@ FLAT_NEAR = 4
 #: ... and at most this share of the pixels further from it within ``FLAT_HAZE`` of it
 FLAT_HAZE_SHARE = 0.5
 FLAT_HAZE = 0.1
+#: paper this far from black and white (a share of the range) is a photo's gray unless at
+#: most ``FLAT_MID_HAZE`` as many pixels are in its haze as at it (a heavy JPEG's paper)
+FLAT_EXTREME = 0.05
+FLAT_MID_HAZE = 0.12
 #: on flat paper, ``low`` is this share of the strongest ink
 FLAT_LOW = 0.25
 
@@ -55,6 +69,9 @@ def flat_paper(gray: NDArray[np.float32]) -> float | None:
     reach = round(FLAT_HAZE * 255)
     haze = counts[max(0, m - reach) : m + reach + 1].sum() - near
     if haze > FLAT_HAZE_SHARE * (levels.size - near):
+        return None
+    gray_paper = FLAT_EXTREME < m / 255 < 1 - FLAT_EXTREME
+    if gray_paper and haze > FLAT_MID_HAZE * near:
         return None
     return m / 255
 
