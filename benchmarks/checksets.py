@@ -8,6 +8,7 @@
     python benchmarks/checksets.py numbers   sets/numbers   [--count 200]
     python benchmarks/checksets.py marked    sets/marked    [--count 240]
     python benchmarks/checksets.py nondigits sets/nondigits [--count 200]
+    python benchmarks/checksets.py symbols   sets/symbols   [--count 200]
     python benchmarks/checksets.py foreign   sets/foreign   [--split all]
     python benchmarks/checksets.py signed    sets/signed    [--count 240]
     python benchmarks/checksets.py files     sets/files     [--count 400]
@@ -41,6 +42,9 @@ Kinds (see ``benchmarks/photo_render.py`` for the photo conditions):
   (as ``numbers``, with gaps of 5-35%) in turn.  Style = the mark, and "number".
 - ``nondigits``: what must come back as "no digit": a blank page, ruled or squared paper,
   a dot, a scribble, a dash, a blot, a shadow only.  Label ``-``.
+- ``symbols``: marks a writer makes that are no digits, on such a page: a plus, an x, a
+  star, a hash, a smiley, a check mark, an arrow, hatching, a spiral, a line of loops.
+  Label ``-``.
 - ``signed``: numbers as ``numbers`` writes them, of 2-5 digits, with what ``numnet read``
   must also read: a decimal point (a pen's dot on the line between two digits), a decimal
   comma (read "."), a leading minus, a minus and a point, two numbers one above the other
@@ -96,6 +100,8 @@ ASKEW = (2.0, 10.0)
 MARKS = ("circle", "box", "underline")
 NONDIGITS = ("blank", "ruled", "squared", "dot", "scribble", "dash", "blot", "shadow")
 DRAWN = ("blank", "dot", "disc", "blot", "square", "specks", "line", "ruled", "scribble")
+#: marks a writer makes that are no digits (``symbols``)
+SYMBOLS = ("plus", "x", "star", "hash", "smiley", "check", "arrow", "hatch", "spiral", "loops")
 RESAMPLING = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
@@ -503,6 +509,65 @@ def foreign_files(count: int, rng: np.random.Generator, split: str) -> Iterator[
             yield f"{k:04d}_{how}_label{bunch.target[k]}.png", data, str(bunch.target[k]), how
 
 
+def _symbol(
+    kind: str, cx: float, cy: float, s: float, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """The pen strokes, (m, 2) (x, y) points each, of a mark ``kind`` of ``SYMBOLS`` ``s`` px
+    across at (cx, cy), each point a little off where a ruler would put it."""
+    def j(points: list[list[float]] | np.ndarray) -> np.ndarray:
+        a = np.asarray(points, np.float64)
+        return a + rng.normal(0, 0.03 * s, a.shape)
+
+    h = s / 2
+    if kind == "plus":
+        return [j([[cx - h, cy], [cx + h, cy]]), j([[cx, cy - h], [cx, cy + h]])]
+    if kind == "x":
+        return [j([[cx - h, cy - h], [cx + h, cy + h]]), j([[cx + h, cy - h], [cx - h, cy + h]])]
+    if kind == "star":  # three strokes through the middle
+        turn = rng.uniform(0, 1) + np.linspace(0, np.pi, 4)[:3]
+        ends = [(h * np.cos(a), h * np.sin(a)) for a in turn]
+        return [j([[cx + dx, cy + dy], [cx - dx, cy - dy]]) for dx, dy in ends]
+    if kind == "hash":
+        d = s / 6
+        return [j([[cx - h, cy + e], [cx + h, cy + e]]) for e in (-d, d)] + [
+            j([[cx + e, cy - h], [cx + e, cy + h]]) for e in (-d, d)]
+    if kind == "smiley":  # a face: a circle, a mouth, two eyes
+        t, m = np.linspace(0, 2 * np.pi, 80), np.linspace(0.2 * np.pi, 0.8 * np.pi, 30)
+        eyes = [np.array([[cx + e, cy - s / 8], [cx + e + 1, cy - s / 8]]) for e in (-s / 6, s / 6)]
+        return [j(np.c_[cx + h * np.cos(t), cy + h * np.sin(t)]),
+                j(np.c_[cx + h / 2 * np.cos(m), cy + h / 2 * np.sin(m)]), *eyes]
+    if kind == "check":
+        return [j([[cx - s / 3, cy], [cx - s / 8, cy + s / 3], [cx + h, cy - h]])]
+    if kind == "arrow":
+        return [j([[cx - h, cy], [cx + h, cy]]), j([[cx + h / 2, cy - s / 5], [cx + h, cy],
+                                                 [cx + h / 2, cy + s / 5]])]
+    if kind == "hatch":  # a patch filled in with strokes back and forth
+        k = int(rng.integers(5, 12))
+        return [j(np.c_[np.linspace(cx - h, cx + h, k), cy + np.tile([-s / 3, s / 3], k)[:k]])]
+    if kind == "spiral":
+        t = np.linspace(0, rng.uniform(4, 8) * np.pi, 120)
+        r = h * t / t[-1]
+        return [j(np.c_[cx + r * np.cos(t), cy + r * np.sin(t)])]
+    # loops: a cursive line of loops, as a writer tries a pen
+    t = np.linspace(0, 2 * np.pi * int(rng.integers(3, 7)), 300)
+    return [j(np.c_[cx + np.linspace(-s, s, 300) + s / 4 * np.cos(t), cy + s / 4 * np.sin(t)])]
+
+
+def symbols(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
+    del split  # no digits in these
+    for k in range(count):
+        kind = SYMBOLS[k % len(SYMBOLS)]
+        w, h = pr.page_size(rng)
+        page, light, lines = _page(rng, PAPERS[k % len(PAPERS)], w, h)
+        ink = np.zeros((h, w), np.float32)
+        cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h
+        size, pen = rng.uniform(0.12, 0.4) * w, rng.uniform(0.004, 0.012) * w
+        for points in _symbol(kind, cx, cy, size, rng):
+            _stroke(ink, points, pen)
+        data, _ = pr.photo_bytes(pr.compose(page, light, lines, ink, pr.pen_colour(rng)), rng)
+        yield f"{k:04d}_{kind}.jpg", data, "-", kind
+
+
 def drawn(count: int, rng: np.random.Generator, split: str) -> Iterator[Row]:
     from PIL import ImageDraw
 
@@ -553,6 +618,7 @@ KINDS: dict[str, Callable[[int, np.random.Generator, str], Iterator[Row]]] = {
     "files": files,
     "foreign-files": foreign_files,
     "drawn": drawn,
+    "symbols": symbols,
 }
 
 
@@ -588,7 +654,7 @@ def main() -> None:
         parser.error("--split all is for the foreign sets only")
     counts = {"photos": 400, "crops": 400, "sent": 400, "askew": 400, "desk": 400,
               "numbers": 200, "marked": 240, "nondigits": 200, "signed": 240, "files": 400,
-              "drawn": 200}
+              "drawn": 200, "symbols": 200}
     default = counts.get(args.kind, 1797)
     n = build(args.kind, args.out, args.count or default, args.seed, args.split)
     print(f"wrote {n} {args.kind} files and labels.csv to {args.out}")

@@ -1,7 +1,7 @@
 """benchmarks/checksets.py's kinds of pictures made on a computer (``files``,
-``foreign-files``, ``drawn``), ``crops``, ``sent``, ``desk``, ``askew`` and ``marked``: what
-each file holds is what its name and style say, and the pictures made on a computer have
-flat paper (the photos, sent through a messenger too, have not)."""
+``foreign-files``, ``drawn``), ``crops``, ``sent``, ``symbols``, ``desk``, ``askew`` and
+``marked``: what each file holds is what its name and style say, and the pictures made on a
+computer have flat paper (the photos, sent through a messenger too, have not)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,15 @@ def test_photos_sent_through_a_messenger_are_small_low_quality_jpegs_and_no_flat
         assert 640 <= max(img.size) <= 1600 and 0x0112 not in img.getexif()
         assert flat_paper(_gray(data)) is None
     assert {r[3] for r in rows} <= {"q10", "q20", "q30"}
+
+
+def test_symbols_are_photos_of_each_mark_in_turn_with_no_digit():
+    rows = list(checksets.symbols(len(checksets.SYMBOLS), np.random.default_rng(0), "test"))
+    assert [r[3] for r in rows] == list(checksets.SYMBOLS) and {r[2] for r in rows} == {"-"}
+    for name, data, _, style in rows:
+        gray = _gray(data)
+        assert data[:2] == b"\xff\xd8" and style in name and flat_paper(gray) is None
+        assert (gray < np.median(gray) - 0.2).mean() > 0.0005  # a mark's ink is on the page
 
 
 def test_desk_photos_show_the_desk_along_the_border():
