@@ -34,6 +34,21 @@ def test_lines_are_found_to_the_pixel_and_strokes_stay(shape):
     assert had_lines and clean[60:100, 100:108].all() and not clean[[40, 41, 120]].any()
 
 
+def test_a_stroke_over_a_crossing_of_squared_paper_keeps_no_hole():
+    # Where a row and a column cross inside a stroke, the pixels they share have only line
+    # pixels beside them; they were left out, a hole at every crossing (a tangle of loops).
+    from scipy import ndimage
+
+    mask = np.zeros((300, 400), bool)
+    mask[[60, 61, 150, 151, 240, 241]] = True  # the squares' rows and columns, 2 px thick
+    mask[:, [80, 81, 200, 201, 320, 321]] = True
+    mask[110:200, 170:230] = True  # a broad stroke over the crossing of row 150, column 200
+    clean, had_lines = remove_lines(mask)
+    assert had_lines and clean[110:200, 170:230].all()
+    assert not (ndimage.binary_fill_holes(clean) & ~clean).any()
+    assert not clean[60, :150].any() and not clean[:100, 320].any()  # the lines elsewhere go
+
+
 def test_a_page_without_lines_is_left_as_it_is():
     mask, _, _ = _page(201, 301)
     mask[:] = False

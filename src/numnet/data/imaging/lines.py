@@ -28,7 +28,10 @@ they are found in three steps, per direction (horizontal, then vertical for squa
 ``paper_lines(mask)`` returns those pixels.  ``remove_lines(mask)`` takes them out of the
 ink and then bridges the gaps they leave in strokes that cross them: a line pixel is ink
 again if there is ink within ``BRIDGE`` px on both sides of it, along a row or a column
-(a vertical line through a digit would otherwise cut it into slices).
+(a vertical line through a digit would otherwise cut it into slices).  Where a row and a
+column of squared paper cross inside a stroke, the pixels they share have only line pixels
+on every side: they are bridged in a second pass, once the lines' other pixels in the stroke
+are ink again (a hole at every crossing made a stroke look like a tangle of loops).
 """
 
 from __future__ import annotations
@@ -72,7 +75,13 @@ def remove_lines(mask: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], bool]:
         return mask, False
     clean = mask & ~rows & ~columns
     # a stroke crosses a horizontal line from above to below, a vertical one left to right
-    return clean | _bridged(clean, rows, 0) | _bridged(clean, columns, 1), True
+    out = clean | _bridged(clean, rows, 0) | _bridged(clean, columns, 1)
+    # where two lines cross inside a stroke, each one's pixels there have only the other's
+    # beside them: bridged once the other's are ink again
+    nodes = rows & columns & ~out
+    if nodes.any():
+        out |= _bridged(out, nodes, 0) | _bridged(out, nodes, 1)
+    return out, True
 
 
 def _bridged(clean: NDArray[np.bool_], lines: NDArray[np.bool_], axis: int) -> NDArray[np.bool_]:
