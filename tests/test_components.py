@@ -109,6 +109,22 @@ def test_a_decimal_point_and_a_speck_stay_apart_and_are_dropped():
     assert _boxes(s) == [(100, 20, 110, 120), (200, 20, 210, 120)]
 
 
+def test_a_small_digit_beside_a_shadow_band_at_the_frame_is_chosen():
+    # The band along the picture's left edge is 140 px high, the digit 40: measured against
+    # the band (SMALL of the tallest) the digit was dropped before ``largest`` could let
+    # the band yield to it; the digits' heights are weighed against the groups inside.
+    from numnet.data.imaging.components import largest
+
+    s = np.zeros((160, 400), np.float32)
+    s[0:140, 0:20] = 0.6  # a dark band the paper's estimate left, at the frame
+    s[60:100, 200:208] = PEN  # a 1, 40 px high, with more than a tenth of the band's ink
+    s[60:64, 192:200] = PEN
+    c = label(s > 0.1, s, HIGH)
+    found = groups(c)
+    assert [g.box for g in found] == [(0, 0, 20, 140), (192, 60, 208, 100)]
+    assert largest(c, found).box == (192, 60, 208, 100)
+
+
 def test_neighbours_sharing_columns_may_be_one_digit():
     s = _bars([200, 290])
     s[62:120, 100:110] = PEN  # a stem ...

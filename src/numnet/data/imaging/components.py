@@ -24,7 +24,10 @@ broken where the pen skipped).  So the page's ink is labelled into 8-connected c
    apart from the rest, often beside the stem rather than over the bowl, so sharing few of
    its columns;
 4. groups much smaller than the tallest (a decimal point, a stray mark: under ``SMALL`` of
-   its height) are dropped, and the rest ordered by their left edge.
+   its height) are dropped, and the rest ordered by their left edge.  "The tallest" in
+   steps 3-4 is of the groups that do not touch the picture's edge, if there are any: a
+   dark band a shadow leaves along the frame is taller than a small digit, and yields to it
+   (``largest``) only if the digit is still there.
 
 A number (``row``) is grouped against the height of its row (the median height of the
 groups of steps 1-2, each weighed by its ink, so that neither specks nor a tall hairline
@@ -372,7 +375,8 @@ def groups(c: Components) -> list[Group]:
     found = _merge_overlapping(c)
     if not found:
         return []
-    tallest = max(g.box[3] - g.box[1] for g in found)
+    inside = [g for g in found if not _at_picture_edge(c, g)]
+    tallest = max(g.box[3] - g.box[1] for g in inside or found)
     found = _join_flags(c, found, tallest)
     found = [g for g in found if g.box[3] - g.box[1] >= SMALL * tallest]
     return sorted(found, key=lambda g: g.box[0])
