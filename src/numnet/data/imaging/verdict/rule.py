@@ -56,7 +56,7 @@ or more with 0.59).
 
 With the shipped model (the digits preset with its finish epochs, 2026-12-03) and the
 validation sets (``benchmarks/read_accuracy.py``, ``numnet predict`` itself): the rule
-refuses 3 of the 1,600 photos (0.2%: 3 of seed 1, none of seed 5; ``choose_digit_rule.py``,
+refuses 2 of the 1,600 photos (0.13%: 2 of seed 1, none of seed 5; ``choose_digit_rule.py``,
 which does not take every step of ``numnet predict``, counts 7) and 2 of the 899 foreign
 digits, and reads 888 of those right (98.8%).  It lets 21 of the 800 non-digits through (4
 of seed 1, 17 of seed 5): 15 scribbles (random walks of the pen the network reads as a 2,
