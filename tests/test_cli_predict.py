@@ -142,15 +142,24 @@ def test_show_writes_a_picture_per_image(files, tmp_path, capsys):
         assert img.format == "PNG" and img.size[0] >= 600
 
 
-def test_bad_image_among_several_is_one_line_exit_2(files, tmp_path, capsys):
+def test_a_bad_image_among_several_is_one_line_and_the_others_are_read(files, tmp_path, capsys):
+    # `numnet predict photos/*` with an iPhone's HEIC or a damaged file among the JPEGs:
+    # the good ones are read (and shown), the bad one gets its line, the exit status is 2
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
     shown = tmp_path / "seen"
     code = main(["predict", "m.npz", str(files[0]), str(bad), "--show", str(shown)])
     captured = capsys.readouterr()
-    assert code == 2 and captured.out == ""
-    assert captured.err.count("\n") == 1 and "notes.png" in captured.err
-    assert not shown.exists()  # nothing written
+    assert code == 2 and [line.split(" (")[0] for line in captured.out.splitlines()] == [
+        f"{files[0]}: 0"
+    ]
+    assert captured.err.count("numnet: error: ") == 1
+    assert "notes.png is not an image" in captured.err
+    assert sorted(p.name for p in shown.iterdir()) == ["digit0.png"]
+    assert main(["predict", "m.npz", str(bad), str(files[4]), "--json"]) == 2
+    first, second = json.loads(capsys.readouterr().out)["predictions"]
+    assert first["file"] == str(bad) and first["label"] is None and "not an image" in first["error"]
+    assert second["label"] == 4 and "error" not in second
 
 
 @pytest.mark.parametrize("k", ["0", "11", "-1"])

@@ -131,6 +131,20 @@ def test_cli_plain_and_json(model, tmp_path, capsys):
     assert first["numbers"] == ["104"] and first["signs"] == [] and second["numbers"] == []
 
 
+def test_cli_reads_the_others_when_one_image_is_bad(model, tmp_path, capsys):
+    number, bad = tmp_path / "meter.jpg", tmp_path / "meter.heic"
+    _row([1, 0, 4], [20, 20]).convert("RGB").save(number)
+    bad.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))  # Pillow reads no HEIC
+    assert main(["read", "m.npz", str(bad), str(number)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{number}: 104"]
+    assert captured.err.startswith("numnet: error: ") and captured.err.count("\n") == 1
+    assert main(["read", "m.npz", str(bad), str(number), "--json"]) == 2
+    first, second = json.loads(capsys.readouterr().out)["readings"]
+    assert first == {"file": str(bad), "number": None, "error": first["error"]}
+    assert "not an image" in first["error"] and second["number"] == "104"
+
+
 def test_cli_json_of_rows_and_signs(model, tmp_path, capsys):
     top, bottom = _row([1, 0], [20]), _row([4, 1], [40])
     ImageDraw.Draw(top).line([(50, 90), (78, 90)], fill=0, width=9)  # a minus before the 1

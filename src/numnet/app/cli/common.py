@@ -7,14 +7,20 @@ Commands import from here, never from each other.
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from numnet.core.atomic import check_output_file
+from numnet.core.errors import ImageError
 
-__all__ = ["Data", "check_output_file", "load_mnist"]
+__all__ = ["Data", "check_output_file", "each_image", "load_mnist", "say_unreadable"]
+
+T = TypeVar("T")
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -30,3 +36,25 @@ def load_mnist(path: str | None) -> Data:
     return data
 
 
+
+
+def each_image(files: list[str], find: Callable[[str], T]) -> list[T | str]:
+    """``find(file)`` for each image file, or, for one that cannot be read (an
+    ``ImageError``: not an image, too large, truncated, missing), its one-line message: one
+    bad file among many keeps none of the others from being read."""
+    out: list[T | str] = []
+    for name in files:
+        try:
+            out.append(find(name))
+        except ImageError as e:
+            out.append(str(e))
+    return out
+
+
+def say_unreadable(found: list[T | str]) -> int:
+    """Print the message of each image ``each_image`` could not read, one line each on
+    stderr as every error is printed; the exit status: 2 if there was one, else 0."""
+    bad = [m for m in found if isinstance(m, str)]
+    for message in bad:
+        print(f"numnet: error: {message}", file=sys.stderr)
+    return 2 if bad else 0

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from numnet.app.cli.common import check_output_file
+from numnet.app.cli.common import check_output_file, each_image, say_unreadable
 from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.core.errors import NumnetError
 from numnet.files.model_file import load_model
@@ -78,19 +78,28 @@ def run(args: argparse.Namespace) -> int:
     pictures = _picture_paths(args.show, files) if args.show is not None else []
     for path in pictures:  # never over an input image (or the model): checked before work
         check_output_file(path, "--show", [str(model_path or ""), *files])
-    pages = [find_digits(path) for path in files]  # first bad file raises
+    found = each_image(files, find_digits)  # for a file that cannot be read, its message
+    pages = [p for p in found if not isinstance(p, str)]
+    pictures = [path for path, p in zip(pictures, found, strict=False) if not isinstance(p, str)]
     model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
     readings = read_pages(pages, model, shipped=model_path is None)
     results = [_result(r, args.top) for r in readings]
     for r, page in zip(results, pages, strict=True):
         if page.beside:
             r["digits_beside"] = page.beside
+    answers = iter(results)
+    results = [
+        {"file": name, "label": None, "error": p} if isinstance(p, str) else next(answers)
+        for name, p in zip(files, found, strict=True)
+    ]
 
     if args.json:
         json.dump({"model": display_name(model_path), "predictions": results}, sys.stdout, indent=2)
         print()
     else:
         for r in results:
+            if "error" in r:
+                continue  # said on stderr (say_unreadable)
             if r["label"] is None:
                 print(f"{r['file']}: no digit here: {r['reason']}")
                 continue
@@ -98,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{r['file']}: {guesses}{_number_hint(r)}")
     for path in _show(pictures, readings):
         print(f"wrote {path}", file=sys.stderr)
-    return 0
+    return say_unreadable(found)
 
 
 def _number_hint(result: dict[str, Any]) -> str:

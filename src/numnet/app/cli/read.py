@@ -25,10 +25,12 @@ command with a one-line error and exit status 2.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from numnet.app.cli.common import each_image, say_unreadable
 from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.files.model_file import load_model
 
@@ -62,17 +64,25 @@ def run(args: argparse.Namespace) -> int:
     from numnet.data.imaging import find_digits, read_pages
 
     model_path, files = split_model(args.images, args.model)
-    pages = [find_digits(path, number=True) for path in files]  # first bad file raises
+    # for a file that cannot be read, its message
+    found = each_image(files, functools.partial(find_digits, number=True))
+    pages = [p for p in found if not isinstance(p, str)]
     model = load_model(model_path)
-    readings = read_pages(pages, model, number=True, shipped=model_path is None)
+    readings = iter(read_pages(pages, model, number=True, shipped=model_path is None))
+    answers = [p if isinstance(p, str) else next(readings) for p in found]
     if args.json:
-        out = {"model": display_name(model_path), "readings": [_result(r) for r in readings]}
-        json.dump(out, sys.stdout, indent=2)
+        results = [
+            {"file": name, "number": None, "error": a} if isinstance(a, str) else _result(a)
+            for name, a in zip(files, answers, strict=True)
+        ]
+        json.dump({"model": display_name(model_path), "readings": results}, sys.stdout, indent=2)
         print()
     else:
-        for r in readings:
+        for r in answers:
+            if isinstance(r, str):
+                continue  # said on stderr (say_unreadable)
             print(f"{r.name}: {r.number}" if r.number else f"{r.name}: no number here: {r.reason}")
-    return 0
+    return say_unreadable(found)
 
 
 def _result(r: Reading) -> dict[str, Any]:
