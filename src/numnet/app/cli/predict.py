@@ -13,8 +13,9 @@ picture the network actually sees beside its probability bars.  A picture with m
 digit-sized ink beside its largest digit gets a reminder that ``numnet read`` reads a
 number (``"digits_beside"`` in ``--json``).
 
-All images are read before anything is printed or written: a bad one among several stops
-the command with a one-line error and exit status 2, and leaves no half-done output.
+An image that cannot be read (not an image, too large, truncated, missing) gets its
+one-line error on stderr, and an ``"error"`` entry in ``--json``; the others are read as
+ever, and the exit status is 2.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ are left out of the number.
 sign's number in it; boxes in pixels of the upright image, ends exclusive), with
 ``"reason"`` when there is no number and ``"ignored"`` for refused candidates.
 
-All images are read before anything is printed: a file that is not an image stops the
-command with a one-line error and exit status 2.
+An image that cannot be read (not an image, too large, truncated, missing) gets its
+one-line error on stderr, and ``{"file", "number": null, "error"}`` in ``--json``; the
+others are read as ever, and the exit status is 2.
 """
 
 from __future__ import annotations
