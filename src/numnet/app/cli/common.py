@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,9 +18,13 @@ import numpy as np
 from numnet.core.atomic import check_output_file
 from numnet.core.errors import ImageError
 
-__all__ = ["Data", "check_output_file", "each_image", "load_mnist", "say_unreadable"]
+__all__ = [
+    "Data", "check_output_file", "each_image", "in_place", "load_mnist", "readable",
+    "say_unreadable",
+]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -37,7 +41,6 @@ def load_mnist(path: str | None) -> Data:
 
 
 
-
 def each_image(files: list[str], find: Callable[[str], T]) -> list[T | str]:
     """``find(file)`` for each image file, or, for one that cannot be read (an
     ``ImageError``: not an image, too large, truncated, missing), its one-line message: one
@@ -49,6 +52,18 @@ def each_image(files: list[str], find: Callable[[str], T]) -> list[T | str]:
         except ImageError as e:
             out.append(str(e))
     return out
+
+
+def readable(found: list[T | str]) -> list[T]:
+    """What ``each_image`` found, without the messages of the files it could not read."""
+    return [f for f in found if not isinstance(f, str)]
+
+
+def in_place(found: list[T | str], answers: Iterable[U]) -> list[U | str]:
+    """``found`` with what was read (each ``readable`` item) replaced, in order, by the next
+    of ``answers``; the messages of the unreadable files stay where they were."""
+    given = iter(answers)
+    return [f if isinstance(f, str) else next(given) for f in found]
 
 
 def say_unreadable(found: list[T | str]) -> int:

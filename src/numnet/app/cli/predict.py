@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from numnet.app.cli.common import check_output_file, each_image, say_unreadable
+from numnet.app.cli.common import (
+    check_output_file,
+    each_image,
+    in_place,
+    readable,
+    say_unreadable,
+)
 from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.core.errors import NumnetError
 from numnet.files.model_file import load_model
@@ -80,18 +86,18 @@ def run(args: argparse.Namespace) -> int:
     for path in pictures:  # never over an input image (or the model): checked before work
         check_output_file(path, "--show", [str(model_path or ""), *files])
     found = each_image(files, find_digits)  # for a file that cannot be read, its message
-    pages = [p for p in found if not isinstance(p, str)]
-    pictures = [path for path, p in zip(pictures, found, strict=False) if not isinstance(p, str)]
+    pages = readable(found)
+    if pictures:
+        pictures = readable(in_place(found, pictures))
     model = load_model(model_path)  # a numnet.nn.Sequential or the classic two-layer network
     readings = read_pages(pages, model, shipped=model_path is None)
-    results = [_result(r, args.top) for r in readings]
-    for r, page in zip(results, pages, strict=True):
+    answers = [_result(r, args.top) for r in readings]
+    for r, page in zip(answers, pages, strict=True):
         if page.beside:
             r["digits_beside"] = page.beside
-    answers = iter(results)
-    results = [
-        {"file": name, "label": None, "error": p} if isinstance(p, str) else next(answers)
-        for name, p in zip(files, found, strict=True)
+    results: list[dict[str, Any]] = [
+        {"file": name, "label": None, "error": r} if isinstance(r, str) else r
+        for name, r in zip(files, in_place(found, answers), strict=True)
     ]
 
     if args.json:

@@ -31,7 +31,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from numnet.app.cli.common import each_image, say_unreadable
+from numnet.app.cli.common import each_image, in_place, readable, say_unreadable
 from numnet.app.cli.model_option import add_model_option, display_name, split_model
 from numnet.files.model_file import load_model
 
@@ -67,10 +67,9 @@ def run(args: argparse.Namespace) -> int:
     model_path, files = split_model(args.images, args.model)
     # for a file that cannot be read, its message
     found = each_image(files, functools.partial(find_digits, number=True))
-    pages = [p for p in found if not isinstance(p, str)]
     model = load_model(model_path)
-    readings = iter(read_pages(pages, model, number=True, shipped=model_path is None))
-    answers = [p if isinstance(p, str) else next(readings) for p in found]
+    readings = read_pages(readable(found), model, number=True, shipped=model_path is None)
+    answers = in_place(found, readings)
     if args.json:
         results = [
             {"file": name, "number": None, "error": a} if isinstance(a, str) else _result(a)
